@@ -1,0 +1,108 @@
+"""Fudao: the Flask app factory. `create_app` is a flat list of `register_*` calls with no side effects."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from marketplace.config import default_config, production_overrides
+
+ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger(__name__)
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_path=os.environ.get("FUDAO_INSTANCE_PATH") or str(ROOT / "instance"),
+                template_folder=str(ROOT / "templates"))
+    app.config.from_mapping(default_config(app.instance_path))
+    if os.environ.get("FUDAO_ENV") == "production":
+        app.config.from_mapping(production_overrides())
+    app.config.from_prefixed_env("FUDAO")
+    if config:
+        app.config.from_mapping(config)
+    _check_production(app)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    register_extensions(app)
+    register_security(app)
+    register_blueprints(app)
+    register_api(app)
+    register_templates(app)
+    register_errors(app)
+    register_cli(app)
+    register_celery(app)
+    return app
+
+
+def _check_production(app: Flask) -> None:
+    if os.environ.get("FUDAO_ENV") == "production" and app.config["SECRET_KEY"] == "dev-only-change-me":
+        raise RuntimeError("Set SECRET_KEY (or FUDAO_SECRET_KEY) in production")
+
+
+def register_extensions(app: Flask) -> None:
+    from marketplace import models  # noqa: F401  (every model registered before the mappers configure)
+    from marketplace.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+    from marketplace.i18n import select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    mail.init_app(app)
+
+
+def register_security(app: Flask) -> None:
+    from marketplace.auth.security import init_security
+
+    init_security(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from marketplace.accounts.views import bp as accounts_bp
+    from marketplace.audit.views import bp as audit_bp
+    from marketplace.auth.views import bp as auth_bp
+    from marketplace.main.views import bp as main_bp
+    from marketplace.notifications.views import bp as notifications_bp
+
+    for blueprint in (main_bp, auth_bp, accounts_bp, audit_bp, notifications_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_api(app: Flask) -> None:
+    from marketplace.accounts.api import blp as accounts_api
+    from marketplace.api import init_api
+    from marketplace.audit.api import blp as audit_api
+    from marketplace.auth.api import blp as auth_api
+    from marketplace.notifications.api import blp as notifications_api
+    from marketplace.regions.api import blp as regions_api
+
+    init_api(app, [auth_api, accounts_api, regions_api, notifications_api, audit_api])
+
+
+def register_templates(app: Flask) -> None:
+    from marketplace.templating import init_templating
+
+    init_templating(app)
+
+
+def register_errors(app: Flask) -> None:
+    from marketplace.api import init_error_handlers
+
+    init_error_handlers(app)
+
+
+def register_cli(app: Flask) -> None:
+    from marketplace.cli import init_cli
+
+    init_cli(app)
+
+
+def register_celery(app: Flask) -> None:
+    from tasks import celery_init_app
+
+    celery_init_app(app)

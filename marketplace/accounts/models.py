@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, DateTime, Enum, ForeignKey, Index, String, UniqueConstraint, func, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.extensions import db
+from marketplace.jurisdiction import Scoped
+from marketplace.regions.models import Level, Region, level_enum
+from marketplace.timeutil import as_utc, utcnow
+
+
+class Role(enum.Enum):
+    OFFICIAL = "official"
+    COUNSELOR = "counselor"
+    OPERATOR = "operator"
+    CENTER_STAFF = "center_staff"
+
+
+class Department(db.Model):
+    """An agriculture department (农业农村部门): one per region; its jurisdiction is the region's subtree."""
+
+    __tablename__ = "departments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    level: Mapped[Level] = mapped_column(level_enum("department_level"))
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    region: Mapped[Region] = relationship(lazy="joined")
+    users: Mapped[list[User]] = relationship(back_populates="department")
+
+    def __repr__(self) -> str:
+        return f"<Department {self.region_code} {self.name}>"
+
+
+class User(UserMixin, Scoped, db.Model):
+    """An account. Officials belong to a department; every user has a home region that scopes them."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("role <> 'official' OR department_id IS NOT NULL", name="official_has_department"),
+        Index("uq_users_username_lower", func.lower(text("username")), unique=True),
+    )
+    __scope_region__ = "region_code"
+    __scope_owner__ = "id"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(Enum(Role, name="user_role", native_enum=False, length=16,
+                                            values_callable=lambda e: [m.value for m in e],
+                                            create_constraint=True), index=True)
+    display_name: Mapped[str] = mapped_column(String(64))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(120))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    is_enabled: Mapped[bool] = mapped_column(default=True)
+    must_change_password: Mapped[bool] = mapped_column(default=True)
+    failed_login_count: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    password_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    department: Mapped[Department | None] = relationship(back_populates="users", lazy="joined")
+    region: Mapped[Region] = relationship(lazy="joined")
+    created_by: Mapped[User | None] = relationship(remote_side=[id])
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses disabled accounts
+        return self.is_enabled
+
+    @property
+    def is_official(self) -> bool:
+        return self.role is Role.OFFICIAL
+
+    @property
+    def level(self) -> Level | None:
+        return self.department.level if self.department else None
+
+    @property
+    def jurisdiction_path(self) -> str | None:
+        """Officials govern their department's region subtree; others govern nothing."""
+        return self.department.region.path if self.is_official and self.department else None
+
+    def is_locked(self, now: datetime) -> bool:
+        return self.locked_until is not None and as_utc(self.locked_until) > now
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} {self.role.value}>"
+
+
+class ApiToken(db.Model):
+    """A bearer token for /api/v1; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+    __table_args__ = (UniqueConstraint("token_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+    def __repr__(self) -> str:
+        return f"<ApiToken user={self.user_id} expires={self.expires_at:%Y-%m-%d %H:%M}>"
+
+
+
+
+
+

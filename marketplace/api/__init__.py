@@ -1,0 +1,141 @@
+"""The JSON API under /api/v1: bearer-token auth, JSON errors, OpenAPI document and interactive docs.
+
+Each area adds a flask-smorest Blueprint in its own `api.py`; `create_app` lists them. API requests never
+use the session cookie: they authenticate with `Authorization: Bearer <token>` only, so CSRF does not apply.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+import swagger_ui_bundle
+from flask import Blueprint, Flask, current_app, g, jsonify, render_template, request, send_from_directory
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from marketplace.errors import DomainError
+from marketplace.extensions import api, csrf, limiter
+
+PREFIX = "/api/v1"
+
+MESSAGES = {
+    400: "请求有误",
+    401: "未登录或令牌无效",
+    403: "无权执行此操作",
+    404: "未找到",
+    405: "不支持此请求方法",
+    409: "与现有数据冲突",
+    413: "上传的文件太大",
+    422: "输入有误",
+    429: "请求过于频繁，请稍后再试",
+    500: "服务器内部错误",
+}
+CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+         409: "conflict", 413: "too_large", 422: "validation_error", 429: "rate_limited", 500: "server_error"}
+
+
+def error_response(status: int, message: str | None = None, code: str | None = None, **extra: Any):
+    body = {"code": code or CODES.get(status, "error"), "message": message or _(MESSAGES.get(status, "错误"))}
+    body.update(extra)
+    response = jsonify({"error": body})
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="fudao"'
+    return response
+
+
+def api_user():
+    """The user authenticated by bearer token for this API request."""
+    return g.get("api_user")
+
+
+def token_required(view):
+    """Authenticate the request by bearer token; 401 otherwise. Documents the security requirement."""
+    from marketplace.accounts.services import user_for_token
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any):
+        header = request.headers.get("Authorization", "")
+        scheme, _sep, raw = header.partition(" ")
+        user = user_for_token(raw.strip()) if scheme.lower() == "bearer" and raw.strip() else None
+        if user is None:
+            return error_response(401)
+        if user.must_change_password:
+            return error_response(403, _("请先修改初始密码"), "password_change_required")
+        g.api_user = user
+        return view(*args, **kwargs)
+
+    doc = getattr(view, "_apidoc", {})
+    wrapper._apidoc = {**doc, "manual_doc": {**doc.get("manual_doc", {}), "security": [{"bearerAuth": []}]}}
+    return wrapper
+
+
+def _is_api_request() -> bool:
+    return request.path.startswith(PREFIX + "/") or request.path == PREFIX
+
+
+def init_api(app: Flask, blueprints: list) -> None:
+    app.config.setdefault("API_SPEC_OPTIONS", {
+        "info": {"description": "辅导平台（千员带万社）接口。除令牌签发外，均需 `Authorization: Bearer <token>`。"},
+        "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
+    })
+    api.init_app(app)
+    rate = lambda: current_app.config["RATELIMIT_API"]  # noqa: E731
+    for blueprint in blueprints:
+        csrf.exempt(blueprint)
+        limiter.limit(rate)(blueprint)
+        api.register_blueprint(blueprint, url_prefix=PREFIX + blueprint.url_prefix)
+    docs = Blueprint("api_docs", __name__, url_prefix=PREFIX)
+    swagger_dir = Path(swagger_ui_bundle.swagger_ui_path)
+
+    @docs.get("/docs")
+    def show_docs():
+        return render_template("api/docs.html")
+
+    @docs.get("/docs/assets/<path:filename>")
+    def docs_asset(filename: str):
+        return send_from_directory(swagger_dir, filename)
+
+    app.register_blueprint(docs)
+
+
+def init_error_handlers(app: Flask) -> None:
+    """One handler per kind of failure; JSON under /api/v1, an HTML page elsewhere."""
+
+    def html_error(status: int, message: str | None = None):
+        return render_template("errors/error.html", status=status,
+                               message=message or _(MESSAGES.get(status, "错误"))), status
+
+    @app.errorhandler(HTTPException)
+    def handle_http(error: HTTPException):
+        status = error.code or 500
+        if _is_api_request():
+            data = getattr(error, "data", None) or {}
+            fields = data.get("messages")
+            if fields:
+                return error_response(status, fields=fields.get("json", fields))
+            return error_response(status)
+        if status == 413:
+            return html_error(413)
+        return html_error(status)
+
+    @app.errorhandler(CSRFError)
+    def handle_csrf(error: CSRFError):
+        return html_error(400, _("页面已过期或表单无效，请刷新页面后重试"))
+
+    @app.errorhandler(DomainError)
+    def handle_domain(error: DomainError):
+        if _is_api_request():
+            return error_response(error.status, error.message, error.code,
+                                  **({"field": error.field} if error.field else {}))
+        return html_error(error.status, error.message)
+
+    @app.errorhandler(500)
+    def handle_500(error: Exception):
+        if _is_api_request():
+            return error_response(500)
+        return html_error(500)
+

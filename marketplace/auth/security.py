@@ -1,0 +1,96 @@
+"""Security defaults: session expiry, forced password change, security headers, safe redirects."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import urlsplit
+
+from flask import Flask, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, logout_user
+
+from marketplace.extensions import db, login_manager, talisman
+
+# Pages a signed-in user may open while the initial password is still unchanged.
+PASSWORD_CHANGE_ALLOWED = {"auth.change_password", "auth.logout", "main.set_language", "static"}
+
+CSP = {
+    "default-src": "'self'",
+    "img-src": ["'self'", "data:"],
+    "style-src": "'self'",
+    "script-src": "'self'",
+    "font-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+
+
+def init_security(app: Flask) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("请先登录")
+    login_manager.login_message_category = "warning"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from marketplace.accounts.models import User
+
+        return db.session.get(User, int(user_id))
+
+    talisman.init_app(
+        app,
+        force_https=app.config["FORCE_HTTPS"],
+        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+        session_cookie_http_only=True,
+        content_security_policy=CSP,
+        frame_options="DENY",
+        referrer_policy="strict-origin-when-cross-origin",
+        strict_transport_security=app.config["FORCE_HTTPS"],
+    )
+    app.before_request(_expire_idle_session)
+    app.before_request(_require_password_change)
+
+
+def _is_web_request() -> bool:
+    return not request.path.startswith("/api/") and request.endpoint != "static"
+
+
+def _expire_idle_session():
+    """Sign out after SESSION_IDLE_TIMEOUT without a request (checked server-side, not only by cookie age)."""
+    if not _is_web_request() or not current_user.is_authenticated:
+        return None
+    from flask import current_app
+
+    now = time.time()
+    last_seen = session.get("seen_at")
+    idle = current_app.config["SESSION_IDLE_TIMEOUT"].total_seconds()
+    if last_seen is not None and now - last_seen > idle:
+        logout_user()
+        session.clear()
+        flash(_("会话已超时，请重新登录"), "warning")
+        return redirect(url_for("auth.login", next=safe_next(request.full_path)))
+    session["seen_at"] = now
+    session.permanent = True
+    return None
+
+
+def _require_password_change():
+    if (_is_web_request() and current_user.is_authenticated and current_user.must_change_password
+            and request.endpoint not in PASSWORD_CHANGE_ALLOWED):
+        flash(_("首次登录或密码被重置后，请先修改密码"), "warning")
+        return redirect(url_for("auth.change_password"))
+    return None
+
+
+def safe_next(target: str | None) -> str | None:
+    """`target` if it is a path on this site; None for anything that could leave it."""
+    if not target:
+        return None
+    target = target.strip()
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target.rstrip("?") or None

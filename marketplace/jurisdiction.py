@@ -1,0 +1,74 @@
+"""The one mechanism that scopes queries to a user's jurisdiction and role.
+
+A model opts in by subclassing `Scoped` and naming the column that places a row in a region
+(`__scope_region__`) and/or the column naming the user who owns it (`__scope_owner__`). Officials see the
+rows whose region lies in their department's subtree; every user sees the rows they own. Views and API
+endpoints read through `scoped()` and `get_scoped_or_404()`; none filters by jurisdiction by hand.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from flask import abort
+from sqlalchemy import ColumnElement, Select, false, or_, select, true
+
+from marketplace.extensions import db
+
+if TYPE_CHECKING:
+    from marketplace.accounts.models import User
+
+M = TypeVar("M", bound="Scoped")
+
+
+class Scoped:
+    __scope_region__: ClassVar[str | None] = None
+    __scope_owner__: ClassVar[str | None] = None
+
+
+def in_jurisdiction(column: Any, user: User | None) -> ColumnElement[bool]:
+    """`column` (a region code) lies in the user's jurisdiction."""
+    from marketplace.regions.models import ROOT_CODE, Region
+
+    path = user.jurisdiction_path if user is not None and user.is_authenticated else None
+    if path is None:
+        return false()
+    if path == f"/{ROOT_CODE}/":
+        return true()
+    return column.in_(select(Region.code).where(Region.path.startswith(path, autoescape=True)))
+
+
+def scope_clause(model: type[Scoped], user: User | None) -> ColumnElement[bool]:
+    if user is None or not user.is_authenticated:
+        return false()
+    clauses: list[ColumnElement[bool]] = []
+    if model.__scope_region__ and user.is_official:
+        clauses.append(in_jurisdiction(getattr(model, model.__scope_region__), user))
+    if model.__scope_owner__:
+        clauses.append(getattr(model, model.__scope_owner__) == user.id)
+    return or_(*clauses) if clauses else false()
+
+
+def scoped(model: type[M], user: User | None) -> Select[tuple[M]]:
+    """`select(model)` limited to what `user` may see."""
+    return select(model).where(scope_clause(model, user))
+
+
+def get_scoped_or_404(model: type[M], ident: Any, user: User | None) -> M:
+    """The row with primary key `ident` if the user may see it; 404 otherwise (no hint that it exists)."""
+    pk = model.__mapper__.primary_key[0]  # type: ignore[attr-defined]
+    row = db.session.scalars(scoped(model, user).where(pk == ident)).first()
+    if row is None:
+        abort(404)
+    return row
+
+
+def region_in_jurisdiction(region_code: str, user: User | None) -> bool:
+    """Whether a single region code lies in the user's jurisdiction (for validating input)."""
+    from marketplace.regions.models import Region
+
+    path = user.jurisdiction_path if user is not None and user.is_authenticated else None
+    if path is None:
+        return False
+    region = db.session.get(Region, region_code)
+    return region is not None and region.path.startswith(path)

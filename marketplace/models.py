@@ -1,0 +1,6 @@
+"""Imports every model module, so that metadata (for Alembic and the mappers) is complete."""
+
+from marketplace.accounts.models import ApiToken, Department, Role, User  # noqa: F401
+from marketplace.audit.models import AuditEntry  # noqa: F401
+from marketplace.notifications.models import Notification  # noqa: F401
+from marketplace.regions.models import Level, Region  # noqa: F401

@@ -1,0 +1,60 @@
+"""The inbox. Every reminder and alert on the platform goes through `notify`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from flask import current_app
+from flask_mailman import EmailMessage
+from sqlalchemy import func, select, update
+
+from marketplace.background import enqueue_after_commit
+from marketplace.extensions import db
+from marketplace.notifications.models import Notification
+from marketplace.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from marketplace.accounts.models import User
+
+
+def notify(user: User, title: str, body: str = "", link: str | None = None) -> Notification:
+    """Put a message in `user`'s inbox; if the user has an e-mail address, mail it after commit."""
+    notification = Notification(user=user, user_id=user.id, title=str(title), body=str(body), link=link)
+    db.session.add(notification)
+    db.session.flush()
+    if user.email:
+        from tasks.notifications import send_email
+
+        enqueue_after_commit(send_email, notification.id)
+    return notification
+
+
+def send_email(notification: Notification) -> bool:
+    """Mail one notification (SMTP when configured, else the outbox folder). Idempotent: sends once."""
+    if notification.emailed_at is not None or not notification.user.email:
+        return False
+    body = notification.body
+    if notification.link:
+        body += "\n\n" + current_app.config.get("PUBLIC_URL", "http://127.0.0.1:5000") + notification.link
+    EmailMessage(subject=f"[辅导平台] {notification.title}", body=body,
+                 to=[notification.user.email]).send()
+    notification.emailed_at = utcnow()
+    return True
+
+
+def unread_count(user: User) -> int:
+    return db.session.scalar(select(func.count()).select_from(Notification)
+                             .where(Notification.user_id == user.id, Notification.is_read.is_(False))) or 0
+
+
+def mark_read(user: User, notification: Notification) -> None:
+    if notification.user_id == user.id and not notification.is_read:
+        notification.is_read = True
+        notification.read_at = utcnow()
+
+
+def mark_all_read(user: User) -> int:
+    result = db.session.execute(update(Notification)
+                                .where(Notification.user_id == user.id, Notification.is_read.is_(False))
+                                .values(is_read=True, read_at=utcnow()))
+    return result.rowcount or 0

@@ -1,0 +1,52 @@
+"""Template globals: navigation by role, the unread count, labels, masking and pagination helpers."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, request, url_for
+from flask_babel import format_datetime
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from marketplace.accounts.models import Role
+from marketplace.audit.services import ACTION_LABELS
+from marketplace.labels import level_label, role_label
+from marketplace.masking import mask_id_number, mask_phone
+
+# (endpoint, label, roles allowed); a None roles entry means every signed-in user.
+NAVIGATION = [
+    ("main.home", _l("首页"), None),
+    ("accounts.list_accounts", _l("账户管理"), {Role.OFFICIAL}),
+    ("audit.list_entries", _l("审计日志"), {Role.OFFICIAL}),
+    ("notifications.list_notifications", _l("消息"), None),
+]
+
+
+def navigation() -> list[tuple[str, str]]:
+    if not current_user.is_authenticated:
+        return []
+    return [(endpoint, str(label)) for endpoint, label, roles in NAVIGATION
+            if roles is None or current_user.role in roles]
+
+
+def page_url(page: int) -> str:
+    args = request.args.to_dict()
+    args["page"] = str(page)
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def action_label(action: str) -> str:
+    label = ACTION_LABELS.get(action)
+    return str(label) if label else action
+
+
+def init_templating(app: Flask) -> None:
+    @app.context_processor
+    def inject() -> dict:
+        from marketplace.notifications.services import unread_count
+
+        unread = unread_count(current_user) if current_user.is_authenticated else 0
+        return {"navigation": navigation, "unread_count": unread, "languages": current_app.config["LANGUAGES"],
+                "level_label": level_label, "role_label": role_label, "page_url": page_url,
+                "mask_phone": mask_phone, "action_label": action_label, "mask_id_number": mask_id_number}
+
+    app.jinja_env.filters["datetime"] = lambda value: format_datetime(value, "yyyy-MM-dd HH:mm") if value else ""

@@ -1,0 +1,29 @@
+"""The Celery app, wired the Flask way: every task runs inside the Flask app's context.
+
+Start a worker with `celery -A wsgi:celery worker`. Tasks live in `tasks/<area>.py`, are thin (load by
+id, call a service, commit) and idempotent. Periodic jobs are listed in `BEAT_SCHEDULE`.
+"""
+
+from __future__ import annotations
+
+from celery import Celery, Task
+from flask import Flask
+
+# All periodic jobs, in one table. Areas add theirs here.
+BEAT_SCHEDULE: dict = {}
+
+TASK_MODULES = ["tasks.notifications", "tasks.maintenance"]
+
+
+def celery_init_app(app: Flask) -> Celery:
+    class FlaskTask(Task):
+        def __call__(self, *args: object, **kwargs: object) -> object:
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery_app = Celery(app.name, task_cls=FlaskTask, include=TASK_MODULES)
+    celery_app.config_from_object(app.config["CELERY"])
+    celery_app.conf.beat_schedule = BEAT_SCHEDULE
+    celery_app.set_default()
+    app.extensions["celery"] = celery_app
+    return celery_app
