@@ -38,7 +38,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _check_production(app: Flask) -> None:
-    if os.environ.get("FUDAO_ENV") == "production" and app.config["SECRET_KEY"] == "dev-only-change-me":
+    if os.environ.get("FUDAO_ENV") == "production" and app.config["SECRET_KEY"] == "dev-only-change-me":  # noqa: S105
         raise RuntimeError("Set SECRET_KEY (or FUDAO_SECRET_KEY) in production")
 
 

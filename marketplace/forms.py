@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from wtforms import HiddenField
 from wtforms.validators import DataRequired
 
@@ -24,10 +24,9 @@ class RegionPicker:
             "data-selected": field.data or "",
             "data-placeholder": str(_l("请选择")),
         }
-        data = " ".join(f'{k}="{escape(v)}"' for k, v in attrs.items())
-        return Markup(f'<div class="region-picker" {data}>'
-                      f'<input type="hidden" id="{field.id}" name="{field.name}" value="{escape(field.data or "")}">'
-                      f"</div>")
+        data = Markup(" ").join(Markup('{}="{}"').format(k, v) for k, v in attrs.items())
+        return Markup('<div class="region-picker" {}><input type="hidden" id="{}" name="{}" value="{}"></div>').format(
+            data, field.id, field.name, field.data or "")
 
 
 class RegionField(HiddenField):

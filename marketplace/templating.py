@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, request, url_for
-from flask_babel import format_datetime
+from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -45,8 +45,11 @@ def init_templating(app: Flask) -> None:
         from marketplace.notifications.services import unread_count
 
         unread = unread_count(current_user) if current_user.is_authenticated else 0
-        return {"navigation": navigation, "unread_count": unread, "languages": current_app.config["LANGUAGES"],
-                "level_label": level_label, "role_label": role_label, "page_url": page_url,
-                "mask_phone": mask_phone, "action_label": action_label, "mask_id_number": mask_id_number}
+        return {
+            "navigation": navigation, "get_locale": get_locale, "unread_count": unread,
+            "languages": current_app.config["LANGUAGES"], "level_label": level_label, "role_label": role_label,
+            "action_label": action_label, "page_url": page_url, "mask_phone": mask_phone,
+            "mask_id_number": mask_id_number,
+        }
 
     app.jinja_env.filters["datetime"] = lambda value: format_datetime(value, "yyyy-MM-dd HH:mm") if value else ""

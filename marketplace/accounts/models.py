@@ -4,13 +4,13 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, DateTime, Enum, ForeignKey, Index, String, UniqueConstraint, func, text
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.extensions import db
 from marketplace.jurisdiction import Scoped
 from marketplace.regions.models import Level, Region, level_enum
-from marketplace.timeutil import as_utc, utcnow
+from marketplace.timeutil import UTCDateTime, as_utc, utcnow
 
 
 class Role(enum.Enum):
@@ -29,7 +29,7 @@ class Department(db.Model):
     name: Mapped[str] = mapped_column(String(120))
     level: Mapped[Level] = mapped_column(level_enum("department_level"))
     region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     region: Mapped[Region] = relationship(lazy="joined")
     users: Mapped[list[User]] = relationship(back_populates="department")
@@ -64,10 +64,10 @@ class User(UserMixin, Scoped, db.Model):
     is_enabled: Mapped[bool] = mapped_column(default=True)
     must_change_password: Mapped[bool] = mapped_column(default=True)
     failed_login_count: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    password_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     department: Mapped[Department | None] = relationship(back_populates="users", lazy="joined")
     region: Mapped[Region] = relationship(lazy="joined")
@@ -106,9 +106,9 @@ class ApiToken(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(lazy="joined")
 

@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
 from marketplace.extensions import db
 from marketplace.jurisdiction import Scoped
-from marketplace.timeutil import utcnow
+from marketplace.timeutil import UTCDateTime, utcnow
 
 
 class AuditEntry(Scoped, db.Model):
@@ -29,7 +29,7 @@ class AuditEntry(Scoped, db.Model):
     region_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"), index=True)
     ip_address: Mapped[str | None] = mapped_column(String(64))
     details: Mapped[dict] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     actor: Mapped[User | None] = relationship()
 

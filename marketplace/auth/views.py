@@ -4,8 +4,8 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from marketplace.accounts.models import Role
 from marketplace.accounts import services as accounts
+from marketplace.accounts.models import Role
 from marketplace.audit.services import record
 from marketplace.auth.forms import ChangePasswordForm, LoginForm, RegisterForm
 from marketplace.auth.security import safe_next

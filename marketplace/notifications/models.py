@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
 from marketplace.extensions import db
 from marketplace.jurisdiction import Scoped
-from marketplace.timeutil import utcnow
+from marketplace.timeutil import UTCDateTime, utcnow
 
 
 class Notification(Scoped, db.Model):
@@ -24,9 +24,9 @@ class Notification(Scoped, db.Model):
     body: Mapped[str] = mapped_column(Text, default="")
     link: Mapped[str | None] = mapped_column(String(300))
     is_read: Mapped[bool] = mapped_column(default=False)
-    emailed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
-    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
 

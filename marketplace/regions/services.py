@@ -188,7 +188,8 @@ def _merge_statistics_units(rows: list[RegionRow], extra: list[RegionRow], repor
     if only_statistics:
         report.warnings.append(f"{len(only_statistics)} 个县级单位只见于统计用区划代码（开发区等功能区），已按县级导入")
     if only_gbt:
-        report.warnings.append(f"{len(only_gbt)} 个现行县级区划不见于统计用区划代码（2023 年后设立或更名），其下暂无乡镇")
+        report.warnings.append(
+            f"{len(only_gbt)} 个现行县级区划不见于统计用区划代码（2023 年后设立或更名），其下暂无乡镇")
     return added
 
 

@@ -1,0 +1,177 @@
+"""Shared fixtures: one app per session on a real database, tables emptied after each test, builders for
+departments and users, a login helper, an API token helper and a query counter.
+
+DATABASE_URL selects the database (PostgreSQL in CI); by default a throwaway SQLite file. Regions are
+loaded once per session for a few provinces (Beijing, Hebei, Xinjiang and the Bingtuan).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import delete, event
+
+from marketplace import create_app
+from marketplace.accounts.models import Role, User
+from marketplace.accounts.passwords import hash_password
+from marketplace.accounts.services import ensure_department
+from marketplace.extensions import db as _db
+from marketplace.extensions import limiter
+from marketplace.regions.models import Region
+
+TEST_PASSWORD = "Test#Pass2026"
+TEST_PROVINCES = {"11", "13", "65"}
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def require_service(name: str, reachable: bool) -> None:
+    """Skip when a server is missing on a developer machine; fail in CI, where it must be there."""
+    if reachable:
+        return
+    if IN_CI:
+        pytest.fail(f"{name} is required in CI but is not reachable")
+    pytest.skip(f"{name} not reachable")
+
+
+@pytest.fixture(scope="session")
+def instance_path(tmp_path_factory) -> str:
+    return str(tmp_path_factory.mktemp("instance"))
+
+
+@pytest.fixture(scope="session")
+def database_url(instance_path) -> str:
+    return os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path}/test.sqlite"
+
+
+@pytest.fixture(scope="session")
+def app(instance_path, database_url):
+    os.environ["FUDAO_INSTANCE_PATH"] = instance_path
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_LOGIN": "1000 per minute",
+        "RATELIMIT_API": "1000 per minute",
+        "MAIL_FILE_PATH": f"{instance_path}/outbox",
+    })
+    app.extensions["celery"].conf.task_always_eager = True
+    with app.app_context():
+        _db.drop_all()
+        _db.create_all()
+        from marketplace.regions.services import load_regions
+
+        load_regions(app.config["REGION_DATA_DIR"], provinces=TEST_PROVINCES)
+        _db.session.commit()
+        app.config["TEST_PASSWORD_HASH"] = hash_password(TEST_PASSWORD)
+    yield app
+    with app.app_context():
+        _db.session.remove()
+        if database_url.startswith("postgresql"):
+            _db.drop_all()
+
+
+@pytest.fixture(autouse=True)
+def db(app) -> Iterator:
+    """The database with regions loaded; every other table is emptied after the test."""
+    ctx = app.app_context()
+    ctx.push()
+    yield _db
+    _db.session.rollback()
+    for table in reversed(_db.metadata.sorted_tables):
+        if table.name != Region.__tablename__:
+            _db.session.execute(delete(table))
+    _db.session.commit()
+    _db.session.remove()
+    limiter.reset()
+    ctx.pop()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def make_user(app):
+    """Build a user directly (fast: a precomputed hash). Officials get the department of `region_code`."""
+    counter = iter(range(1, 10_000))
+
+    def make(role: Role | str = Role.OFFICIAL, region_code: str = "130000", username: str | None = None,
+             department_region: str | None = None, **fields) -> User:
+        role = Role(role)
+        n = next(counter)
+        department = None
+        if role in (Role.OFFICIAL, Role.COUNSELOR):
+            department = ensure_department(_db.session.get(Region, department_region or region_code), None)
+        user = User(username=username or f"{role.value}{n}", display_name=fields.pop("display_name", f"用户{n}"),
+                    role=role, region_code=region_code, department=department,
+                    password_hash=app.config["TEST_PASSWORD_HASH"], must_change_password=False, **fields)
+        _db.session.add(user)
+        _db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def login(client):
+    def do(user: User, password: str = TEST_PASSWORD, follow: bool = False):
+        return client.post("/auth/login", data={"username": user.username, "password": password},
+                           follow_redirects=follow)
+
+    return do
+
+
+@pytest.fixture
+def api_token(client):
+    def issue(user: User, password: str = TEST_PASSWORD) -> dict:
+        response = client.post("/api/v1/auth/token", json={"username": user.username, "password": password})
+        assert response.status_code == 201, response.get_json()
+        return {"Authorization": f"Bearer {response.get_json()['token']}"}
+
+    return issue
+
+
+@pytest.fixture
+def csrf_enabled(app):
+    app.config["WTF_CSRF_ENABLED"] = True
+    yield
+    app.config["WTF_CSRF_ENABLED"] = False
+
+
+def csrf_token_from(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+@contextmanager
+def count_queries(engine) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+
+
+@pytest.fixture
+def query_counter(db):
+    return lambda: count_queries(db.engine)
+
+
+def text_of(response) -> str:
+    """The visible text of an HTML response, tags removed, whitespace folded."""
+    html = response.get_data(as_text=True)
+    html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
