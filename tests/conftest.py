@@ -175,3 +175,22 @@ def text_of(response) -> str:
     html = response.get_data(as_text=True)
     html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+
+
+@pytest.fixture
+def make_app(app, instance_path):
+    """Create another app (e.g. on another database) without disturbing the session's app."""
+    made = []
+
+    def make(config: dict):
+        other = create_app({"TESTING": True, "SECRET_KEY": "test-secret", **config})
+        app.extensions["celery"].set_default()  # shared tasks keep resolving to the eager test app
+        made.append(other)
+        return other
+
+    yield make
+    for other in made:
+        with other.app_context():
+            _db.session.remove()
+            for engine in _db.engines.values():
+                engine.dispose()

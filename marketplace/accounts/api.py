@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask.views import MethodView
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import or_
@@ -103,7 +104,7 @@ class Account(MethodView):
 def _managed(user_id: int) -> User:
     user = get_scoped_or_404(User, user_id, api_user())
     if not accounts.can_manage(api_user(), user):
-        raise NotAllowed("您无权管理此账户")
+        raise NotAllowed(_("您无权管理此账户"))
     return user
 
 

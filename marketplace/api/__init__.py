@@ -13,6 +13,7 @@ from typing import Any
 import swagger_ui_bundle
 from flask import Blueprint, Flask, current_app, g, jsonify, render_template, request, send_from_directory
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -22,23 +23,23 @@ from marketplace.extensions import api, csrf, limiter
 PREFIX = "/api/v1"
 
 MESSAGES = {
-    400: "请求有误",
-    401: "未登录或令牌无效",
-    403: "无权执行此操作",
-    404: "未找到",
-    405: "不支持此请求方法",
-    409: "与现有数据冲突",
-    413: "上传的文件太大",
-    422: "输入有误",
-    429: "请求过于频繁，请稍后再试",
-    500: "服务器内部错误",
+    400: _l("请求有误"),
+    401: _l("未登录或令牌无效"),
+    403: _l("无权执行此操作"),
+    404: _l("未找到"),
+    405: _l("不支持此请求方法"),
+    409: _l("与现有数据冲突"),
+    413: _l("上传的文件太大"),
+    422: _l("输入有误"),
+    429: _l("请求过于频繁，请稍后再试"),
+    500: _l("服务器内部错误"),
 }
 CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
          409: "conflict", 413: "too_large", 422: "validation_error", 429: "rate_limited", 500: "server_error"}
 
 
 def error_response(status: int, message: str | None = None, code: str | None = None, **extra: Any):
-    body = {"code": code or CODES.get(status, "error"), "message": message or _(MESSAGES.get(status, "错误"))}
+    body = {"code": code or CODES.get(status, "error"), "message": str(message or MESSAGES.get(status) or _("错误"))}
     body.update(extra)
     response = jsonify({"error": body})
     response.status_code = status
@@ -107,7 +108,7 @@ def init_error_handlers(app: Flask) -> None:
 
     def html_error(status: int, message: str | None = None):
         return render_template("errors/error.html", status=status,
-                               message=message or _(MESSAGES.get(status, "错误"))), status
+                               message=str(message or MESSAGES.get(status) or _("错误"))), status
 
     @app.errorhandler(HTTPException)
     def handle_http(error: HTTPException):

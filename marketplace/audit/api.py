@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask.views import MethodView
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
@@ -45,7 +46,7 @@ class AuditEntries(MethodView):
     def get(self, args):
         """本辖区的审计日志。"""
         if not api_user().is_official:
-            raise NotAllowed("仅管理员可查看审计日志")
+            raise NotAllowed(_("仅管理员可查看审计日志"))
         query = scoped(AuditEntry, api_user())
         for key in ("action", "object_type", "object_id"):
             if args.get(key):

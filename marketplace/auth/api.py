@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from flask import current_app
 from flask.views import MethodView
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
@@ -45,7 +46,7 @@ class Token(MethodView):
             return error_response(401, error.message, error.code)
         if user.must_change_password:
             db.session.commit()
-            return error_response(403, "请先修改初始密码（POST /api/v1/auth/password）", "password_change_required")
+            return error_response(403, _("请先修改初始密码（POST /api/v1/auth/password）"), "password_change_required")
         raw, token = accounts.issue_token(user)
         db.session.commit()
         return {"token": raw, "expires_at": token.expires_at}
