@@ -110,7 +110,8 @@ def make_user(app):
             department = ensure_department(_db.session.get(Region, department_region or region_code), None)
         user = User(username=username or f"{role.value}{n}", display_name=fields.pop("display_name", f"用户{n}"),
                     role=role, region_code=region_code, department=department,
-                    password_hash=app.config["TEST_PASSWORD_HASH"], must_change_password=False, **fields)
+                    password_hash=app.config["TEST_PASSWORD_HASH"],
+                    **{"must_change_password": False, **fields})
         _db.session.add(user)
         _db.session.commit()
         return user

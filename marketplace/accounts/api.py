@@ -65,9 +65,9 @@ class Reason(Schema):
 
 @blp.route("")
 class Accounts(MethodView):
+    @token_required
     @blp.arguments(AccountQuery, location="query")
     @blp.response(200, AccountPage)
-    @token_required
     def get(self, args):
         """列出管辖范围内的账户。"""
         query = scoped(User, api_user()).order_by(User.id)
@@ -79,9 +79,9 @@ class Accounts(MethodView):
         page = db.paginate(query, page=args["page"], per_page=args["per_page"], error_out=False)
         return {"items": page.items, "meta": page_meta(page)}
 
+    @token_required
     @blp.arguments(AccountCreate)
     @blp.response(201, AccountIssued)
-    @token_required
     def post(self, data):
         """为下一级部门签发管理员账户，或为本部门签发辅导员账户；返回一次性初始密码。"""
         user, password = accounts.create_account(api_user(), accounts.NewAccount(
@@ -94,8 +94,8 @@ class Accounts(MethodView):
 
 @blp.route("/<int:user_id>")
 class Account(MethodView):
-    @blp.response(200, AccountSchema)
     @token_required
+    @blp.response(200, AccountSchema)
     def get(self, user_id):
         """查看一个账户。"""
         return get_scoped_or_404(User, user_id, api_user())
@@ -109,9 +109,9 @@ def _managed(user_id: int) -> User:
 
 
 @blp.route("/<int:user_id>/disable", methods=["POST"])
+@token_required
 @blp.arguments(Reason)
 @blp.response(200, AccountSchema)
-@token_required
 def disable(data, user_id):
     """停用下级账户。"""
     user = _managed(user_id)
@@ -121,9 +121,9 @@ def disable(data, user_id):
 
 
 @blp.route("/<int:user_id>/enable", methods=["POST"])
+@token_required
 @blp.arguments(Reason)
 @blp.response(200, AccountSchema)
-@token_required
 def enable(data, user_id):
     """重新启用下级账户。"""
     user = _managed(user_id)
@@ -133,8 +133,8 @@ def enable(data, user_id):
 
 
 @blp.route("/<int:user_id>/reset-password", methods=["POST"])
-@blp.response(200, AccountIssued)
 @token_required
+@blp.response(200, AccountIssued)
 def reset(user_id):
     """重置下级账户密码；返回新的一次性初始密码。"""
     user = _managed(user_id)

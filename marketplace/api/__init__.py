@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from marketplace.api import messages  # noqa: F401  (Chinese validation messages)
 from marketplace.errors import DomainError
 from marketplace.extensions import api, csrf, limiter
 

@@ -40,9 +40,9 @@ class AuditPage(Schema):
 
 @blp.route("")
 class AuditEntries(MethodView):
+    @token_required
     @blp.arguments(AuditQuery, location="query")
     @blp.response(200, AuditPage)
-    @token_required
     def get(self, args):
         """本辖区的审计日志。"""
         if not api_user().is_official:

@@ -32,7 +32,10 @@ def login():
             db.session.commit()  # keep the failure count and the audit entry
             flash(error.message, "danger")
             return render_template("auth/login.html", form=form), 200
+        lang = session.get("lang")  # a fresh session on sign-in, but keep the chosen language
         session.clear()
+        if lang:
+            session["lang"] = lang
         login_user(user)
         db.session.commit()
         return redirect(safe_next(request.args.get("next")) or url_for("main.home"))

@@ -31,9 +31,9 @@ class NotificationPage(Schema):
 
 @blp.route("")
 class Notifications(MethodView):
+    @token_required
     @blp.arguments(PageArgs, location="query")
     @blp.response(200, NotificationPage)
-    @token_required
     def get(self, args):
         """我的消息，最新在前。"""
         query = scoped(Notification, api_user()).order_by(Notification.created_at.desc(), Notification.id.desc())
@@ -42,8 +42,8 @@ class Notifications(MethodView):
 
 
 @blp.route("/<int:notification_id>/read", methods=["POST"])
-@blp.response(200, NotificationSchema)
 @token_required
+@blp.response(200, NotificationSchema)
 def read(notification_id):
     """标为已读。"""
     notification = get_scoped_or_404(Notification, notification_id, api_user())

@@ -1,0 +1,165 @@
+"""The access matrix: every route, for each kind of user, anonymous, and another jurisdiction.
+
+`MATRIX` lists, per route, the status each actor gets. `test_every_route_is_in_the_matrix` fails when a
+route is added without a line here.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from marketplace.accounts.models import Role
+from marketplace.notifications.services import notify
+from tests.conftest import TEST_PASSWORD
+
+ACTORS = ["anonymous", "national", "province", "other_province", "city", "county", "township", "counselor",
+          "operator", "center_staff"]
+
+# The subject of account routes is the county official of 正定县 (below national, province 河北, city 石家庄).
+WEB = "web"
+API = "api"
+OK, FOUND, FORBIDDEN, MISSING, UNAUTH = 200, 302, 403, 404, 401
+
+MATRIX: list[tuple[str, str, str, dict[str, int]]] = [
+    # kind, method, path, {actor: status}; actors not named get the "*" status
+    (WEB, "GET", "/", {"*": OK}),
+    (WEB, "GET", "/healthz", {"*": OK}),
+    (WEB, "GET", "/lang/en", {"*": FOUND}),
+    (WEB, "GET", "/auth/login", {"anonymous": OK, "*": FOUND}),
+    (WEB, "GET", "/auth/register", {"anonymous": OK, "*": FOUND}),
+    (WEB, "POST", "/auth/login", {"anonymous": OK, "*": FOUND}),
+    (WEB, "POST", "/auth/register", {"anonymous": OK, "*": FOUND}),
+    (WEB, "POST", "/auth/password", {"anonymous": FOUND, "*": OK}),
+    (WEB, "POST", "/accounts/new", {"anonymous": FOUND, "national": OK, "province": OK, "other_province": OK,
+                                    "city": OK, "county": OK, "*": FORBIDDEN}),
+    (WEB, "GET", "/auth/password", {"anonymous": FOUND, "*": OK}),
+    (WEB, "POST", "/auth/logout", {"*": FOUND}),
+    (WEB, "GET", "/accounts/", {"anonymous": FOUND, "national": OK, "province": OK, "other_province": OK,
+                                "city": OK, "county": OK, "township": OK, "*": FORBIDDEN}),
+    (WEB, "GET", "/accounts/new", {"anonymous": FOUND, "national": OK, "province": OK, "other_province": OK,
+                                   "city": OK, "county": OK, "*": FORBIDDEN}),
+    (WEB, "GET", "/accounts/{subject}", {"anonymous": FOUND, "national": OK, "province": OK, "city": OK,
+                                         "county": OK, "other_province": MISSING, "township": MISSING,
+                                         "*": FORBIDDEN}),
+    (WEB, "POST", "/accounts/{subject}/disable", {"anonymous": FOUND, "national": FOUND, "province": FOUND,
+                                                  "city": FOUND, "county": FOUND, "other_province": MISSING,
+                                                  "township": MISSING, "*": FORBIDDEN}),
+    (WEB, "POST", "/accounts/{subject}/enable", {"anonymous": FOUND, "national": FOUND, "province": FOUND,
+                                                 "city": FOUND, "county": FOUND, "other_province": MISSING,
+                                                 "township": MISSING, "*": FORBIDDEN}),
+    (WEB, "POST", "/accounts/{subject}/reset-password", {"anonymous": FOUND, "national": OK, "province": OK,
+                                                         "city": OK, "county": FOUND,
+                                                         "other_province": MISSING, "township": MISSING,
+                                                         "*": FORBIDDEN}),
+    (WEB, "GET", "/audit/", {"anonymous": FOUND, "national": OK, "province": OK, "other_province": OK,
+                             "city": OK, "county": OK, "township": OK, "*": FORBIDDEN}),
+    (WEB, "GET", "/inbox/", {"anonymous": FOUND, "*": OK}),
+    (WEB, "POST", "/inbox/{own_notification}/read", {"anonymous": FOUND, "*": FOUND}),
+    (WEB, "POST", "/inbox/{county_notification}/read", {"anonymous": FOUND, "county": FOUND, "*": MISSING}),
+    (WEB, "POST", "/inbox/read-all", {"*": FOUND}),
+    (WEB, "GET", "/api/v1/docs", {"*": OK}),
+    (WEB, "GET", "/api/v1/docs/assets/swagger-ui.css", {"*": OK}),
+    (WEB, "GET", "/api/v1/openapi.json", {"*": OK}),
+    (WEB, "GET", "/static/css/app.css", {"*": OK}),
+    (API, "GET", "/api/v1/regions/130123", {"*": OK}),
+    (API, "GET", "/api/v1/regions/130123/children", {"*": OK}),
+    (API, "POST", "/api/v1/auth/token", {"*": 422}),
+    (API, "POST", "/api/v1/auth/password", {"*": 422}),
+    (API, "GET", "/api/v1/accounts", {"anonymous": UNAUTH, "*": OK}),
+    (API, "POST", "/api/v1/accounts", {"anonymous": UNAUTH, "*": 422}),
+    (API, "GET", "/api/v1/accounts/{subject}", {"anonymous": UNAUTH, "national": OK, "province": OK, "city": OK,
+                                                "county": OK, "*": MISSING}),
+    (API, "POST", "/api/v1/accounts/{subject}/disable", {"anonymous": UNAUTH, "national": OK, "province": OK,
+                                                         "city": OK, "county": FORBIDDEN, "*": MISSING}),
+    (API, "POST", "/api/v1/accounts/{subject}/enable", {"anonymous": UNAUTH, "national": 409, "province": 409,
+                                                        "city": 409, "county": FORBIDDEN, "*": MISSING}),
+    (API, "POST", "/api/v1/accounts/{subject}/reset-password", {"anonymous": UNAUTH, "national": OK,
+                                                                "province": OK, "city": OK,
+                                                                "county": FORBIDDEN, "*": MISSING}),
+    (API, "GET", "/api/v1/notifications", {"anonymous": UNAUTH, "*": OK}),
+    (API, "POST", "/api/v1/notifications/{own_notification}/read", {"anonymous": UNAUTH, "*": OK}),
+    (API, "POST", "/api/v1/notifications/{county_notification}/read", {"anonymous": UNAUTH, "county": OK,
+                                                                      "*": MISSING}),
+    (API, "GET", "/api/v1/audit", {"anonymous": UNAUTH, "national": OK, "province": OK, "other_province": OK,
+                                   "city": OK, "county": OK, "township": OK, "*": FORBIDDEN}),
+]
+
+# Web POSTs whose body matters for the status (forms validated by the view).
+BODIES = {"/disable": {"reason": "测试"}, "/enable": {"reason": "测试"}}
+
+
+@pytest.fixture
+def world(make_user):
+    users = {
+        "national": make_user(region_code="000000"),
+        "province": make_user(region_code="130000"),
+        "other_province": make_user(region_code="110000"),
+        "city": make_user(region_code="130100"),
+        "county": make_user(region_code="130123"),
+        "township": make_user(region_code="130123100"),
+        "counselor": make_user(Role.COUNSELOR, region_code="130123", department_region="130123"),
+        "operator": make_user(Role.OPERATOR, region_code="130123100"),
+        "center_staff": make_user(Role.CENTER_STAFF, region_code="130123"),
+    }
+    return users
+
+
+def _cases():
+    for kind, method, path, expected in MATRIX:
+        for actor in ACTORS:
+            status = expected.get(actor, expected.get("*"))
+            yield pytest.param(kind, method, path, actor, status, id=f"{method} {path} as {actor}")
+
+
+@pytest.mark.parametrize(("kind", "method", "path", "actor", "status"), list(_cases()))
+def test_access(client, make_user, world, db, kind, method, path, actor, status):
+    subject = world["county"]
+    target = make_user(region_code="130123", username="subject") if "{subject}" in path else None
+    if target is not None:
+        subject = target  # a fresh county-level account, so actions on it don't touch the actors
+        subject.department = world["county"].department
+        db.session.commit()
+    user = world.get(actor)
+    own = notify(user, "测试消息") if user is not None else None
+    county_note = notify(world["county"], "县级消息")
+    db.session.commit()
+    url = path.format(subject=subject.id, own_notification=own.id if own else county_note.id,
+                      county_notification=county_note.id)
+    headers = {}
+    if user is not None and kind == WEB:
+        client.post("/auth/login", data={"username": user.username, "password": TEST_PASSWORD})
+    if user is not None and kind == API:
+        token = client.post("/api/v1/auth/token", json={"username": user.username, "password": TEST_PASSWORD})
+        headers["Authorization"] = "Bearer " + token.get_json()["token"]
+    body = next((b for suffix, b in BODIES.items() if url.endswith(suffix)), {})
+    if kind == API:
+        response = client.open(url, method=method, headers=headers, json=body if method == "POST" else None)
+    else:
+        response = client.open(url, method=method, data=body)
+    assert response.status_code == status, response.get_data(as_text=True)[:500]
+
+
+def test_every_route_is_in_the_matrix(app):
+    covered = {(method, _rule_of(path)) for _kind, method, path, _expected in MATRIX}
+    missing = []
+    for rule in app.url_map.iter_rules():
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            if (method, rule.rule) not in covered and not rule.rule.startswith("/static/"):
+                missing.append(f"{method} {rule.rule}")
+    assert not missing, f"routes without an access test: {missing}"
+
+
+def _rule_of(path: str) -> str:
+    replacements = {
+        "/accounts/{subject}": "/accounts/<int:user_id>",
+        "/inbox/{own_notification}": "/inbox/<int:notification_id>",
+        "/inbox/{county_notification}": "/inbox/<int:notification_id>",
+        "/notifications/{own_notification}": "/notifications/<int:notification_id>",
+        "/notifications/{county_notification}": "/notifications/<int:notification_id>",
+        "/regions/130123": "/regions/<code>",
+        "/lang/en": "/lang/<code>",
+        "/docs/assets/swagger-ui.css": "/docs/assets/<path:filename>",
+    }
+    for concrete, rule in replacements.items():
+        path = path.replace(concrete, rule)
+    return path
