@@ -124,7 +124,7 @@ def _manage(user_id: int, action, done: str, form_class):
     form = form_class()
     if not form.validate_on_submit():
         for errors in form.errors.values():
-            flash("；".join(errors), "danger")
+            flash("；".join(str(e) for e in errors), "danger")
         return redirect(url_for("accounts.show_account", user_id=user.id))
     try:
         action(user, form)
