@@ -150,6 +150,13 @@ def _require_manage(actor: User, target: User) -> None:
         raise NotAllowed(_("您无权管理此账户"))
 
 
+def reveal_contact(actor: User, target: User, purpose: str) -> dict[str, str | None]:
+    """The unmasked phone number of an account, for a superior who needs it; the view is audited."""
+    _require_manage(actor, target)
+    record(actor, "account.view_unmasked", target, fields=["phone"], purpose=purpose)
+    return {"phone": target.phone}
+
+
 def disable_account(actor: User, target: User, reason: str) -> None:
     _require_manage(actor, target)
     if not target.is_enabled:

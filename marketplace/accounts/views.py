@@ -77,14 +77,36 @@ def create_account():
 @login_required
 @roles_required(Role.OFFICIAL)
 def show_account(user_id: int):
-    user = get_scoped_or_404(User, user_id, current_user)
+    return _render_show(get_scoped_or_404(User, user_id, current_user))
+
+
+def _render_show(user: User, revealed: dict | None = None):
     history = db.session.scalars(
         scoped(AuditEntry, current_user).where(AuditEntry.object_type == "users", AuditEntry.object_id == str(user.id))
         .order_by(AuditEntry.created_at.desc()).limit(20)).all()
     return render_template("accounts/show.html", user=user, history=history, reason_form=ReasonForm(),
+                           revealed=revealed or {},
                            button_form=EmptyForm(), can_manage=accounts.can_manage(current_user, user),
                            issued_count=db.session.scalar(scoped(User, current_user).with_only_columns(func.count())
                                                           .where(User.created_by_id == user.id)))
+
+
+@bp.post("/<int:user_id>/reveal")
+@login_required
+@roles_required(Role.OFFICIAL)
+def reveal_contact(user_id: int):
+    user = get_scoped_or_404(User, user_id, current_user)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash(_("查看完整联系方式须填写用途"), "danger")
+        return redirect(url_for("accounts.show_account", user_id=user.id))
+    try:
+        revealed = accounts.reveal_contact(current_user, user, form.reason.data)
+    except DomainError as error:
+        flash(error.message, "danger")
+        return redirect(url_for("accounts.show_account", user_id=user.id))
+    db.session.commit()
+    return _render_show(user, revealed=revealed)
 
 
 @bp.post("/<int:user_id>/disable")

@@ -44,6 +44,9 @@ MATRIX: list[tuple[str, str, str, dict[str, int]]] = [
     (WEB, "POST", "/accounts/{subject}/disable", {"anonymous": FOUND, "national": FOUND, "province": FOUND,
                                                   "city": FOUND, "county": FOUND, "other_province": MISSING,
                                                   "township": MISSING, "*": FORBIDDEN}),
+    (WEB, "POST", "/accounts/{subject}/reveal", {"anonymous": FOUND, "national": OK, "province": OK, "city": OK,
+                                                 "county": FOUND, "other_province": MISSING, "township": MISSING,
+                                                 "*": FORBIDDEN}),
     (WEB, "POST", "/accounts/{subject}/enable", {"anonymous": FOUND, "national": FOUND, "province": FOUND,
                                                  "city": FOUND, "county": FOUND, "other_province": MISSING,
                                                  "township": MISSING, "*": FORBIDDEN}),
@@ -85,7 +88,7 @@ MATRIX: list[tuple[str, str, str, dict[str, int]]] = [
 ]
 
 # Web POSTs whose body matters for the status (forms validated by the view).
-BODIES = {"/disable": {"reason": "测试"}, "/enable": {"reason": "测试"}}
+BODIES = {"/disable": {"reason": "测试"}, "/enable": {"reason": "测试"}, "/reveal": {"reason": "核实身份"}}
 
 
 @pytest.fixture

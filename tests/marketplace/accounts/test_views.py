@@ -112,3 +112,18 @@ def test_peer_sees_no_manage_buttons(client, make_user, login):
     assert "您无权管理此账户" in text_of(response)
     db.session.expire_all()
     assert db.session.get(User, peer.id).is_enabled
+
+
+def test_unmasked_phone_needs_a_purpose_and_is_audited(client, make_user, login):
+    from marketplace.audit.models import AuditEntry
+
+    login(make_user(region_code="130100"))
+    county = make_user(region_code="130123", phone="13812345678")
+    assert "138****5678" in text_of(client.get(f"/accounts/{county.id}"))
+    response = client.post(f"/accounts/{county.id}/reveal", data={"reason": ""}, follow_redirects=True)
+    assert "查看完整联系方式须填写用途" in text_of(response) and "13812345678" not in text_of(response)
+    response = client.post(f"/accounts/{county.id}/reveal", data={"reason": "通知培训"})
+    assert "13812345678" in text_of(response)
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "account.view_unmasked"))
+    assert entry.object_id == str(county.id) and entry.details["purpose"] == "通知培训"
+    assert "查看完整个人信息" in text_of(client.get("/audit/"))
