@@ -68,7 +68,8 @@ def seed_demo() -> list[tuple[str, str]]:
             officials["zhengding"], "zhengding_town", f"{town.name}农业农村办公室 马丽", Role.OFFICIAL, town.code)
     for username, name, region_code, issuer, phone in COUNSELORS:
         if _user(username) is None:
-            _issue(officials[issuer], username, name, Role.COUNSELOR, region_code, phone)
+            _issue(officials[issuer], username, name, Role.COUNSELOR, region_code, phone,
+                   email=f"{username}@demo.fudao.local")
     for username, name, region_code, role, phone in OPERATORS:
         if _user(username) is None:
             accounts.register_account(accounts.NewAccount(username=username, display_name=name, role=role,
@@ -79,10 +80,11 @@ def seed_demo() -> list[tuple[str, str]]:
             ("辅导员", "fdy_liu"), ("经营主体", "coop_zhengding"), ("服务中心", "center_zhengding")]
 
 
-def _issue(issuer: User, username: str, name: str, role: Role, region_code: str, phone: str | None = None) -> User:
+def _issue(issuer: User, username: str, name: str, role: Role, region_code: str, phone: str | None = None,
+           email: str | None = None) -> User:
     if db.session.get(Region, region_code) is None:
         raise DomainError(f"区划 {region_code} 不存在：请先运行 flask regions load")
     user, _password = accounts.create_account(issuer, accounts.NewAccount(
-        username=username, display_name=name, role=role, region_code=region_code, phone=phone))
+        username=username, display_name=name, role=role, region_code=region_code, phone=phone, email=email))
     _demo_ready(user)
     return user
