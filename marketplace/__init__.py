@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from marketplace.config import default_config, production_overrides
 
@@ -23,6 +25,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_prefixed_env("FUDAO")
     if config:
         app.config.from_mapping(config)
+    _normalize(app)
     _check_production(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
@@ -35,6 +38,18 @@ def create_app(config: dict | None = None) -> Flask:
     register_cli(app)
     register_celery(app)
     return app
+
+
+DURATIONS = ("API_TOKEN_TTL", "LOGIN_LOCKOUT", "SESSION_IDLE_TIMEOUT", "PERMANENT_SESSION_LIFETIME")
+
+
+def _normalize(app: Flask) -> None:
+    """Durations may come from the environment as seconds; behind a proxy, trust one hop's headers."""
+    for key in DURATIONS:
+        if isinstance(app.config[key], int | float):
+            app.config[key] = timedelta(seconds=app.config[key])
+    if app.config.get("PROXY_FIX"):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
 
 def _check_production(app: Flask) -> None:

@@ -64,4 +64,4 @@ def default_config(instance_path: str) -> dict:
 
 def production_overrides() -> dict:
     """Settings that need TLS in front of gunicorn (FUDAO_ENV=production)."""
-    return {"SESSION_COOKIE_SECURE": True, "FORCE_HTTPS": True}
+    return {"SESSION_COOKIE_SECURE": True, "FORCE_HTTPS": True, "PROXY_FIX": True}

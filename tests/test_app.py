@@ -42,3 +42,20 @@ def test_unknown_page_is_a_chinese_404(client):
     response = client.get("/no-such-page")
     assert response.status_code == 404
     assert "未找到" in text_of(response)
+
+
+def test_production_settings(monkeypatch, make_app, database_url):
+    import pytest
+
+    monkeypatch.setenv("FUDAO_ENV", "production")
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        from marketplace import create_app
+
+        create_app({"SQLALCHEMY_DATABASE_URI": database_url})
+    monkeypatch.setenv("FUDAO_API_TOKEN_TTL", "600")
+    app = make_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "a-real-secret-for-this-test"})
+    assert app.config["SESSION_COOKIE_SECURE"] is True and app.config["FORCE_HTTPS"] is True
+    assert app.config["API_TOKEN_TTL"].total_seconds() == 600
+    response = app.test_client().get("/auth/login", headers={"X-Forwarded-Proto": "https"})
+    assert "Strict-Transport-Security" in response.headers
+    assert app.test_client().get("/auth/login").status_code == 302  # plain http is redirected to https
