@@ -8,7 +8,6 @@ from flask_mailman import Mail
 from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
-from flask_talisman import Talisman
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -33,5 +32,4 @@ login_manager = LoginManager()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address)
 mail = Mail()
-talisman = Talisman()
 api = Api()

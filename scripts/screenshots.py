@@ -1,7 +1,7 @@
 """Screenshots of the login page and each role's home page, at desktop and phone widths.
 
 Run against a served platform with demo data (scripts/run):
-    .venv/bin/python scripts/screenshots.py [--base http://127.0.0.1:5000] [--out docs/screenshots]
+    PYTHONPATH=. .venv/bin/python scripts/screenshots.py [--base http://127.0.0.1:5000] [--out docs/screenshots]
 Uses Debian's Chromium (/usr/bin/chromium) through Playwright; nothing is downloaded.
 """
 
@@ -12,7 +12,9 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-PASSWORD = "Fudao@2026"
+from marketplace.demo.services import DEMO_PASSWORD
+
+PASSWORD = DEMO_PASSWORD
 PAGES = [
     ("admin", "national", "/"),
     ("hebei", "province", "/"),

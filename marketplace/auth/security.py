@@ -9,8 +9,9 @@ from flask import Flask, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
+from flask_talisman import Talisman
 
-from marketplace.extensions import db, login_manager, talisman
+from marketplace.extensions import db, login_manager
 
 # Pages a signed-in user may open while the initial password is still unchanged.
 PASSWORD_CHANGE_ALLOWED = {"auth.change_password", "auth.logout", "main.set_language", "static"}
@@ -40,7 +41,8 @@ def init_security(app: Flask) -> None:
 
         return db.session.get(User, int(user_id))
 
-    talisman.init_app(
+    # Talisman keeps its settings on the instance, so each app gets its own.
+    app.extensions["talisman"] = Talisman(
         app,
         force_https=app.config["FORCE_HTTPS"],
         session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],

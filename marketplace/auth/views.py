@@ -32,10 +32,7 @@ def login():
             db.session.commit()  # keep the failure count and the audit entry
             flash(error.message, "danger")
             return render_template("auth/login.html", form=form), 200
-        lang = session.get("lang")  # a fresh session on sign-in, but keep the chosen language
-        session.clear()
-        if lang:
-            session["lang"] = lang
+        _fresh_session()
         login_user(user)
         db.session.commit()
         return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
@@ -48,7 +45,7 @@ def logout():
     record(current_user, "auth.logout", current_user)
     db.session.commit()
     logout_user()
-    session.clear()
+    _fresh_session()
     flash(_("您已安全退出"), "info")
     return redirect(url_for("auth.login"))
 
@@ -89,3 +86,11 @@ def register():
             return redirect(url_for("main.home"))
     return render_template("auth/register.html", form=form)
 
+
+
+def _fresh_session() -> None:
+    """Start a new session (no fixation across sign-in and sign-out) that keeps the chosen language."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
