@@ -2,5 +2,13 @@
 
 from marketplace.accounts.models import ApiToken, Department, Role, User  # noqa: F401
 from marketplace.audit.models import AuditEntry  # noqa: F401
+from marketplace.directory.models import (  # noqa: F401
+    ChangeRequest,
+    Counselor,
+    CounselorEvent,
+    YearlyConfirmation,
+    YearlyUnlock,
+)
+from marketplace.jobs.models import Job  # noqa: F401
 from marketplace.notifications.models import Notification  # noqa: F401
 from marketplace.regions.models import Level, Region  # noqa: F401

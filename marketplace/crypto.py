@@ -1,0 +1,42 @@
+"""Protecting personal data at rest: resident ID numbers and phones are stored encrypted (Fernet), with a
+keyed hash for uniqueness and look-up, and a masked copy for display.
+
+Keys come from FUDAO_DATA_KEY (a Fernet key) and FUDAO_LOOKUP_KEY; in development both are derived from
+SECRET_KEY. Rotating DATA_KEY needs re-encryption; changing LOOKUP_KEY needs re-hashing.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+
+from cryptography.fernet import Fernet, InvalidToken
+from flask import current_app
+
+
+def _derived(label: str) -> bytes:
+    return hashlib.sha256(f"{label}:{current_app.config['SECRET_KEY']}".encode()).digest()
+
+
+def _fernet() -> Fernet:
+    key = current_app.config.get("DATA_KEY") or base64.urlsafe_b64encode(_derived("fudao-data-key"))
+    return Fernet(key)
+
+
+def encrypt(value: str | None) -> str | None:
+    return None if value is None else _fernet().encrypt(value.encode()).decode()
+
+
+def decrypt(token: str | None) -> str | None:
+    if token is None:
+        return None
+    try:
+        return _fernet().decrypt(token.encode()).decode()
+    except InvalidToken:
+        return None
+
+
+def lookup_hash(value: str) -> str:
+    key = (current_app.config.get("LOOKUP_KEY") or "").encode() or _derived("fudao-lookup-key")
+    return hmac.new(key, value.upper().encode(), hashlib.sha256).hexdigest()

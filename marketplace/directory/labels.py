@@ -1,0 +1,65 @@
+"""Chinese labels for the directory's coded values (also the import template's drop-down lists)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from marketplace.directory.models import (
+    CounselorStatus,
+    Education,
+    Gender,
+    Industry,
+    PoliticalStatus,
+    Source,
+    Specialty,
+    WorkMode,
+)
+
+SPECIALTY_LABELS = {
+    Specialty.ORGANIZATION: _l("组织建设"), Specialty.OPERATION: _l("规范运营"), Specialty.FINANCE: _l("财务会计"),
+    Specialty.MARKETING: _l("市场营销"), Specialty.GREEN: _l("绿色发展"), Specialty.TECHNICAL: _l("技术支持"),
+    Specialty.QUALITY: _l("质量标准"), Specialty.CREDIT: _l("信贷保险"),
+}
+INDUSTRY_LABELS = {
+    Industry.GRAIN: _l("粮油作物"), Industry.FRUIT: _l("果树"), Industry.VEGETABLE: _l("蔬菜"),
+    Industry.LIVESTOCK: _l("畜牧养殖"), Industry.AQUACULTURE: _l("水产养殖"), Industry.LEISURE: _l("休闲农业"),
+    Industry.PROCESSING: _l("农产品加工"), Industry.OTHER: _l("其他"),
+}
+GENDER_LABELS = {Gender.MALE: _l("男"), Gender.FEMALE: _l("女")}
+WORK_MODE_LABELS = {WorkMode.FULL_TIME: _l("专职"), WorkMode.PART_TIME: _l("兼职")}
+SOURCE_LABELS = {
+    Source.ENTITY_LEADER: _l("优秀合作社或家庭农场带头人"),
+    Source.ENTERPRISE_MANAGER: _l("联农带农企业经营管理人员"),
+    Source.RURAL_EXPERT: _l("乡土专家"),
+    Source.SKILLED_FARMER: _l("种养能手"),
+    Source.EXTENSION_TECHNICIAN: _l("农技员"),
+    Source.RESEARCHER: _l("科研人员或学者"),
+    Source.SOCIAL_ORGANIZATION: _l("社会组织工作人员或志愿者"),
+}
+POLITICAL_LABELS = {
+    PoliticalStatus.CPC_MEMBER: _l("中共党员"), PoliticalStatus.CPC_PROBATIONARY: _l("中共预备党员"),
+    PoliticalStatus.CYL_MEMBER: _l("共青团员"), PoliticalStatus.DEMOCRATIC_PARTY: _l("民主党派"),
+    PoliticalStatus.MASSES: _l("群众"),
+}
+EDUCATION_LABELS = {
+    Education.POSTGRADUATE: _l("研究生"), Education.BACHELOR: _l("大学本科"), Education.COLLEGE: _l("大学专科"),
+    Education.SECONDARY: _l("中专或高中"), Education.JUNIOR_OR_BELOW: _l("初中及以下"),
+}
+STATUS_LABELS = {
+    CounselorStatus.APPOINTED: _l("在聘"), CounselorStatus.SUSPENDED: _l("暂停"), CounselorStatus.EXPIRED: _l("期满"),
+    CounselorStatus.TRANSFERRED_OUT: _l("调出"), CounselorStatus.STRUCK_OFF: _l("除名"),
+}
+EVENT_LABELS = {
+    "appoint": _l("聘任"), "update": _l("修改信息"), "suspend": _l("暂停"), "resume": _l("恢复"),
+    "renew": _l("续聘"), "expire": _l("期满"), "transfer_out": _l("调出"), "strike_off": _l("除名"),
+    "import_update": _l("批量导入更新"), "change_approved": _l("审核通过本人修改"),
+}
+
+
+def flag_labels(value: int, labels: dict) -> list[str]:
+    """The labels of the bits set in `value`, in declaration order."""
+    return [str(label) for flag, label in labels.items() if value & flag]
+
+
+def label(value, labels: dict) -> str:
+    return str(labels[value]) if value in labels else ""
