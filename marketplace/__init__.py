@@ -81,10 +81,13 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.accounts.views import bp as accounts_bp
     from marketplace.audit.views import bp as audit_bp
     from marketplace.auth.views import bp as auth_bp
+    from marketplace.directory import import_views, yearly_views  # noqa: F401  (routes on the directory bp)
+    from marketplace.directory.certificate_views import public_bp as verify_bp
+    from marketplace.directory.views import bp as directory_bp
     from marketplace.main.views import bp as main_bp
     from marketplace.notifications.views import bp as notifications_bp
 
-    for blueprint in (main_bp, auth_bp, accounts_bp, audit_bp, notifications_bp):
+    for blueprint in (main_bp, auth_bp, accounts_bp, audit_bp, notifications_bp, directory_bp, verify_bp):
         app.register_blueprint(blueprint)
 
 
@@ -93,10 +96,15 @@ def register_api(app: Flask) -> None:
     from marketplace.api import init_api
     from marketplace.audit.api import blp as audit_api
     from marketplace.auth.api import blp as auth_api
+    from marketplace.directory.api import blp as counselors_api
+    from marketplace.directory.certificate_api import blp as certificates_api
+    from marketplace.directory.import_api import blp as imports_api
+    from marketplace.jobs.api import blp as jobs_api
     from marketplace.notifications.api import blp as notifications_api
     from marketplace.regions.api import blp as regions_api
 
-    init_api(app, [auth_api, accounts_api, regions_api, notifications_api, audit_api])
+    init_api(app, [auth_api, accounts_api, regions_api, notifications_api, audit_api, counselors_api, imports_api,
+                   jobs_api, certificates_api])
 
 
 def register_templates(app: Flask) -> None:

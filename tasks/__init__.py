@@ -12,7 +12,8 @@ from flask import Flask
 # All periodic jobs, in one table. Areas add theirs here.
 BEAT_SCHEDULE: dict = {}
 
-TASK_MODULES = ["tasks.notifications", "tasks.maintenance"]
+TASK_MODULES = ["tasks.notifications", "tasks.maintenance", "tasks.imports", "tasks.certificates",
+                "tasks.directory"]
 
 
 def celery_init_app(app: Flask) -> Celery:

@@ -195,3 +195,20 @@ def make_app(app, instance_path):
             _db.session.remove()
             for engine in _db.engines.values():
                 engine.dispose()
+
+
+@pytest.fixture
+def world(make_user):
+    """One user of each kind: officials down the Hebei ladder and one in Beijing, plus the other roles."""
+    users = {
+        "national": make_user(region_code="000000"),
+        "province": make_user(region_code="130000"),
+        "other_province": make_user(region_code="110000"),
+        "city": make_user(region_code="130100"),
+        "county": make_user(region_code="130123"),
+        "township": make_user(region_code="130123100"),
+        "counselor": make_user(Role.COUNSELOR, region_code="130123", department_region="130123"),
+        "operator": make_user(Role.OPERATOR, region_code="130123100"),
+        "center_staff": make_user(Role.CENTER_STAFF, region_code="130123"),
+    }
+    return users

@@ -1,0 +1,61 @@
+"""Searching the directory: filters, sorting, and the region subtree, on top of the jurisdiction scope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Select, select
+
+from marketplace.accounts.models import User
+from marketplace.directory.models import Counselor, CounselorStatus, Source, WorkMode
+from marketplace.extensions import db
+from marketplace.jurisdiction import scoped
+from marketplace.regions.models import Region
+
+SORTS = {
+    "name": (Counselor.name, Counselor.id),
+    "-appointed_on": (Counselor.appointed_on.desc(), Counselor.id.desc()),
+    "term_end": (Counselor.term_end, Counselor.id),
+    "region": (Counselor.region_code, Counselor.name, Counselor.id),
+    "-updated_at": (Counselor.updated_at.desc(), Counselor.id.desc()),
+}
+DEFAULT_SORT = "-updated_at"
+
+
+@dataclass
+class CounselorFilters:
+    q: str | None = None
+    region_code: str | None = None
+    specialty: int | None = None
+    industry: int | None = None
+    status: CounselorStatus | None = None
+    work_mode: WorkMode | None = None
+    source: Source | None = None
+    department_id: int | None = None
+    sort: str = DEFAULT_SORT
+
+
+def counselor_query(user: User | None, filters: CounselorFilters) -> Select:
+    """Counselors the user may see, filtered and sorted; the base of the list, the export and the API."""
+    query = scoped(Counselor, user)
+    if filters.q:
+        query = query.where(Counselor.name.contains(filters.q.strip(), autoescape=True)
+                            | (Counselor.certificate_no == filters.q.strip()))
+    if filters.region_code:
+        region = db.session.get(Region, filters.region_code)
+        if region is not None:
+            query = query.where(Counselor.region_code.in_(
+                select(Region.code).where(Region.path.startswith(region.path, autoescape=True))))
+    if filters.specialty:
+        query = query.where(Counselor.specialties.op("&")(filters.specialty) != 0)
+    if filters.industry:
+        query = query.where(Counselor.industries.op("&")(filters.industry) != 0)
+    if filters.status:
+        query = query.where(Counselor.status == filters.status)
+    if filters.work_mode:
+        query = query.where(Counselor.work_mode == filters.work_mode)
+    if filters.source:
+        query = query.where(Counselor.source == filters.source)
+    if filters.department_id:
+        query = query.where(Counselor.department_id == filters.department_id)
+    return query.order_by(*SORTS.get(filters.sort, SORTS[DEFAULT_SORT]))
