@@ -84,10 +84,12 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.directory import import_views, yearly_views  # noqa: F401  (routes on the directory bp)
     from marketplace.directory.certificate_views import public_bp as verify_bp
     from marketplace.directory.views import bp as directory_bp
+    from marketplace.directory.views import public_bp as public_directory_bp
     from marketplace.main.views import bp as main_bp
     from marketplace.notifications.views import bp as notifications_bp
 
-    for blueprint in (main_bp, auth_bp, accounts_bp, audit_bp, notifications_bp, directory_bp, verify_bp):
+    for blueprint in (main_bp, auth_bp, accounts_bp, audit_bp, notifications_bp, directory_bp, verify_bp,
+                      public_directory_bp):
         app.register_blueprint(blueprint)
 
 

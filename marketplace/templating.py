@@ -9,12 +9,18 @@ from flask_login import current_user
 
 from marketplace.accounts.models import Role
 from marketplace.audit.services import ACTION_LABELS
+from marketplace.directory import labels as directory_labels
+from marketplace.directory.labels import flag_labels
 from marketplace.labels import level_label, role_label
 from marketplace.masking import mask_id_number, mask_phone
 
 # (endpoint, label, roles allowed); a None roles entry means every signed-in user.
 NAVIGATION = [
     ("main.home", _l("首页"), None),
+    ("directory.list_counselors", _l("辅导员名录"), {Role.OFFICIAL}),
+    ("directory.own_profile", _l("我的名录信息"), {Role.COUNSELOR}),
+    ("directory.list_requests", _l("修改审核"), {Role.OFFICIAL}),
+    ("directory.show_yearly", _l("年度更新"), {Role.OFFICIAL}),
     ("accounts.list_accounts", _l("账户管理"), {Role.OFFICIAL}),
     ("audit.list_entries", _l("审计日志"), {Role.OFFICIAL}),
     ("notifications.list_notifications", _l("消息"), None),
@@ -25,7 +31,7 @@ def navigation() -> list[tuple[str, str]]:
     if not current_user.is_authenticated:
         return []
     return [(endpoint, str(label)) for endpoint, label, roles in NAVIGATION
-            if roles is None or current_user.role in roles]
+            if (roles is None or current_user.role in roles) and endpoint in current_app.view_functions]
 
 
 def page_url(page: int) -> str:
@@ -49,7 +55,8 @@ def init_templating(app: Flask) -> None:
             "navigation": navigation, "get_locale": get_locale, "unread_count": unread,
             "languages": current_app.config["LANGUAGES"], "level_label": level_label, "role_label": role_label,
             "action_label": action_label, "page_url": page_url, "mask_phone": mask_phone,
-            "mask_id_number": mask_id_number,
+            "mask_id_number": mask_id_number, "labels": directory_labels, "flag_labels": flag_labels,
+            "view_functions": current_app.view_functions,
         }
 
     app.jinja_env.filters["datetime"] = lambda value: format_datetime(value, "yyyy-MM-dd HH:mm") if value else ""

@@ -7,10 +7,16 @@ id, call a service, commit) and idempotent. Periodic jobs are listed in `BEAT_SC
 from __future__ import annotations
 
 from celery import Celery, Task
+from celery.schedules import crontab
 from flask import Flask
 
 # All periodic jobs, in one table. Areas add theirs here.
-BEAT_SCHEDULE: dict = {}
+BEAT_SCHEDULE: dict = {
+    # Times are Asia/Shanghai (the Celery timezone).
+    "directory.expire_terms": {"task": "directory.expire_terms", "schedule": crontab(hour=1, minute=0)},
+    "directory.send_yearly_reminders": {"task": "directory.send_yearly_reminders",
+                                        "schedule": crontab(hour=8, minute=0)},
+}
 
 TASK_MODULES = ["tasks.notifications", "tasks.maintenance", "tasks.imports", "tasks.certificates",
                 "tasks.directory"]

@@ -1,0 +1,35 @@
+"""Periodic directory jobs: the daily 期满 check and the yearly-update reminders (see BEAT_SCHEDULE)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from celery import shared_task
+
+from marketplace.extensions import db
+
+
+def _today(value: str | None) -> date:
+    from marketplace.directory.yearly import local_today
+
+    return date.fromisoformat(value) if value else local_today()
+
+
+@shared_task(name="directory.expire_terms", time_limit=600)
+def expire_terms(today: str | None = None) -> int:
+    """Mark 期满 every counselor whose term has ended; idempotent (an expired record is not due again)."""
+    from marketplace.directory.services import expire_due
+
+    count = expire_due(_today(today))
+    db.session.commit()
+    return count
+
+
+@shared_task(name="directory.send_yearly_reminders", time_limit=600)
+def send_yearly_reminders(today: str | None = None) -> int:
+    """Remind departments that have not confirmed last year's data (May and June; once a week each)."""
+    from marketplace.directory.yearly import send_reminders
+
+    count = send_reminders(_today(today))
+    db.session.commit()
+    return count

@@ -24,9 +24,9 @@ def localize() -> None:
     validate.Length.message_equal = "长度应为 {equal}"
     validate.OneOf.default_message = "必须是以下之一：{choices}"
     validate.Regexp.default_message = "格式不正确"
-    validate.Range.message_min = "不能小于 {min}"
-    validate.Range.message_max = "不能大于 {max}"
-    validate.Range.message_all = "应在 {min} 到 {max} 之间"
+    validate.Range.message_min = "不能小于 {{min}}"  # Range formats twice (first the operator)
+    validate.Range.message_max = "不能大于 {{max}}"
+    validate.Range.message_all = "应在 {{min}} 到 {{max}} 之间"
 
 
 localize()

@@ -26,6 +26,8 @@ ACTION_LABELS = {
     "auth.logout": _l("退出"),
     "auth.token": _l("签发接口令牌"),
     "department.create": _l("创建部门"),
+    "directory.confirm_year": _l("确认年度名录数据"),
+    "directory.unlock": _l("解锁年度名录数据维护"),
 }
 
 

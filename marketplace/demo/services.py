@@ -6,6 +6,8 @@ Later areas (directory, marketplace, agreements) extend `seed_demo` with their o
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
 
 from marketplace.accounts import services as accounts
@@ -74,6 +76,7 @@ def seed_demo() -> list[tuple[str, str]]:
         if _user(username) is None:
             accounts.register_account(accounts.NewAccount(username=username, display_name=name, role=role,
                                                           region_code=region_code, phone=phone), DEMO_PASSWORD)
+    _seed_counselors(officials)
     db.session.flush()
     return [("国家级管理员", "admin"), ("省级管理员", "hebei"), ("市级管理员", "shijiazhuang"),
             ("县级管理员", "zhengding"), ("乡镇管理员", "zhengding_town" if township else "-"),
@@ -88,3 +91,56 @@ def _issue(issuer: User, username: str, name: str, role: Role, region_code: str,
         username=username, display_name=name, role=role, region_code=region_code, phone=phone, email=email))
     _demo_ready(user)
     return user
+
+
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
+GIVEN = ["建国", "秀英", "志强", "丽娟", "海涛", "春生", "桂芳", "文斌", "晓燕", "国栋", "玉兰", "永刚", "红梅", "德福",
+         "金凤", "立新", "淑珍", "明辉", "雪梅", "振华"]
+EMPLOYERS = ["县农业技术推广中心", "县农村经营管理站", "农民专业合作社", "县供销合作社", "农业职业学院",
+             "农村信用合作联社"]
+
+
+def demo_id_number(region_code: str, birth: date, sequence: int) -> str:
+    """A valid resident ID number (correct check character) for demo data."""
+    from stdnum.cn import ric
+
+    body = f"{region_code}{birth:%Y%m%d}{sequence % 1000:03d}"
+    return body + ric.calc_check_digit(body + "0")  # stdnum ignores the last character
+
+
+def _seed_counselors(officials: dict[str, User]) -> None:
+    """Directory records: one for each demo counselor account, and some fifty more across Hebei."""
+    import random
+
+    from marketplace.directory import services as directory
+    from marketplace.directory.models import Counselor, Education, PoliticalStatus, Source, WorkMode
+
+    if db.session.scalar(select(Counselor.id).limit(1)) is not None:
+        return
+    rng = random.Random(2026)
+    sources, modes = list(Source), list(WorkMode)
+
+    def appoint(issuer: User, name: str, region_code: str, n: int, user: User | None = None) -> None:
+        birth = date(1965 + rng.randrange(30), 1 + rng.randrange(12), 1 + rng.randrange(28))
+        counselor = directory.appoint_counselor(issuer, directory.CounselorInput(
+            name=name, id_number=demo_id_number(region_code[:6], birth, n),
+            phone=f"139{rng.randrange(10**8):08d}", region_code=region_code,
+            specialties=rng.choice([1, 2, 4, 8, 16, 32, 64, 128]) | rng.choice([0, 4, 8, 32]),
+            industries=rng.choice([1, 2, 4, 8, 16, 32, 64]) | rng.choice([0, 1, 4]),
+            work_mode=rng.choice(modes), source=rng.choice(sources),
+            appointed_on=date(2024 + rng.randrange(2), 1 + rng.randrange(12), 1),
+            political_status=rng.choice(list(PoliticalStatus)), education=rng.choice(list(Education)),
+            title=rng.choice(["高级农艺师", "农艺师", "会计师", "经济师", None]),
+            employer=rng.choice(EMPLOYERS), is_remote=rng.random() < 0.4, capacity=rng.choice([3, 5, 8])))
+        if user is not None:
+            counselor.user_id = user.id
+
+    for n, (username, name, region_code, issuer, _phone) in enumerate(COUNSELORS, start=1):
+        appoint(officials[issuer], name, region_code, n, _user(username))
+    places = [("zhengding", "130123"), ("xingtang", "130125"), ("shijiazhuang", "130102"),
+              ("shijiazhuang", "130109"), ("baoding", "130602"), ("baoding", "130681"), ("hebei", "130100")]
+    for n in range(50):
+        issuer, county = places[n % len(places)]
+        towns = current_children(county)
+        region_code = rng.choice(towns).code if towns and rng.random() < 0.7 else county
+        appoint(officials[issuer], rng.choice(SURNAMES) + rng.choice(GIVEN), region_code, 100 + n)

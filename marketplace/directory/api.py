@@ -1,3 +1,209 @@
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from marketplace.api import api_user, token_required
+from marketplace.api.schemas import PageArgs, PageMeta, page_meta
+from marketplace.directory import services
+from marketplace.directory.models import (
+    Counselor,
+    CounselorStatus,
+    Education,
+    PoliticalStatus,
+    Source,
+    WorkMode,
+)
+from marketplace.directory.search import SORTS, CounselorFilters, counselor_query
+from marketplace.errors import DomainError, NotAllowed
+from marketplace.extensions import db
+from marketplace.jurisdiction import get_scoped_or_404
 
 blp = Blueprint("counselors_api", __name__, url_prefix="/counselors", description="辅导员名录库")
+
+
+def _values(enum_class) -> list[str]:
+    return [m.value for m in enum_class]
+
+
+class CounselorSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    gender = fields.Function(lambda c: c.gender.value)
+    id_number = fields.String(attribute="id_number_masked")
+    phone = fields.String(attribute="phone_masked")
+    political_status = fields.Function(lambda c: c.political_status.value if c.political_status else None)
+    education = fields.Function(lambda c: c.education.value if c.education else None)
+    title = fields.String(allow_none=True)
+    employer = fields.String(allow_none=True)
+    position = fields.String(allow_none=True)
+    region_code = fields.String()
+    region_name = fields.Function(lambda c: c.region.full_name)
+    specialties = fields.Integer(metadata={"description": "位掩码：1 组织建设 2 规范运营 4 财务会计 8 市场营销 "
+                                                          "16 绿色发展 32 技术支持 64 质量标准 128 信贷保险"})
+    industries = fields.Integer(metadata={"description": "位掩码：1 粮油作物 2 果树 4 蔬菜 8 畜牧养殖 16 水产养殖 "
+                                                         "32 休闲农业 64 农产品加工 128 其他"})
+    work_mode = fields.Function(lambda c: c.work_mode.value)
+    source = fields.Function(lambda c: c.source.value)
+    is_remote = fields.Boolean()
+    capacity = fields.Integer()
+    service_area_codes = fields.Function(lambda c: [r.code for r in c.service_areas])
+    department_id = fields.Integer()
+    department = fields.Function(lambda c: c.department.name)
+    appointed_on = fields.Date()
+    term_end = fields.Date()
+    certificate_no = fields.String()
+    status = fields.Function(lambda c: c.status.value)
+    data_year = fields.Integer(allow_none=True)
+    updated_at = fields.DateTime()
+
+
+class CounselorPage(Schema):
+    items = fields.List(fields.Nested(CounselorSchema))
+    meta = fields.Nested(PageMeta)
+
+
+class CounselorQuery(PageArgs):
+    q = fields.String()
+    region_code = fields.String()
+    specialty = fields.Integer()
+    industry = fields.Integer()
+    status = fields.String(validate=validate.OneOf(_values(CounselorStatus)))
+    work_mode = fields.String(validate=validate.OneOf(_values(WorkMode)))
+    source = fields.String(validate=validate.OneOf(_values(Source)))
+    sort = fields.String(validate=validate.OneOf(list(SORTS)), load_default="-updated_at")
+
+
+class CounselorWrite(Schema):
+    name = fields.String(required=True, validate=validate.Length(1, 64))
+    id_number = fields.String(required=True)
+    phone = fields.String(required=True)
+    region_code = fields.String(required=True)
+    specialties = fields.Integer(required=True, validate=validate.Range(1, 255))
+    industries = fields.Integer(required=True, validate=validate.Range(1, 255))
+    work_mode = fields.String(required=True, validate=validate.OneOf(_values(WorkMode)))
+    source = fields.String(required=True, validate=validate.OneOf(_values(Source)))
+    appointed_on = fields.Date(required=True)
+    term_end = fields.Date()
+    political_status = fields.String(validate=validate.OneOf(_values(PoliticalStatus)), allow_none=True)
+    education = fields.String(validate=validate.OneOf(_values(Education)), allow_none=True)
+    title = fields.String(allow_none=True, validate=validate.Length(max=64))
+    employer = fields.String(allow_none=True, validate=validate.Length(max=120))
+    position = fields.String(allow_none=True, validate=validate.Length(max=64))
+    is_remote = fields.Boolean()
+    capacity = fields.Integer(validate=validate.Range(0, 100))
+    service_area_codes = fields.List(fields.String())
+
+
+class CounselorPatch(CounselorWrite):
+    class Meta:
+        partial = True
+
+
+class Transition(Schema):
+    action = fields.String(required=True, validate=validate.OneOf(
+        ["suspend", "resume", "renew", "transfer_out", "strike_off"]))
+    reason = fields.String(load_default="")
+    term_end = fields.Date()
+
+
+def _input(data: dict) -> services.CounselorInput:
+    def enum(cls, key):
+        return cls(data[key]) if data.get(key) else None
+
+    return services.CounselorInput(
+        name=data.get("name", ""), id_number=data.get("id_number", ""), phone=data.get("phone", ""),
+        region_code=data.get("region_code", ""), specialties=data.get("specialties", 0),
+        industries=data.get("industries", 0), work_mode=enum(WorkMode, "work_mode"), source=enum(Source, "source"),
+        appointed_on=data.get("appointed_on"), term_end=data.get("term_end"),
+        political_status=enum(PoliticalStatus, "political_status"), education=enum(Education, "education"),
+        title=data.get("title"), employer=data.get("employer"), position=data.get("position"),
+        is_remote=data.get("is_remote", False), capacity=data.get("capacity", 5),
+        service_area_codes=data.get("service_area_codes") or [])
+
+
+def _current(counselor: Counselor) -> dict:
+    from marketplace import crypto
+
+    return {
+        "name": counselor.name, "id_number": crypto.decrypt(counselor.id_number_cipher),
+        "phone": crypto.decrypt(counselor.phone_cipher), "region_code": counselor.region_code,
+        "specialties": counselor.specialties, "industries": counselor.industries,
+        "work_mode": counselor.work_mode.value, "source": counselor.source.value,
+        "appointed_on": counselor.appointed_on, "term_end": counselor.term_end,
+        "political_status": counselor.political_status.value if counselor.political_status else None,
+        "education": counselor.education.value if counselor.education else None, "title": counselor.title,
+        "employer": counselor.employer, "position": counselor.position, "is_remote": counselor.is_remote,
+        "capacity": counselor.capacity, "service_area_codes": [r.code for r in counselor.service_areas],
+    }
+
+
+def _officials_only() -> None:
+    if not api_user().is_official and api_user().role.value != "counselor":
+        raise NotAllowed(_("无权查看名录库"))
+
+
+@blp.route("")
+class Counselors(MethodView):
+    @token_required
+    @blp.arguments(CounselorQuery, location="query")
+    @blp.response(200, CounselorPage)
+    def get(self, args):
+        """名录库中本辖区的辅导员（身份证号码和手机号码为掩码）。"""
+        _officials_only()
+        filters = CounselorFilters(
+            q=args.get("q"), region_code=args.get("region_code"), specialty=args.get("specialty"),
+            industry=args.get("industry"), status=CounselorStatus(args["status"]) if args.get("status") else None,
+            work_mode=WorkMode(args["work_mode"]) if args.get("work_mode") else None,
+            source=Source(args["source"]) if args.get("source") else None, sort=args["sort"])
+        page = db.paginate(counselor_query(api_user(), filters), page=args["page"], per_page=args["per_page"],
+                           error_out=False)
+        return {"items": page.items, "meta": page_meta(page)}
+
+    @token_required
+    @blp.arguments(CounselorWrite)
+    @blp.response(201, CounselorSchema)
+    def post(self, data):
+        """聘任一名辅导员（县级及以上部门）。"""
+        counselor = services.appoint_counselor(api_user(), _input(data))
+        db.session.commit()
+        return counselor
+
+
+@blp.route("/<int:counselor_id>")
+class CounselorItem(MethodView):
+    @token_required
+    @blp.response(200, CounselorSchema)
+    def get(self, counselor_id):
+        """一名辅导员的记录。"""
+        return get_scoped_or_404(Counselor, counselor_id, api_user())
+
+    @token_required
+    @blp.arguments(CounselorPatch)
+    @blp.response(200, CounselorSchema)
+    def patch(self, data, counselor_id):
+        """修改记录（仅聘任部门；7–12 月须上级解锁）。未给出的字段保持不变。"""
+        counselor = get_scoped_or_404(Counselor, counselor_id, api_user())
+        services.update_counselor(api_user(), counselor, _input({**_current(counselor), **data}))
+        db.session.commit()
+        return counselor
+
+
+@blp.route("/<int:counselor_id>/transitions", methods=["POST"])
+@token_required
+@blp.arguments(Transition)
+@blp.response(200, CounselorSchema)
+def change_status(data, counselor_id):
+    """变更聘任状态：暂停、恢复、续聘、调出、除名。"""
+    counselor = get_scoped_or_404(Counselor, counselor_id, api_user())
+    try:
+        services.transition(counselor, data["action"], api_user(), data["reason"], data.get("term_end"))
+    except DomainError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return counselor
+
+

@@ -63,3 +63,12 @@ def flag_labels(value: int, labels: dict) -> list[str]:
 
 def label(value, labels: dict) -> str:
     return str(labels[value]) if value in labels else ""
+
+FIELD_LABELS = {
+    "name": _l("姓名"), "gender": _l("性别"), "birth_date": _l("出生日期"), "id_number": _l("身份证号码"),
+    "phone": _l("手机号码"), "political_status": _l("政治面貌"), "education": _l("学历"), "title": _l("职称"),
+    "employer": _l("工作单位"), "position": _l("职务"), "region_code": _l("地区"), "specialties": _l("业务专长"),
+    "industries": _l("产业领域"), "work_mode": _l("工作模式"), "source": _l("选聘来源"), "is_remote": _l("远程服务"),
+    "capacity": _l("同时服务上限"), "township_code": _l("聘任乡镇"), "appointed_on": _l("聘任日期"),
+    "term_end": _l("聘期结束"), "certificate_no": _l("证书编号"), "service_area_codes": _l("服务区域"),
+}

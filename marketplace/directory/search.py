@@ -37,7 +37,16 @@ class CounselorFilters:
 
 def counselor_query(user: User | None, filters: CounselorFilters) -> Select:
     """Counselors the user may see, filtered and sorted; the base of the list, the export and the API."""
-    query = scoped(Counselor, user)
+    return _filtered(scoped(Counselor, user), filters)
+
+
+def public_counselor_query(filters: CounselorFilters) -> Select:
+    """The public directory: appointed counselors only (the page shows public fields only)."""
+    filters.status = CounselorStatus.APPOINTED
+    return _filtered(select(Counselor), filters)
+
+
+def _filtered(query: Select, filters: CounselorFilters) -> Select:
     if filters.q:
         query = query.where(Counselor.name.contains(filters.q.strip(), autoescape=True)
                             | (Counselor.certificate_no == filters.q.strip()))

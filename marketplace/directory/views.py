@@ -1,5 +1,335 @@
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from marketplace.accounts import services as accounts
+from marketplace.accounts.models import Role
+from marketplace.auth.decorators import roles_required
+from marketplace.directory import services
+from marketplace.directory.forms import (
+    AccountForm,
+    CounselorForm,
+    FilterForm,
+    LifecycleForm,
+    OwnProfileForm,
+    PurposeForm,
+    ReviewForm,
+)
+from marketplace.directory.models import ChangeRequest, ChangeRequestStatus, Counselor, CounselorStatus
+from marketplace.directory.search import CounselorFilters, counselor_query, public_counselor_query
+from marketplace.errors import DomainError
+from marketplace.extensions import db
+from marketplace.jurisdiction import get_scoped_or_404, scoped
 
 bp = Blueprint("directory", __name__, url_prefix="/directory")
+public_bp = Blueprint("public_directory", __name__, url_prefix="/public")
+
+
+def filters_from(form: FilterForm) -> CounselorFilters:
+    """Filters from the query string; values that do not parse are ignored rather than refused."""
+    def enum_or_none(enum_class, value):
+        try:
+            return enum_class(value) if value else None
+        except ValueError:
+            return None
+
+    from marketplace.directory.models import Source, WorkMode
+
+    return CounselorFilters(
+        q=form.q.data or None, region_code=form.region_code.data or None,
+        specialty=int(form.specialty.data) if (form.specialty.data or "").isdigit() else None,
+        industry=int(form.industry.data) if (form.industry.data or "").isdigit() else None,
+        status=enum_or_none(CounselorStatus, form.status.data), work_mode=enum_or_none(WorkMode, form.work_mode.data),
+        source=enum_or_none(Source, form.source.data), sort=form.sort.data or "-updated_at")
+
+
+@bp.get("/")
+@login_required
+def list_counselors():
+    if current_user.role is Role.COUNSELOR:
+        return redirect(url_for("directory.own_profile"))
+    if not current_user.is_official:
+        abort(403)
+    form = FilterForm(request.args)
+    form.region_code.root_code = current_user.department.region_code
+    form.validate()
+    query = counselor_query(current_user, filters_from(form))
+    page = db.paginate(query, per_page=20, error_out=False, count=True)
+    return render_template("directory/list.html", form=form, page=page,
+                           can_appoint=current_user.level in services.APPOINTING_LEVELS)
+
+
+def _form_input(form: CounselorForm) -> services.CounselorInput:
+    from marketplace.directory.models import Education, PoliticalStatus, Source, WorkMode
+
+    appointed_on = form.appointed_on.data
+    return services.CounselorInput(
+        name=form.name.data or "", id_number=form.id_number.data or "", phone=form.phone.data or "",
+        region_code=form.region_code.data or "", specialties=sum(int(v) for v in form.specialties.data or []),
+        industries=sum(int(v) for v in form.industries.data or []), work_mode=WorkMode(form.work_mode.data),
+        source=Source(form.source.data), appointed_on=appointed_on,
+        term_end=services.default_term_end(appointed_on, int(form.term_years.data)) if appointed_on else None,
+        political_status=PoliticalStatus(form.political_status.data) if form.political_status.data else None,
+        education=Education(form.education.data) if form.education.data else None, title=form.title.data,
+        employer=form.employer.data, position=form.position.data, is_remote=form.is_remote.data,
+        capacity=form.capacity.data if form.capacity.data is not None else 5,
+        service_area_codes=list(form.service_area_codes.data or []))
+
+
+def _prepare(form: CounselorForm, department) -> None:
+    from marketplace.regions.services import current_children
+
+    form.region_code.root_code = department.region_code
+    areas = [department.region, *current_children(department.region_code)]
+    form.service_area_codes.choices = [(r.code, r.full_name) for r in areas]
+
+
+def _show_errors(form: CounselorForm, error: DomainError) -> None:
+    for name, message in (getattr(error, "errors", None) or {error.field or "name": error.message}).items():
+        field = getattr(form, name, None) or form.name
+        field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+@roles_required(Role.OFFICIAL)
+def appoint_counselor():
+    try:
+        department = services.appointing_department(current_user)
+    except DomainError:
+        abort(403)
+    form = CounselorForm()
+    _prepare(form, department)
+    if request.method == "GET":
+        form.appointed_on.data = date.today()
+    if form.validate_on_submit():
+        try:
+            counselor = services.appoint_counselor(current_user, _form_input(form))
+        except DomainError as error:
+            _show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("已聘任 %(name)s，证书编号 %(no)s", name=counselor.name, no=counselor.certificate_no), "success")
+            return redirect(url_for("directory.show_counselor", counselor_id=counselor.id))
+    return render_template("directory/form.html", form=form, counselor=None)
+
+
+@bp.get("/<int:counselor_id>")
+@login_required
+def show_counselor(counselor_id: int):
+    counselor = get_scoped_or_404(Counselor, counselor_id, current_user)
+    return _render_record(counselor)
+
+
+def _render_record(counselor: Counselor, revealed: dict | None = None):
+    requests = db.session.scalars(scoped(ChangeRequest, current_user).where(
+        ChangeRequest.counselor_id == counselor.id).order_by(ChangeRequest.id.desc()).limit(10)).all()
+    return render_template(
+        "directory/show.html", counselor=counselor, revealed=revealed or {}, requests=requests,
+        can_edit=services.can_edit(current_user, counselor),
+        can_view_personal=services.can_view_personal(current_user, counselor),
+        actions=services.allowed_actions(counselor), lifecycle_form=LifecycleForm(), purpose_form=PurposeForm(),
+        account_form=AccountForm())
+
+
+@bp.route("/<int:counselor_id>/edit", methods=["GET", "POST"])
+@login_required
+@roles_required(Role.OFFICIAL)
+def edit_counselor(counselor_id: int):
+    counselor = get_scoped_or_404(Counselor, counselor_id, current_user)
+    if not services.can_edit(current_user, counselor):
+        abort(403)
+    form = CounselorForm(obj=None if request.method == "POST" else _form_data(counselor))
+    _prepare(form, counselor.department)
+    if form.validate_on_submit():
+        try:
+            changes = services.update_counselor(current_user, counselor, _form_input(form))
+        except DomainError as error:
+            _show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("已保存 %(n)d 项修改", n=len(changes)) if changes else _("没有修改"), "success")
+            return redirect(url_for("directory.show_counselor", counselor_id=counselor.id))
+    return render_template("directory/form.html", form=form, counselor=counselor)
+
+
+def _form_data(counselor: Counselor):
+    """The record as form data; the ID number is not pre-filled unmasked (it is entered again to change it)."""
+    from types import SimpleNamespace
+
+    from marketplace import crypto
+
+    years = max(1, round((counselor.term_end - counselor.appointed_on).days / 365))
+    return SimpleNamespace(
+        name=counselor.name, id_number=crypto.decrypt(counselor.id_number_cipher),
+        phone=crypto.decrypt(counselor.phone_cipher),
+        political_status=counselor.political_status.value if counselor.political_status else "",
+        education=counselor.education.value if counselor.education else "", title=counselor.title,
+        employer=counselor.employer, position=counselor.position, region_code=counselor.region_code,
+        specialties=[str(int(f)) for f in _bits(counselor.specialties)],
+        industries=[str(int(f)) for f in _bits(counselor.industries)], work_mode=counselor.work_mode.value,
+        source=counselor.source.value, is_remote=counselor.is_remote, capacity=counselor.capacity,
+        service_area_codes=[r.code for r in counselor.service_areas], appointed_on=counselor.appointed_on,
+        term_years=str(min(years, 5)))
+
+
+def _bits(value: int) -> list[int]:
+    return [1 << i for i in range(8) if value & (1 << i)]
+
+
+@bp.post("/<int:counselor_id>/actions/<action>")
+@login_required
+@roles_required(Role.OFFICIAL)
+def change_status(counselor_id: int, action: str):
+    counselor = get_scoped_or_404(Counselor, counselor_id, current_user)
+    if action not in services.TRANSITIONS or action == "expire":
+        abort(404)
+    form = LifecycleForm()
+    form.validate_on_submit()
+    try:
+        services.transition(counselor, action, current_user, form.reason.data or "", form.term_end.data)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        flash(_("状态已更新"), "success")
+    return redirect(url_for("directory.show_counselor", counselor_id=counselor_id))
+
+
+@bp.post("/<int:counselor_id>/reveal")
+@login_required
+def reveal_personal(counselor_id: int):
+    counselor = get_scoped_or_404(Counselor, counselor_id, current_user)
+    form = PurposeForm()
+    if not form.validate_on_submit():
+        flash(_("查看完整信息须填写用途"), "danger")
+        return redirect(url_for("directory.show_counselor", counselor_id=counselor.id))
+    try:
+        revealed = services.reveal_personal(current_user, counselor, form.reason.data)
+    except DomainError as error:
+        flash(error.message, "danger")
+        return redirect(url_for("directory.show_counselor", counselor_id=counselor.id))
+    db.session.commit()
+    return _render_record(counselor, revealed)
+
+
+@bp.post("/<int:counselor_id>/account")
+@login_required
+@roles_required(Role.OFFICIAL)
+def create_login(counselor_id: int):
+    """Issue a counselor account for this record and link it; shows the one-time password."""
+    counselor = get_scoped_or_404(Counselor, counselor_id, current_user)
+    form = AccountForm()
+    if not form.validate_on_submit() or counselor.user_id is not None:
+        flash(_("请填写用户名") if counselor.user_id is None else _("该辅导员已有账户"), "danger")
+        return redirect(url_for("directory.show_counselor", counselor_id=counselor.id))
+    try:
+        if not services.can_edit(current_user, counselor):
+            raise DomainError(_("只有聘任部门可以为辅导员创建账户"))
+        from marketplace import crypto
+
+        user, password = accounts.create_account(current_user, accounts.NewAccount(
+            username=form.username.data.strip(), display_name=counselor.name, role=Role.COUNSELOR,
+            region_code=counselor.region_code, phone=crypto.decrypt(counselor.phone_cipher)))
+        services.link_account(current_user, counselor, user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return redirect(url_for("directory.show_counselor", counselor_id=counselor.id))
+    db.session.commit()
+    return render_template("accounts/issued.html", user=user, password=password)
+
+
+@bp.route("/me", methods=["GET", "POST"])
+@login_required
+@roles_required(Role.COUNSELOR)
+def own_profile():
+    counselor = db.session.scalar(select(Counselor).where(Counselor.user_id == current_user.id))
+    if counselor is None:
+        return render_template("directory/no_record.html")
+    form = OwnProfileForm(obj=None if request.method == "POST" else _own_data(counselor))
+    if form.validate_on_submit():
+        from marketplace.directory.models import Education, PoliticalStatus
+
+        personal = {
+            "phone": form.phone.data, "title": form.title.data or None, "employer": form.employer.data or None,
+            "position": form.position.data or None,
+            "political_status": PoliticalStatus(form.political_status.data) if form.political_status.data else None,
+            "education": Education(form.education.data) if form.education.data else None,
+        }
+        requested = {"specialties": sum(int(v) for v in form.specialties.data or []),
+                     "industries": sum(int(v) for v in form.industries.data or []),
+                     "capacity": form.capacity.data, "is_remote": form.is_remote.data}
+        try:
+            change = services.update_own_profile(current_user, counselor, personal, requested, form.note.data or "")
+        except DomainError as error:
+            getattr(form, error.field or "phone").errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(_("个人信息已更新") + ("；" + _("专长等信息已提交聘任部门审核") if change else ""), "success")
+            return redirect(url_for("directory.own_profile"))
+    pending = db.session.scalars(select(ChangeRequest).where(
+        ChangeRequest.counselor_id == counselor.id, ChangeRequest.status == ChangeRequestStatus.PENDING)).all()
+    return render_template("directory/own.html", form=form, counselor=counselor, pending=pending)
+
+
+def _own_data(counselor: Counselor):
+    from types import SimpleNamespace
+
+    from marketplace import crypto
+
+    return SimpleNamespace(
+        phone=crypto.decrypt(counselor.phone_cipher), title=counselor.title, employer=counselor.employer,
+        position=counselor.position,
+        political_status=counselor.political_status.value if counselor.political_status else "",
+        education=counselor.education.value if counselor.education else "",
+        specialties=[str(b) for b in _bits(counselor.specialties)],
+        industries=[str(b) for b in _bits(counselor.industries)], capacity=counselor.capacity,
+        is_remote=counselor.is_remote, note="")
+
+
+@bp.get("/requests")
+@login_required
+@roles_required(Role.OFFICIAL)
+def list_requests():
+    query = scoped(ChangeRequest, current_user).options(selectinload(ChangeRequest.counselor)).order_by(
+        (ChangeRequest.status == ChangeRequestStatus.PENDING).desc(), ChangeRequest.id.desc())
+    page = db.paginate(query, per_page=20, error_out=False)
+    return render_template("directory/requests.html", page=page)
+
+
+@bp.route("/requests/<int:request_id>", methods=["GET", "POST"])
+@login_required
+def review_request(request_id: int):
+    change = get_scoped_or_404(ChangeRequest, request_id, current_user)
+    form = ReviewForm()
+    if form.validate_on_submit():
+        try:
+            services.review_change_request(current_user, change, form.decision.data == "approve",
+                                           form.note.data or "")
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+        else:
+            db.session.commit()
+            flash(_("审核结果已保存"), "success")
+            return redirect(url_for("directory.list_requests"))
+    return render_template("directory/request.html", change=change, form=form,
+                           can_review=services.can_edit(current_user, change.counselor))
+
+
+@public_bp.get("/counselors")
+def public_directory():
+    """The public directory: appointed counselors, public fields only."""
+    form = FilterForm(request.args)
+    form.validate()
+    query = public_counselor_query(filters_from(form))
+    page = db.paginate(query, per_page=20, error_out=False)
+    return render_template("directory/public.html", form=form, page=page)
