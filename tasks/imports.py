@@ -1,0 +1,27 @@
+"""Counselor batch imports in the background."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from marketplace.extensions import db
+
+
+@shared_task(name="imports.counselors", time_limit=30 * 60, acks_late=False)
+def import_counselors(job_id: str) -> str | None:
+    """Run one import job (idempotent: a job that is no longer pending is left alone)."""
+    from marketplace.directory.imports import run_import
+    from marketplace.jobs.models import Job
+
+    job = db.session.get(Job, job_id)
+    if job is None:
+        return None
+    return run_import(job).state.value
+
+
+@shared_task(name="imports.reap_stale", time_limit=60)
+def reap_stale_imports() -> int:
+    """Mark imports whose worker stopped sending heartbeats as failed (导入中断)."""
+    from marketplace.directory.imports import reap_stale
+
+    return reap_stale()

@@ -58,6 +58,7 @@ def app(instance_path, database_url):
         "RATELIMIT_LOGIN": "1000 per minute",
         "RATELIMIT_API": "1000 per minute",
         "MAIL_FILE_PATH": f"{instance_path}/outbox",
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # scrypt's cost is for production, not for tests
     })
     app.extensions["celery"].conf.task_always_eager = True
     with app.app_context():

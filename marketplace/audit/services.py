@@ -26,8 +26,10 @@ ACTION_LABELS = {
     "auth.logout": _l("退出"),
     "auth.token": _l("签发接口令牌"),
     "department.create": _l("创建部门"),
+    "certificate.batch": _l("批量打印聘任证书"),
     "directory.confirm_year": _l("确认年度名录数据"),
     "directory.unlock": _l("解锁年度名录数据维护"),
+    "counselor.import": _l("批量导入辅导员"), "counselor.export_unmasked": _l("导出含完整个人信息的名录"),
 }
 
 

@@ -97,9 +97,8 @@ class CounselorWrite(Schema):
     service_area_codes = fields.List(fields.String())
 
 
-class CounselorPatch(CounselorWrite):
-    class Meta:
-        partial = True
+class CounselorUpdate(CounselorWrite):
+    """The same fields as for an appointment, all optional (used with partial=True)."""
 
 
 class Transition(Schema):
@@ -181,7 +180,7 @@ class CounselorItem(MethodView):
         return get_scoped_or_404(Counselor, counselor_id, api_user())
 
     @token_required
-    @blp.arguments(CounselorPatch)
+    @blp.arguments(CounselorUpdate(partial=True))
     @blp.response(200, CounselorSchema)
     def patch(self, data, counselor_id):
         """修改记录（仅聘任部门；7–12 月须上级解锁）。未给出的字段保持不变。"""

@@ -150,6 +150,7 @@ def _centered(canvas: Canvas, text: str, y: float, size: float, spacing: float =
               color=INK, bold: bool = False) -> None:
     width = pdfmetrics.stringWidth(text, FONT, size) + spacing * (len(text) - 1)
     x = (PAGE[0] if x is None else 2 * x) / 2 - width / 2
+    canvas.saveState()  # character spacing and render mode are graphics state: keep them to this text
     line = canvas.beginText(x, y)
     line.setFont(FONT, size)
     line.setCharSpace(spacing)
@@ -160,6 +161,7 @@ def _centered(canvas: Canvas, text: str, y: float, size: float, spacing: float =
         line.setTextRenderMode(2)
     line.textOut(text)
     canvas.drawText(line)
+    canvas.restoreState()
 
 
 def draw_certificate(canvas: Canvas, data: CertificateData) -> None:
@@ -208,16 +210,24 @@ def draw_certificate(canvas: Canvas, data: CertificateData) -> None:
         canvas.drawString(value_x, y, value)
         y -= 27
 
-    # Issuer and date, under the place for the seal.
-    seal_x, seal_y = width - 200, 132
-    _centered(canvas, data.department, 112, _fit(data.department, 14, 230), x=seal_x)
-    _centered(canvas, chinese_date(data.issued_on), 90, 13, x=seal_x)
+    # Issuer and date, with the place for the seal over them (as a stamp is put on).
+    seal_x, seal_y = width - 190, 118
+    issuer = data.department
+    if pdfmetrics.stringWidth(issuer, FONT, 14) > 160:  # a long name goes on two lines, inside the seal
+        half = (len(issuer) + 1) // 2
+        _centered(canvas, issuer[:half], seal_y + 9, _fit(issuer[:half], 14, 150), x=seal_x)
+        _centered(canvas, issuer[half:], seal_y - 9, _fit(issuer[:half], 14, 150), x=seal_x)
+        date_y = seal_y - 33
+    else:
+        _centered(canvas, issuer, seal_y, 14, x=seal_x)
+        date_y = seal_y - 24
+    _centered(canvas, chinese_date(data.issued_on), date_y, 13, x=seal_x)
     canvas.setStrokeColor(RED)
     canvas.setLineWidth(1)
     canvas.setDash(4, 3)
-    canvas.circle(seal_x, seal_y + 10, 52, stroke=1, fill=0)
+    canvas.circle(seal_x, seal_y + 4, 62, stroke=1, fill=0)
     canvas.setDash()
-    _centered(canvas, _("（盖章）"), seal_y + 28, 11, x=seal_x, color=GREY)
+    _centered(canvas, _("（盖章）"), seal_y + 34, 11, x=seal_x, color=GREY)
 
     # QR code to the public verification page; the same area is a link in PDF viewers.
     size, qr_x, qr_y = 92, 60, 62
@@ -432,8 +442,19 @@ def _validity(counselor: Counselor, today: date) -> tuple[bool, str]:
     if counselor.status is CounselorStatus.STRUCK_OFF:
         return False, _("该辅导员已被除名")
     if today < counselor.appointed_on:
+        if _renewed_from_current_term(counselor):
+            # Renewed before the old term ended: the new term follows on, and the old number is superseded.
+            return True, _("证书有效：已续聘，新聘期自%(date)s起", date=chinese_date(counselor.appointed_on))
         return False, _("聘期尚未开始")
     return True, _("证书有效，辅导员在聘")
+
+
+def _renewed_from_current_term(counselor: Counselor) -> bool:
+    event = db.session.scalar(select(CounselorEvent).where(CounselorEvent.counselor_id == counselor.id,
+                                                           CounselorEvent.action == "renew")
+                              .order_by(CounselorEvent.id.desc()).limit(1))
+    change = (event.changes or {}).get("certificate_no") if event is not None else None
+    return isinstance(change, list) and len(change) == 2 and change[1] == counselor.certificate_no
 
 
 def _replacing_event(number: str) -> CounselorEvent | None:

@@ -1,3 +1,60 @@
+"""Batch import, template and export over the API (bearer token)."""
+
+from __future__ import annotations
+
+import io
+
+from flask import request, send_file
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
+from marketplace.api import api_user, error_response, token_required
+from marketplace.directory import imports
+from marketplace.directory.search import counselor_query
+from marketplace.errors import NotAllowed
+from marketplace.extensions import db
+
 blp = Blueprint("counselor_imports_api", __name__, url_prefix="/counselors", description="名录库批量导入与导出")
+
+
+def _xlsx(data: bytes, name: str):
+    return send_file(io.BytesIO(data), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                     as_attachment=True, download_name=name)
+
+
+@blp.route("/imports", methods=["POST"])
+@token_required
+def create_import():
+    """上传 xlsx（multipart 字段 `file`）批量导入辅导员；返回 202 与 job_id，进度见 /jobs/<job_id>。"""
+    upload = request.files.get("file")
+    imports.appointing_department(api_user())
+    if upload is None:
+        return error_response(400, _("请上传文件（multipart 字段 file）"), "file_required")
+    try:
+        job = imports.start_import(api_user(), upload.stream, request.content_length)
+    except imports.ImportFileError as error:
+        return error_response(400, error.message, "bad_file")
+    db.session.commit()
+    return {"job_id": job.id}, 202
+
+
+@blp.route("/template.xlsx", methods=["GET"])
+@token_required
+def download_template():
+    """导入模板（xlsx）。"""
+    user = api_user()
+    if not user.is_official:
+        raise NotAllowed(_("无权执行此操作"))
+    return _xlsx(imports.build_template(user.department), "counselor-import-template.xlsx")
+
+
+@blp.route("/export.xlsx", methods=["GET"])
+@token_required
+def export_counselors():
+    """按与列表相同的查询参数导出名录（xlsx，列与导入模板相同）。"""
+    user = api_user()
+    if not user.is_official:
+        raise NotAllowed(_("无权执行此操作"))
+    data = imports.build_export(user, counselor_query(user, imports.filters_from_args(request.args)))
+    db.session.commit()
+    return _xlsx(data, "counselors.xlsx")

@@ -265,7 +265,8 @@ def update_counselor(actor: User, counselor: Counselor, data: CounselorInput, to
     """Change a record (the appointing department only; outside the yearly window only when unlocked)."""
     if not can_edit(actor, counselor):
         raise NotAllowed(_("只有聘任部门可以修改辅导员的聘任信息"))
-    if not yearly.editing_allowed(counselor.department, today or date.today()):
+    today = today or date.today()
+    if not yearly.editing_allowed(counselor.department, today):
         raise NotAllowed(_("每年 7 月 1 日至 12 月 31 日不在信息维护期内，修改须由上级部门解锁"))
     checked = check_input(data, counselor.department, region_lookup)
     _raise(checked)
@@ -274,7 +275,7 @@ def update_counselor(actor: User, counselor: Counselor, data: CounselorInput, to
         raise Conflict(_("该身份证号码已在名录库中"), field="id_number")
     changes = _apply(counselor, data, checked)
     if changes:
-        counselor.data_year = date.today().year
+        counselor.data_year = today.year
         _event(counselor, "update", actor, counselor.status, counselor.status, changes=changes)
         record(actor, "counselor.update", counselor, region_code=counselor.department_region_code,
                fields=sorted(changes))
@@ -333,12 +334,12 @@ def transition(counselor: Counselor, action: str, actor: User | None, reason: st
         values.update(term_end=new_end, certificate_no=number, appointed_on=start)
         changes = {"term_end": [_plain(counselor.term_end), new_end.isoformat()],
                    "certificate_no": [counselor.certificate_no, number]}
+    previous = counselor.status
     result = db.session.execute(update(Counselor).where(Counselor.id == counselor.id,
                                                         Counselor.status == counselor.status).values(**values))
     if result.rowcount != 1:
         db.session.refresh(counselor)
         raise Conflict(_("该记录已被他人更新，请刷新后重试"))
-    previous = counselor.status
     db.session.refresh(counselor)
     event = _event(counselor, action, actor, previous, target, reason=reason, changes=changes)
     record(actor, f"counselor.{action}", counselor, region_code=counselor.department_region_code, reason=reason)

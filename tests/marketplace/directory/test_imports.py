@@ -1,0 +1,591 @@
+"""Batch import (批量导入) and export of the counselor directory."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import openpyxl
+import pytest
+from sqlalchemy import func, select
+
+from marketplace.audit.models import AuditEntry
+from marketplace.demo.services import demo_id_number
+from marketplace.directory import imports
+from marketplace.directory.models import Counselor, CounselorEvent, Industry, Specialty, counselor_service_areas
+from marketplace.jobs.models import Job, JobState
+from marketplace.timeutil import utcnow
+
+HEADERS = [c.header for c in imports.COLUMNS]
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def row(n: int, **overrides) -> dict:
+    """A valid row for 正定县 (130123), keyed by header; `n` makes the ID number and phone unique."""
+    values = {
+        "姓名": f"导入{n}", "身份证号码": demo_id_number("130123", date(1980, 1, 1 + n % 28), n),
+        "手机号码": f"1390000{n:04d}", "所在地区": "130123100", "聘任乡镇": "", "业务专长": "组织建设、财务会计",
+        "产业领域": "粮油作物", "工作模式": "兼职", "选聘来源": "乡土专家", "聘任日期": "2024-03-01",
+        "聘期结束日期": "", "政治面貌": "群众", "学历": "大学专科", "职称": "", "工作单位": "某合作社", "职务": "",
+        "可远程服务": "否", "同时服务数量": 5,
+    }
+    values.update(overrides)
+    return values
+
+
+def xlsx(rows: list[dict], headers: list[str] | None = None, before: list[list] | None = None) -> bytes:
+    headers = headers or HEADERS
+    wb = openpyxl.Workbook()
+    sheet = wb.active
+    for extra in before or []:
+        sheet.append(extra)
+    sheet.append(headers)
+    for values in rows:
+        sheet.append([values.get(h, "") for h in headers])
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"  # text that looks like a formula, as a user may type it
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def save(tmp_path):
+    def do(data: bytes, name: str = "upload.xlsx") -> Path:
+        path = tmp_path / name
+        path.write_bytes(data)
+        return path
+
+    return do
+
+
+@pytest.fixture
+def county(world):
+    return world["county"]
+
+
+def counselors() -> int:
+    from marketplace.extensions import db
+
+    return db.session.scalar(select(func.count()).select_from(Counselor))
+
+
+def run(actor, path):
+    """Check and write in one transaction, as the task does; roll back on errors."""
+    from marketplace.extensions import db
+
+    outcome = imports.import_file(actor, path)
+    if outcome.errors:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    return outcome
+
+
+# --- the template -------------------------------------------------------------------------------------------
+
+def test_template_has_headers_dropdowns_instructions_and_a_valid_example(county, save):
+    data = imports.build_template(county.department)
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    sheet = wb[imports.DATA_SHEET]
+    assert [c.value for c in sheet[1]] == HEADERS
+    assert "性别" not in HEADERS  # derived from the ID number
+    example = dict(zip(HEADERS, [c.value for c in sheet[2]], strict=True))
+    assert example["身份证号码"] == "11010519491231002X" and example["姓名"].startswith("示例")
+    validated = {}
+    for validation in sheet.data_validations.dataValidation:
+        column = str(validation.sqref).split(":")[0].rstrip("0123456789")
+        validated[sheet[f"{column}1"].value] = validation
+    coded = {c.header for c in imports.COLUMNS if c.kind in ("choice", "multi", "bool", "region")}
+    assert coded <= set(validated), coded - set(validated)
+    assert validated["工作模式"].showErrorMessage and not validated["业务专长"].showErrorMessage
+    lists = wb[imports.LISTS_SHEET]
+    values = {cell.value for col in lists.iter_cols() for cell in col}
+    assert {"专职", "兼职", "乡土专家", "组织建设", "粮油作物", "130123100 正定镇"} <= values or \
+        {"专职", "兼职", "乡土专家", "组织建设", "粮油作物"} <= values
+    assert any(str(v).startswith("130123") for v in values if v)
+    notes = wb[imports.INSTRUCTIONS_SHEET]
+    text = " ".join(str(c.value) for r in notes.iter_rows() for c in r if c.value)
+    assert "顿号" in text and "身份证号码" in text and "示例" in text
+
+
+def test_the_template_example_row_is_skipped_and_a_filled_template_imports(county, save):
+    wb = openpyxl.load_workbook(io.BytesIO(imports.build_template(county.department)))
+    sheet = wb[imports.DATA_SHEET]
+    sheet.append([row(1)[h] for h in HEADERS])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    outcome = run(county, save(buffer.getvalue()))
+    assert outcome.errors == [] and outcome.total == 1 and outcome.created == 1
+
+
+# --- tolerant reading ---------------------------------------------------------------------------------------
+
+def test_header_variants_fullwidth_spaces_and_a_header_below_a_title(county, save):
+    headers = [{"身份证号码": "公民身份号码", "手机号码": "联系电话", "所在地区": "地区"}.get(h, h) for h in HEADERS]
+    headers[0] = " 姓 名 "
+    values = row(1)
+    values = {({"身份证号码": "公民身份号码", "手机号码": "联系电话", "所在地区": "地区", "姓名": " 姓 名 "}.get(k, k)): v
+              for k, v in values.items()}
+    fullwidth = str.maketrans("0123456789", "０１２３４５６７８９")
+    values["联系电话"] = " " + values["联系电话"].translate(fullwidth) + " "
+    values["公民身份号码"] = values["公民身份号码"].translate(fullwidth)
+    values["工作模式"] = " 兼 职 "
+    outcome = run(county, save(xlsx([values], headers, before=[["正定县辅导员名录"]])))
+    assert outcome.errors == []
+    counselor = Counselor.query.one()
+    assert counselor.name == "导入1" and counselor.phone_masked == "139****0001"
+
+
+@pytest.mark.parametrize("value", [date(2023, 1, 5), "2023-01-05", "2023/1/5", "2023年1月5日", " 2023 年 1 月 5 日 ",
+                                   44931, "２０２３－０１－０５"])
+def test_dates_as_excel_dates_or_text(county, save, value):
+    outcome = run(county, save(xlsx([row(1, 聘任日期=value)])))
+    assert outcome.errors == []
+    assert Counselor.query.one().appointed_on == date(2023, 1, 5)
+
+
+def test_id_numbers_with_lower_case_x_or_stored_as_numbers(county, save):
+    from stdnum.cn import ric
+
+    lower = "11010519491231002x"
+    # an ID number Excel can keep exactly as a number (the digits after the 14th are zeros)
+    numeric = next(n for n in (f"130123{d:%Y%m%d}0000" for d in (date(1970, 1, 1) + timedelta(days=i)
+                                                                   for i in range(5000)))
+                   if ric.calc_check_digit(n) == "0")
+    rows = [row(1, 身份证号码=lower), row(2, 身份证号码=int(numeric))]
+    outcome = run(county, save(xlsx(rows)))
+    assert outcome.errors == [], outcome.errors
+    masked = {c.id_number_masked for c in Counselor.query}
+    assert masked == {"1101**********002X", numeric[:4] + "**********" + numeric[-4:]}
+
+
+def test_an_id_number_mangled_by_excel_is_reported(county, save):
+    outcome = run(county, save(xlsx([row(1, 身份证号码=110105194912310021)])))
+    assert outcome.errors and "数字" in outcome.errors[0]["message"] and counselors() == 0
+
+
+def test_region_by_code_number_full_name_or_unique_short_name(county, save):
+    rows = [row(1, 所在地区=130123), row(2, 所在地区="正定县"), row(3, 所在地区="河北省 石家庄市 正定县"),
+            row(4, 所在地区="130123 正定县"), row(5, 所在地区="石家庄市正定县")]
+    outcome = run(county, save(xlsx(rows)))
+    assert outcome.errors == []
+    assert {c.region_code for c in Counselor.query} == {"130123"}
+
+
+def test_multi_valued_cells_with_any_separator(county, save):
+    rows = [row(1, 业务专长="组织建设、财务会计", 产业领域="粮油作物,蔬菜"),
+            row(2, 业务专长="市场营销；信贷保险", 产业领域="果树，畜牧养殖")]
+    outcome = run(county, save(xlsx(rows)))
+    assert outcome.errors == []
+    by_name = {c.name: c for c in Counselor.query}
+    assert by_name["导入1"].specialties == Specialty.ORGANIZATION | Specialty.FINANCE
+    assert by_name["导入1"].industries == Industry.GRAIN | Industry.VEGETABLE
+    assert by_name["导入2"].specialties == Specialty.MARKETING | Specialty.CREDIT
+
+
+# --- bad rows: all-or-nothing -------------------------------------------------------------------------------
+
+BAD_ROWS = [
+    ({"姓名": ""}, "姓名", "请填写姓名"),
+    ({"身份证号码": ""}, "身份证号码", "请填写身份证号码"),
+    ({"身份证号码": "11010519491231002"}, "身份证号码", "18 位"),
+    ({"身份证号码": "110105194912310021"}, "身份证号码", "校验位"),
+    ({"身份证号码": demo_id_number("130123", date(2015, 1, 1), 1)}, "身份证号码", "18 周岁"),
+    ({"手机号码": "1390000"}, "手机号码", "11 位"),
+    ({"所在地区": ""}, "所在地区", "请选择所在地区"),
+    ({"所在地区": "130102"}, "所在地区", "不在本部门管辖范围内"),
+    ({"所在地区": "北京市"}, "所在地区", "没有名为"),
+    ({"业务专长": ""}, "业务专长", "至少选择一项"),
+    ({"业务专长": "组织建设、跳舞"}, "业务专长", "“跳舞”不是可选的业务专长"),
+    ({"产业领域": "太空"}, "产业领域", "不是可选的产业领域"),
+    ({"工作模式": ""}, "工作模式", "请选择工作模式"),
+    ({"工作模式": "半职"}, "工作模式", "不是可选的工作模式"),
+    ({"选聘来源": "路人"}, "选聘来源", "不是可选的选聘来源"),
+    ({"聘任日期": ""}, "聘任日期", "请填写聘任日期"),
+    ({"聘任日期": "明天"}, "聘任日期", "无法识别"),
+    ({"聘任日期": "2023-02-30"}, "聘任日期", "无法识别"),
+    ({"聘期结束日期": "2020-01-01"}, "聘期结束日期", "须晚于聘任日期"),
+    ({"学历": "博士后"}, "学历", "不是可选的学历"),
+    ({"可远程服务": "也许"}, "可远程服务", "是”或“否"),
+    ({"同时服务数量": "很多"}, "同时服务数量", "整数"),
+    ({"同时服务数量": 500}, "同时服务数量", "0 到 100"),
+]
+
+
+@pytest.mark.parametrize(("overrides", "column", "message"), BAD_ROWS, ids=[m for _o, _c, m in BAD_ROWS])
+def test_a_bad_row_writes_nothing_and_names_row_column_and_reason(county, save, overrides, column, message):
+    outcome = run(county, save(xlsx([row(1), row(2, **overrides), row(3)])))
+    assert counselors() == 0
+    assert any(e["row"] == 3 and e["column"] == column and message in e["message"] for e in outcome.errors), \
+        outcome.errors
+
+
+def test_duplicates_inside_the_file(county, save):
+    twin = row(1)
+    outcome = run(county, save(xlsx([twin, row(2), {**twin, "姓名": "重复者", "手机号码": "13900009999"}])))
+    assert counselors() == 0
+    assert outcome.errors == [{"row": 4, "column": "身份证号码", "message": "与第 2 行的身份证号码重复"}]
+
+
+def test_duplicates_against_another_departments_record(world, save, make_user):
+    county = world["county"]
+    other = make_user(region_code="130100")  # the city appoints too
+    assert run(other, save(xlsx([row(1, 所在地区="130102")]), "city.xlsx")).created == 1
+    outcome = run(county, save(xlsx([row(1), row(2)])))
+    assert outcome.errors == [{"row": 2, "column": "身份证号码", "message": "该身份证号码已由其他部门录入名录库"}]
+    assert counselors() == 1
+
+
+def test_only_appointing_departments_import(world, save):
+    from marketplace.errors import NotAllowed
+
+    with pytest.raises(NotAllowed):
+        imports.import_file(world["township"], save(xlsx([row(1)])))
+
+
+# --- writing ------------------------------------------------------------------------------------------------
+
+def test_created_rows_have_certificates_events_service_areas_and_one_audit_entry(county, save, db):
+    outcome = run(county, save(xlsx([row(1), row(2, 聘任日期="2023-06-01"), row(3)])))
+    assert (outcome.created, outcome.updated, outcome.unchanged) == (3, 0, 0)
+    numbers = sorted(c.certificate_no for c in Counselor.query)
+    assert numbers == ["130123-2023-00001", "130123-2024-00001", "130123-2024-00002"]
+    for counselor in Counselor.query:
+        assert counselor.department_id == county.department_id and counselor.gender is not None
+        assert [r.code for r in counselor.service_areas] == ["130123"]
+        assert [e.action for e in counselor.events] == ["appoint"]
+        assert counselor.term_end == date(counselor.appointed_on.year + 3, counselor.appointed_on.month, 1) - \
+            timedelta(days=1)
+    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "counselor.import")).all()
+    assert len(entries) == 1 and entries[0].details["created"] == 3
+
+
+def test_reimport_updates_and_counts_created_updated_unchanged(county, save, db):
+    assert run(county, save(xlsx([row(1), row(2), row(3)]))).created == 3
+    changed = row(2, 手机号码="13700000000", 职务="社长", 业务专长="技术支持")
+    outcome = run(county, save(xlsx([row(1), changed, row(3), row(4)]), "again.xlsx"))
+    assert (outcome.created, outcome.updated, outcome.unchanged) == (1, 1, 2)
+    counselor = Counselor.query.filter_by(name="导入2").one()
+    assert counselor.phone_masked == "137****0000" and counselor.position == "社长"
+    assert counselor.specialties == Specialty.TECHNICAL
+    event = db.session.scalars(select(CounselorEvent).where(CounselorEvent.action == "import_update")).one()
+    assert event.counselor_id == counselor.id and {"phone", "position", "specialties"} <= set(event.changes)
+    assert counselors() == 4
+
+
+def test_a_writer_failing_halfway_leaves_nothing(county, save, db, monkeypatch):
+    monkeypatch.setattr(imports.Writer, "fail_after", 1)
+    monkeypatch.setattr(imports, "CHUNK", 2)
+    with pytest.raises(RuntimeError):
+        imports.import_file(county, save(xlsx([row(n) for n in range(1, 8)])))
+    db.session.rollback()
+    assert counselors() == 0
+    assert db.session.scalar(select(func.count()).select_from(counselor_service_areas)) == 0
+
+
+def test_a_task_failing_halfway_marks_the_job_failed_and_writes_nothing(county, client, api_token, monkeypatch):
+    monkeypatch.setattr(imports.Writer, "fail_after", 1)
+    headers = api_token(county)
+    response = client.post("/api/v1/counselors/imports", headers=headers,
+                           data={"file": (io.BytesIO(xlsx([row(1), row(2), row(3)])), "a.xlsx")})
+    assert response.status_code == 202
+    job = client.get(f"/api/v1/jobs/{response.get_json()['job_id']}", headers=headers).get_json()
+    assert job["state"] == "failed" and "未写入任何数据" in job["errors"][0]["message"]
+    assert counselors() == 0
+
+
+# --- bad files ----------------------------------------------------------------------------------------------
+
+def _corrupt() -> bytes:
+    data = bytearray(xlsx([row(1)]))
+    return bytes(data[: len(data) // 2])
+
+
+BAD_FILES = [
+    ("empty", b"", "文件是空的"),
+    ("text", "姓名,身份证号码\n张三,1\n".encode(), "不是 xlsx"),
+    ("xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, ".xls"),
+]
+
+
+@pytest.mark.parametrize(("name", "data", "message"), BAD_FILES, ids=[b[0] for b in BAD_FILES])
+def test_wrong_files_are_refused_at_upload(county, client, api_token, login, name, data, message):
+    response = client.post("/api/v1/counselors/imports", headers=api_token(county),
+                           data={"file": (io.BytesIO(data), f"{name}.xlsx")})
+    assert response.status_code == 400 and message in response.get_json()["error"]["message"]
+    login(county)
+    page = client.post("/directory/imports", data={"file": (io.BytesIO(data), f"{name}.xlsx")})
+    assert page.status_code == 400 and message in page.get_data(as_text=True)
+    assert Job.query.count() == 0 and counselors() == 0
+
+
+def _no_headers() -> bytes:
+    wb = openpyxl.Workbook()
+    wb.active.append(["编号", "内容"])
+    wb.active.append([1, "张三"])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def _only_headers() -> bytes:
+    return xlsx([])
+
+
+@pytest.mark.parametrize(("maker", "message"), [(_corrupt, "损坏"), (_no_headers, "表头"),
+                                                (_only_headers, "没有数据行")])
+def test_unreadable_files_fail_the_job_with_a_message(county, client, api_token, maker, message):
+    headers = api_token(county)
+    response = client.post("/api/v1/counselors/imports", headers=headers,
+                           data={"file": (io.BytesIO(maker()), "x.xlsx")})
+    assert response.status_code == 202
+    job = client.get(f"/api/v1/jobs/{response.get_json()['job_id']}", headers=headers).get_json()
+    assert job["state"] == "failed" and message in job["errors"][0]["message"]
+    assert counselors() == 0
+
+
+def test_a_file_over_the_limit_is_refused(county, client, api_token, app):
+    headers = api_token(county)
+    app.config["IMPORT_MAX_BYTES"] = 1000
+    try:
+        response = client.post("/api/v1/counselors/imports", headers=headers,
+                               data={"file": (io.BytesIO(xlsx([row(1)])), "big.xlsx")})
+    finally:
+        app.config["IMPORT_MAX_BYTES"] = 20 * 1024 * 1024
+    assert response.status_code == 400 and "文件太大" in response.get_json()["error"]["message"]
+    assert Job.query.count() == 0
+
+
+def test_a_200_mb_upload_is_refused_before_reading(county, client, api_token):
+    class Endless(io.RawIOBase):
+        read_bytes = 0
+
+        def readable(self):
+            return True
+
+        def seekable(self):
+            return True
+
+        position = 0
+
+        def seek(self, offset, whence=0):  # the test client measures the body by seeking to its end
+            self.position = 200 * 1024 * 1024 if whence == 2 else offset
+            return self.position
+
+        def tell(self):
+            return self.position
+
+        def readinto(self, buffer):
+            Endless.read_bytes += len(buffer)
+            buffer[:] = b"x" * len(buffer)
+            return len(buffer)
+
+    response = client.post("/api/v1/counselors/imports", headers=api_token(county), input_stream=Endless(),
+                           content_type="multipart/form-data; boundary=b")
+    assert response.status_code == 413, response.get_data(as_text=True)[:300]
+    assert response.get_json()["error"]["code"] == "too_large"
+    assert Endless.read_bytes < 2 * 1024 * 1024
+    assert Job.query.count() == 0
+
+
+# --- jobs: pages, API, progress, reaper ---------------------------------------------------------------------
+
+def test_upload_page_runs_the_job_and_shows_counts(county, client, login, db):
+    login(county)
+    form = client.get("/directory/imports")
+    assert form.status_code == 200 and "下载导入模板" in form.get_data(as_text=True)
+    response = client.post("/directory/imports", data={"file": (io.BytesIO(xlsx([row(1), row(2)])), "a.xlsx")})
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"])
+    html = page.get_data(as_text=True)
+    assert "新增 2 人" in html and "import-progress.js" in html and "style=" not in html
+    job_id = response.headers["Location"].rsplit("/", 1)[1]
+    status = client.get(f"/directory/imports/{job_id}.json").get_json()
+    assert status["state"] == "succeeded" and status["processed"] == status["total"] == 2
+    assert not (Path(db.session.get(Job, job_id).input_path)).exists()  # the upload is not kept
+
+
+def test_the_job_page_shows_errors_and_the_error_report_downloads(county, client, login):
+    login(county)
+    response = client.post("/directory/imports",
+                           data={"file": (io.BytesIO(xlsx([row(1), row(2, 手机号码="12")])), "a.xlsx")})
+    job_url = response.headers["Location"]
+    html = client.get(job_url).get_data(as_text=True)
+    assert "手机号码应为 11 位数字" in html and "未导入任何数据" in html
+    report = client.get(job_url + "/errors.xlsx")
+    assert report.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(report.data)).active
+    assert list(sheet.iter_rows(values_only=True))[1] == (3, "手机号码", "手机号码应为 11 位数字")
+    assert counselors() == 0
+
+
+def test_api_job_document(county, client, api_token):
+    headers = api_token(county)
+    response = client.post("/api/v1/counselors/imports", headers=headers,
+                           data={"file": (io.BytesIO(xlsx([row(1)])), "a.xlsx")})
+    assert response.status_code == 202 and set(response.get_json()) == {"job_id"}
+    job = client.get(f"/api/v1/jobs/{response.get_json()['job_id']}", headers=headers).get_json()
+    assert {"state", "processed", "total", "errors", "summary"} <= set(job)
+    assert job["state"] == "succeeded" and job["summary"]["created"] == 1 and job["errors"] == []
+
+
+def test_the_task_is_idempotent(county, save, db):
+    from tasks.imports import import_counselors
+
+    job = Job(kind=imports.JOB_KIND, actor_id=county.id, region_code="130123",
+              input_path=str(save(xlsx([row(1)]))))
+    db.session.add(job)
+    db.session.commit()
+    assert import_counselors(job.id) == "succeeded"
+    assert import_counselors(job.id) == "succeeded"  # a second delivery changes nothing
+    assert counselors() == 1
+
+
+def test_the_reaper_fails_jobs_whose_worker_died(county, db, app):
+    from tasks.imports import reap_stale_imports
+
+    old = Job(kind=imports.JOB_KIND, actor_id=county.id, region_code="130123", state=JobState.RUNNING,
+              heartbeat_at=utcnow() - timedelta(minutes=30))
+    fresh = Job(kind=imports.JOB_KIND, actor_id=county.id, region_code="130123", state=JobState.RUNNING,
+                heartbeat_at=utcnow())
+    db.session.add_all([old, fresh])
+    db.session.commit()
+    assert reap_stale_imports() == 1
+    db.session.expire_all()
+    assert old.state is JobState.FAILED and "导入中断" in old.errors[0]["message"]
+    assert fresh.state is JobState.RUNNING
+    from tasks import BEAT_SCHEDULE
+
+    assert BEAT_SCHEDULE["imports.reap_stale"]["task"] == "imports.reap_stale"
+
+
+def test_a_worker_killed_mid_import_leaves_nothing(county, db, database_url, tmp_path, app):
+    """A real worker process, SIGKILLed while it writes a large import; the reaper then fails the job."""
+    from celery import Celery
+
+    n = 6000
+    rows = [row(i, 身份证号码=demo_id_number("130123", date(1970, 1, 1) + timedelta(days=i // 900), i % 900))
+            for i in range(1, n + 1)]
+    path = imports.imports_dir() / "killed.xlsx"
+    path.write_bytes(xlsx(rows))
+    job = Job(kind=imports.JOB_KIND, actor_id=county.id, region_code="130123", input_path=str(path))
+    db.session.add(job)
+    db.session.commit()
+    broker = f"sqla+sqlite:///{tmp_path / 'broker.sqlite'}"
+    backend = f"db+sqlite:///{tmp_path / 'results.sqlite'}"
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    env.update({"FUDAO_INSTANCE_PATH": app.instance_path, "DATABASE_URL": database_url,
+                "FUDAO_SECRET_KEY": "test-secret", "FUDAO_IMPORT_TEST_SLOW_WRITE": "1"})
+    log = open(tmp_path / "worker.log", "w")  # noqa: SIM115
+    env["CELERY_BROKER_URL"] = broker
+    process = subprocess.Popen(
+        [sys.executable, "-c", _WORKER.format(broker=broker, backend=backend)],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        client = Celery("kill-test", broker=broker, backend=backend)
+        client.send_task("imports.counselors", [job.id])
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            db.session.expire_all()
+            current = db.session.get(Job, job.id)
+            if current.state is JobState.RUNNING and (tmp_path / "worker.log").read_text().count("WRITING"):
+                break
+            if current.state in (JobState.SUCCEEDED, JobState.FAILED):
+                break
+            time.sleep(0.2)
+        assert db.session.get(Job, job.id).state is JobState.RUNNING, (tmp_path / "worker.log").read_text()[-3000:]
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        log.close()
+    time.sleep(0.5)
+    db.session.expire_all()
+    assert counselors() == 0
+    assert imports.reap_stale(utcnow() + timedelta(hours=1)) == 1
+    db.session.expire_all()
+    assert db.session.get(Job, job.id).state is JobState.FAILED
+    assert counselors() == 0
+
+
+# A worker whose writer pauses while writing, so the test can kill it mid-transaction.
+_WORKER = """
+import os, sys, time
+from marketplace.directory import imports
+
+original = imports.Writer._progress
+def slow(self, done):
+    print("WRITING", done, flush=True)
+    time.sleep(0.05)
+    return original(self, done)
+imports.Writer._progress = slow
+imports.PROGRESS_EVERY = 200
+imports.CHUNK = 200
+from wsgi import celery
+celery.conf.broker_url = "{broker}"
+celery.conf.result_backend = "{backend}"
+celery.worker_main(["worker", "--pool=solo", "--loglevel=info", "--without-gossip", "--without-mingle",
+                    "-n", "kill-%d@%%h" % os.getpid()])
+"""
+
+
+# --- export -------------------------------------------------------------------------------------------------
+
+def test_export_unmasked_for_the_appointing_department_reimports_with_nothing_created(county, client, login,
+                                                                                       save, db):
+    run(county, save(xlsx([row(1), row(2, 职务="=HYPERLINK(\"http://evil\")", 工作单位="+1", 职称="@SUM(A1)")])))
+    login(county)
+    response = client.get("/directory/export.xlsx")
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert list(rows[0]) == HEADERS and len(rows) == 3
+    assert {r[1] for r in rows[1:]} == {row(1)["身份证号码"], row(2)["身份证号码"]}
+    xml = zipfile.ZipFile(io.BytesIO(response.data)).read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in xml and "<f " not in xml and "HYPERLINK" in xml, xml
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry)
+                             .where(AuditEntry.action == "counselor.export_unmasked")) == 1
+    outcome = run(county, save(response.data, "exported.xlsx"))
+    assert outcome.errors == [] and (outcome.created, outcome.updated, outcome.unchanged) == (0, 0, 2)
+
+
+def test_export_is_masked_for_superiors_and_filters_apply(world, client, login, save, db):
+    run(world["county"], save(xlsx([row(1), row(2, 工作模式="专职")])))
+    login(world["city"])
+    response = client.get("/directory/export.xlsx?work_mode=full_time")
+    rows = list(openpyxl.load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True))
+    assert len(rows) == 2 and rows[1][0] == "导入2"
+    assert "*" in rows[1][1] and "*" in rows[1][2]
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry)
+                             .where(AuditEntry.action == "counselor.export_unmasked")) == 0
+    client.post("/auth/logout")
+    login(world["other_province"])
+    rows = list(openpyxl.load_workbook(io.BytesIO(client.get("/directory/export.xlsx").data)).active.iter_rows())
+    assert len(rows) == 1
+
+
+def test_api_template_and_export(county, client, api_token, save):
+    run(county, save(xlsx([row(1)])))
+    headers = api_token(county)
+    template = client.get("/api/v1/counselors/template.xlsx", headers=headers)
+    assert template.status_code == 200 and imports.DATA_SHEET in openpyxl.load_workbook(
+        io.BytesIO(template.data)).sheetnames
+    export = client.get("/api/v1/counselors/export.xlsx?q=导入1", headers=headers)
+    rows = list(openpyxl.load_workbook(io.BytesIO(export.data)).active.iter_rows(values_only=True))
+    assert len(rows) == 2 and rows[1][1] == row(1)["身份证号码"]
+
+
+def test_parse_date_rejects_nonsense():
+    assert imports.parse_date(datetime(2023, 1, 5, 8, 0)) == date(2023, 1, 5)
+    with pytest.raises(ValueError):
+        imports.parse_date("5/1/2023")
