@@ -43,8 +43,28 @@ def instance_path(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="session")
-def database_url(instance_path) -> str:
-    return os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path}/test.sqlite"
+def database_url(instance_path, worker_id) -> Iterator[str]:
+    """SQLite in the session's folder, or DATABASE_URL; under pytest-xdist each worker gets its own
+    PostgreSQL database next to the given one (created here, dropped at the end)."""
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        yield f"sqlite:///{instance_path}/test.sqlite"
+        return
+    if worker_id == "master" or not url.startswith("postgresql"):
+        yield url
+        return
+    from sqlalchemy import create_engine, text
+
+    base, _sep, name = url.rpartition("/")
+    worker_db = f"{name}_{worker_id}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{worker_db}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{worker_db}"'))
+    yield f"{base}/{worker_db}"
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{worker_db}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -59,6 +79,7 @@ def app(instance_path, database_url):
         "RATELIMIT_API": "1000 per minute",
         "MAIL_FILE_PATH": f"{instance_path}/outbox",
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # scrypt's cost is for production, not for tests
+        "RATELIMIT_STORAGE_URI": "memory://",  # per test process, so parallel workers don't share counters
     })
     app.extensions["celery"].conf.task_always_eager = True
     with app.app_context():

@@ -108,12 +108,14 @@ class Counselor(Scoped, db.Model):
     __table_args__ = (
         Index("ix_counselors_department_status", "department_id", "status"),
         Index("ix_counselors_scope_status", "department_region_code", "status"),
+        Index("ix_counselors_updated", "updated_at", "id"),
+        Index("ix_counselors_name_id", "name", "id"),
     )
     __scope_region__ = "department_region_code"
     __scope_owner__ = "user_id"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(64))
     gender: Mapped[Gender] = mapped_column(_enum(Gender, "gender"))
     birth_date: Mapped[date] = mapped_column(Date)
     id_number_hash: Mapped[str] = mapped_column(String(64), unique=True)

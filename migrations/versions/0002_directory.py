@@ -63,7 +63,8 @@ def upgrade():
     )
     with op.batch_alter_table('counselors', schema=None) as batch_op:
         batch_op.create_index('ix_counselors_department_status', ['department_id', 'status'], unique=False)
-        batch_op.create_index(batch_op.f('ix_counselors_name'), ['name'], unique=False)
+        batch_op.create_index('ix_counselors_name_id', ['name', 'id'], unique=False)
+        batch_op.create_index('ix_counselors_updated', ['updated_at', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_counselors_region_code'), ['region_code'], unique=False)
         batch_op.create_index('ix_counselors_scope_status', ['department_region_code', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_counselors_status'), ['status'], unique=False)
@@ -216,7 +217,8 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_counselors_status'))
         batch_op.drop_index('ix_counselors_scope_status')
         batch_op.drop_index(batch_op.f('ix_counselors_region_code'))
-        batch_op.drop_index(batch_op.f('ix_counselors_name'))
+        batch_op.drop_index('ix_counselors_name_id')
+        batch_op.drop_index('ix_counselors_updated')
         batch_op.drop_index('ix_counselors_department_status')
 
     op.drop_table('counselors')

@@ -133,8 +133,8 @@ def test_header_variants_fullwidth_spaces_and_a_header_below_a_title(county, sav
     headers = [{"身份证号码": "公民身份号码", "手机号码": "联系电话", "所在地区": "地区"}.get(h, h) for h in HEADERS]
     headers[0] = " 姓 名 "
     values = row(1)
-    values = {({"身份证号码": "公民身份号码", "手机号码": "联系电话", "所在地区": "地区", "姓名": " 姓 名 "}.get(k, k)): v
-              for k, v in values.items()}
+    renamed = {"身份证号码": "公民身份号码", "手机号码": "联系电话", "所在地区": "地区", "姓名": " 姓 名 "}
+    values = {renamed.get(k, k): v for k, v in values.items()}
     fullwidth = str.maketrans("0123456789", "０１２３４５６７８９")
     values["联系电话"] = " " + values["联系电话"].translate(fullwidth) + " "
     values["公民身份号码"] = values["公民身份号码"].translate(fullwidth)
