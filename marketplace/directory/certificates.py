@@ -164,6 +164,14 @@ def _centered(canvas: Canvas, text: str, y: float, size: float, spacing: float =
     canvas.restoreState()
 
 
+def split_name(name: str) -> tuple[str, str]:
+    """Two lines for a long department name, broken after a place name (省, 市, 县 ...) nearest the middle."""
+    middle = len(name) / 2
+    breaks = [i + 1 for i, char in enumerate(name[:-1]) if char in "省市州盟区县旗师团"]
+    cut = min(breaks, key=lambda i: abs(i - middle)) if breaks else (len(name) + 1) // 2
+    return name[:cut], name[cut:]
+
+
 def draw_certificate(canvas: Canvas, data: CertificateData) -> None:
     """Draw one certificate on the current page and end the page."""
     width, height = PAGE
@@ -214,9 +222,10 @@ def draw_certificate(canvas: Canvas, data: CertificateData) -> None:
     seal_x, seal_y = width - 190, 118
     issuer = data.department
     if pdfmetrics.stringWidth(issuer, FONT, 14) > 160:  # a long name goes on two lines, inside the seal
-        half = (len(issuer) + 1) // 2
-        _centered(canvas, issuer[:half], seal_y + 9, _fit(issuer[:half], 14, 150), x=seal_x)
-        _centered(canvas, issuer[half:], seal_y - 9, _fit(issuer[:half], 14, 150), x=seal_x)
+        first, second = split_name(issuer)
+        size = min(_fit(first, 14, 106), _fit(second, 14, 106))
+        _centered(canvas, first, seal_y + 9, size, x=seal_x)
+        _centered(canvas, second, seal_y - 9, size, x=seal_x)
         date_y = seal_y - 33
     else:
         _centered(canvas, issuer, seal_y, 14, x=seal_x)
