@@ -53,6 +53,7 @@ class CounselorForm(FlaskForm):
     is_remote = BooleanField(_l("可提供远程服务"))
     capacity = IntegerField(_l("同时服务主体数量上限"), default=5,
                             validators=[NumberRange(0, 100, message=_l("应在 0 到 100 之间"))])
+    township_code = SelectField(_l("聘任单位"), validators=[Optional()])
     service_area_codes = SelectMultipleField(_l("服务区域（默认本部门辖区）"), validators=[Optional()])
     appointed_on = DateField(_l("聘任日期"), validators=[DataRequired(message=_l("请填写聘任日期"))])
     term_years = SelectField(_l("聘期"), choices=[(str(n), _l("%(n)d 年", n=n)) for n in range(1, 6)], default="3")

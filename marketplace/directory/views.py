@@ -26,6 +26,7 @@ from marketplace.directory.search import CounselorFilters, counselor_query, publ
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.jurisdiction import get_scoped_or_404, scoped
+from marketplace.regions.models import Level
 
 bp = Blueprint("directory", __name__, url_prefix="/directory")
 public_bp = Blueprint("public_directory", __name__, url_prefix="/public")
@@ -79,15 +80,18 @@ def _form_input(form: CounselorForm) -> services.CounselorInput:
         education=Education(form.education.data) if form.education.data else None, title=form.title.data,
         employer=form.employer.data, position=form.position.data, is_remote=form.is_remote.data,
         capacity=form.capacity.data if form.capacity.data is not None else 5,
-        service_area_codes=list(form.service_area_codes.data or []))
+        service_area_codes=list(form.service_area_codes.data or []), township_code=form.township_code.data or None)
 
 
 def _prepare(form: CounselorForm, department) -> None:
     from marketplace.regions.services import current_children
 
     form.region_code.root_code = department.region_code
-    areas = [department.region, *current_children(department.region_code)]
-    form.service_area_codes.choices = [(r.code, r.full_name) for r in areas]
+    children = current_children(department.region_code)
+    form.service_area_codes.choices = [(r.code, r.full_name) for r in [department.region, *children]]
+    # A county department may record counselors appointed by its townships.
+    form.township_code.choices = [("", _("本部门聘任"))] + [
+        (r.code, _("%(name)s聘任（由县级录入）", name=r.name)) for r in children if r.level is Level.TOWNSHIP]
 
 
 def _show_errors(form: CounselorForm, error: DomainError) -> None:
@@ -176,6 +180,7 @@ def _form_data(counselor: Counselor):
         industries=[str(int(f)) for f in _bits(counselor.industries)], work_mode=counselor.work_mode.value,
         source=counselor.source.value, is_remote=counselor.is_remote, capacity=counselor.capacity,
         service_area_codes=[r.code for r in counselor.service_areas], appointed_on=counselor.appointed_on,
+        township_code=counselor.township_code or "",
         term_years=str(min(years, 5)))
 
 

@@ -166,3 +166,18 @@ def test_public_directory_shows_public_fields_of_appointed_counselors_only(clien
     assert "公开辅导员" in html and "已除名辅导员" not in html
     assert "13800009999" not in html and "138****9999" not in html
     assert shown.id_number_masked not in html
+
+
+def test_county_records_a_township_appointee(client, world, login):
+    login(world["county"])
+    from marketplace.demo.services import demo_id_number
+
+    form = client.get("/directory/new").get_data(as_text=True)
+    assert "正定镇聘任（由县级录入）" in form
+    data = {"name": "乡镇辅导员", "id_number": demo_id_number("130123", date(1982, 2, 2), 9), "phone": "13912340000",
+            "region_code": "130123100", "specialties": ["1"], "industries": ["1"], "work_mode": "part_time",
+            "source": "skilled_farmer", "capacity": "3", "appointed_on": "2026-01-01", "term_years": "2",
+            "township_code": "130123100"}
+    response = client.post("/directory/new", data=data, follow_redirects=True)
+    assert "正定镇聘任（由县级录入）" in text_of(response)
+    assert db.session.scalar(select(Counselor)).township_code == "130123100"
