@@ -81,15 +81,19 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.accounts.views import bp as accounts_bp
     from marketplace.audit.views import bp as audit_bp
     from marketplace.auth.views import bp as auth_bp
+    from marketplace.centers.views import bp as centers_bp
+    from marketplace.centers.views import public_bp as catalogue_bp
     from marketplace.directory import import_views, yearly_views  # noqa: F401  (routes on the directory bp)
     from marketplace.directory.certificate_views import public_bp as verify_bp
     from marketplace.directory.views import bp as directory_bp
     from marketplace.directory.views import public_bp as public_directory_bp
+    from marketplace.entities.views import bp as entities_bp
     from marketplace.main.views import bp as main_bp
+    from marketplace.needs.views import bp as needs_bp
     from marketplace.notifications.views import bp as notifications_bp
 
     for blueprint in (main_bp, auth_bp, accounts_bp, audit_bp, notifications_bp, directory_bp, verify_bp,
-                      public_directory_bp):
+                      public_directory_bp, centers_bp, catalogue_bp, entities_bp, needs_bp):
         app.register_blueprint(blueprint)
 
 
@@ -98,15 +102,21 @@ def register_api(app: Flask) -> None:
     from marketplace.api import init_api
     from marketplace.audit.api import blp as audit_api
     from marketplace.auth.api import blp as auth_api
+    from marketplace.centers.api import blp as centers_api
+    from marketplace.centers.api import catalogue_blp as catalogue_api
     from marketplace.directory.api import blp as counselors_api
     from marketplace.directory.certificate_api import blp as certificates_api
     from marketplace.directory.import_api import blp as imports_api
+    from marketplace.entities.api import blp as entities_api
     from marketplace.jobs.api import blp as jobs_api
+    from marketplace.needs.api import blp as needs_api
+    from marketplace.needs.api import invitations_blp as invitations_api
     from marketplace.notifications.api import blp as notifications_api
     from marketplace.regions.api import blp as regions_api
 
     init_api(app, [auth_api, accounts_api, regions_api, notifications_api, audit_api, counselors_api, imports_api,
-                   jobs_api, certificates_api])
+                   jobs_api, certificates_api, centers_api, catalogue_api, entities_api, needs_api,
+                   invitations_api])
 
 
 def register_templates(app: Flask) -> None:

@@ -9,6 +9,15 @@ from marketplace.directory.models import (  # noqa: F401
     YearlyConfirmation,
     YearlyUnlock,
 )
+from marketplace.entities.models import Entity  # noqa: F401
 from marketplace.jobs.models import Job  # noqa: F401
+from marketplace.needs.models import Invitation, Need, NeedEvent  # noqa: F401
 from marketplace.notifications.models import Notification  # noqa: F401
 from marketplace.regions.models import Level, Region  # noqa: F401
+from marketplace.centers.models import (  # noqa: F401
+    CenterDocument,
+    CenterEvent,
+    Offering,
+    OfferingPriceChange,
+    ServiceCenter,
+)

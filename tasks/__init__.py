@@ -17,10 +17,12 @@ BEAT_SCHEDULE: dict = {
     "directory.send_yearly_reminders": {"task": "directory.send_yearly_reminders",
                                         "schedule": crontab(hour=8, minute=0)},
     "imports.reap_stale": {"task": "imports.reap_stale", "schedule": crontab(minute="*")},
+    "needs.expire_invitations": {"task": "needs.expire_invitations", "schedule": crontab(minute="*/15")},
+    "needs.expire_open": {"task": "needs.expire_open", "schedule": crontab(hour=2, minute=0)},
 }
 
 TASK_MODULES = ["tasks.notifications", "tasks.maintenance", "tasks.imports", "tasks.certificates",
-                "tasks.directory"]
+                "tasks.directory", "tasks.needs"]
 
 
 def celery_init_app(app: Flask) -> Celery:

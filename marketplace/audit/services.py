@@ -29,7 +29,22 @@ ACTION_LABELS = {
     "certificate.batch": _l("批量打印聘任证书"),
     "directory.confirm_year": _l("确认年度名录数据"),
     "directory.unlock": _l("解锁年度名录数据维护"),
+    "entity.register": _l("登记经营主体"), "entity.update": _l("修改经营主体"), "entity.delete": _l("删除经营主体"),
+    "entity.verify": _l("核实经营主体"), "entity.request_correction": _l("要求主体更正信息"),
+    "need.create": _l("创建需求"), "need.update": _l("修改需求"), "need.delete": _l("删除需求草稿"),
+    "need.publish": _l("发布需求"), "need.assign": _l("需求已对接"), "need.start_service": _l("需求开始服务"),
+    "need.close": _l("需求服务完成"), "need.cancel": _l("取消需求"), "need.expire": _l("需求过期"),
+    "invitation.create": _l("邀请候选人"), "invitation.accepted": _l("接受邀请"),
+    "invitation.declined": _l("谢绝邀请"), "invitation.expired": _l("邀请超时"),
+    "invitation.withdrawn": _l("撤回邀请"),
     "counselor.import": _l("批量导入辅导员"), "counselor.export_unmasked": _l("导出含完整个人信息的名录"),
+    "center.register": _l("登记服务中心"), "center.update": _l("修改服务中心信息"),
+    "center.upload": _l("上传服务中心制度文件"), "center.submit": _l("提交服务中心备案"),
+    "center.file": _l("服务中心予以备案"), "center.return": _l("退回服务中心备案"),
+    "center.warn": _l("警示服务中心"), "center.rectify": _l("责令服务中心整改"),
+    "center.restore": _l("服务中心恢复正常"), "center.delist": _l("服务中心摘牌"),
+    "offering.create": _l("添加服务项目"), "offering.update": _l("修改服务项目"),
+    "offering.activate": _l("上架服务项目"), "offering.deactivate": _l("下架服务项目"),
 }
 
 

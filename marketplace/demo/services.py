@@ -77,6 +77,7 @@ def seed_demo() -> list[tuple[str, str]]:
             accounts.register_account(accounts.NewAccount(username=username, display_name=name, role=role,
                                                           region_code=region_code, phone=phone), DEMO_PASSWORD)
     _seed_counselors(officials)
+    _seed_centers()
     db.session.flush()
     return [("国家级管理员", "admin"), ("省级管理员", "hebei"), ("市级管理员", "shijiazhuang"),
             ("县级管理员", "zhengding"), ("乡镇管理员", "zhengding_town" if township else "-"),
@@ -144,3 +145,9 @@ def _seed_counselors(officials: dict[str, User]) -> None:
         towns = current_children(county)
         region_code = rng.choice(towns).code if towns and rng.random() < 0.7 else county
         appoint(officials[issuer], rng.choice(SURNAMES) + rng.choice(GIVEN), region_code, 100 + n)
+
+
+def _seed_centers() -> None:
+    from marketplace.centers.services import seed_centers
+
+    seed_centers()

@@ -1,0 +1,168 @@
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from marketplace.api import api_user, token_required
+from marketplace.api.schemas import PageArgs, PageMeta, page_meta
+from marketplace.entities import services
+from marketplace.entities.models import Entity, EntityType, ModelLevel, VerificationStatus
+from marketplace.errors import DomainError
+from marketplace.extensions import db
+from marketplace.jurisdiction import get_scoped_or_404
+
+blp = Blueprint("entities_api", __name__, url_prefix="/entities", description="新型农业经营主体")
+
+
+def _values(enum_class) -> list[str]:
+    return [m.value for m in enum_class]
+
+
+class EntitySchema(Schema):
+    id = fields.Integer()
+    type = fields.Function(lambda e: e.type.value)
+    name = fields.String()
+    credit_code = fields.String(allow_none=True)
+    legal_representative = fields.String()
+    contact_phone = fields.String()
+    region_code = fields.String()
+    region_name = fields.Function(lambda e: e.region.full_name)
+    address = fields.String(allow_none=True)
+    industries = fields.Integer(metadata={"description": "位掩码：1 粮油作物 2 果树 4 蔬菜 8 畜牧养殖 16 水产养殖 "
+                                                         "32 休闲农业 64 农产品加工 128 其他"})
+    members = fields.Integer(allow_none=True)
+    area_mu = fields.Decimal(as_string=True, allow_none=True)
+    livestock_head = fields.Integer(allow_none=True)
+    model_level = fields.Function(lambda e: e.model_level.value)
+    founded_year = fields.Integer(allow_none=True)
+    owner_id = fields.Integer()
+    verification_status = fields.Function(lambda e: e.verification_status.value)
+    verification_note = fields.String(allow_none=True)
+    verified_at = fields.DateTime(allow_none=True)
+    updated_at = fields.DateTime()
+
+
+class EntityPage(Schema):
+    items = fields.List(fields.Nested(EntitySchema))
+    meta = fields.Nested(PageMeta)
+
+
+class EntityQuery(PageArgs):
+    q = fields.String()
+    type = fields.String(validate=validate.OneOf(_values(EntityType)))
+    verification_status = fields.String(validate=validate.OneOf(_values(VerificationStatus)))
+    region_code = fields.String()
+    industry = fields.Integer()
+
+
+class EntityWrite(Schema):
+    type = fields.String(required=True, validate=validate.OneOf(_values(EntityType)))
+    name = fields.String(required=True, validate=validate.Length(1, 120))
+    credit_code = fields.String(load_default="", allow_none=True)
+    legal_representative = fields.String(required=True, validate=validate.Length(1, 64))
+    contact_phone = fields.String(required=True)
+    region_code = fields.String(required=True)
+    address = fields.String(allow_none=True, validate=validate.Length(max=200))
+    industries = fields.Integer(required=True, validate=validate.Range(1, 255))
+    members = fields.Integer(allow_none=True)
+    area_mu = fields.Decimal(allow_none=True)
+    livestock_head = fields.Integer(allow_none=True)
+    model_level = fields.String(validate=validate.OneOf(_values(ModelLevel)), load_default="none")
+    founded_year = fields.Integer(allow_none=True)
+
+
+class EntityUpdate(EntityWrite):
+    """The same fields as for registering, all optional (used with partial=True)."""
+
+
+class Verification(Schema):
+    verified = fields.Boolean(required=True)
+    note = fields.String(load_default="")
+
+
+def _input(data: dict) -> services.EntityInput:
+    return services.EntityInput(
+        type=EntityType(data["type"]) if data.get("type") else None, name=data.get("name", ""),
+        credit_code=data.get("credit_code") or "", legal_representative=data.get("legal_representative", ""),
+        contact_phone=data.get("contact_phone", ""), region_code=data.get("region_code", ""),
+        address=data.get("address"), industries=data.get("industries", 0), members=data.get("members"),
+        area_mu=data.get("area_mu"), livestock_head=data.get("livestock_head"),
+        model_level=ModelLevel(data.get("model_level") or "none"), founded_year=data.get("founded_year"))
+
+
+def _current(entity: Entity) -> dict:
+    return {"type": entity.type.value, "name": entity.name, "credit_code": entity.credit_code or "",
+            "legal_representative": entity.legal_representative, "contact_phone": entity.contact_phone,
+            "region_code": entity.region_code, "address": entity.address, "industries": entity.industries,
+            "members": entity.members, "area_mu": entity.area_mu, "livestock_head": entity.livestock_head,
+            "model_level": entity.model_level.value, "founded_year": entity.founded_year}
+
+
+def _committed(fn):
+    try:
+        result = fn()
+    except DomainError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return result
+
+
+@blp.route("")
+class Entities(MethodView):
+    @token_required
+    @blp.arguments(EntityQuery, location="query")
+    @blp.response(200, EntityPage)
+    def get(self, args):
+        """本辖区的经营主体（管理员），或本人登记的主体（经营主体用户）。"""
+        filters = services.EntityFilters(
+            q=args.get("q"), type=EntityType(args["type"]) if args.get("type") else None,
+            status=VerificationStatus(args["verification_status"]) if args.get("verification_status") else None,
+            region_code=args.get("region_code"), industry=args.get("industry"))
+        page = db.paginate(services.entity_query(api_user(), filters), page=args["page"],
+                           per_page=args["per_page"], error_out=False)
+        return {"items": page.items, "meta": page_meta(page)}
+
+    @token_required
+    @blp.arguments(EntityWrite)
+    @blp.response(201, EntitySchema)
+    def post(self, data):
+        """登记一个经营主体（经营主体用户）。合作社和联合社须填写统一社会信用代码。"""
+        return _committed(lambda: services.register_entity(api_user(), _input(data)))
+
+
+@blp.route("/<int:entity_id>")
+class EntityItem(MethodView):
+    @token_required
+    @blp.response(200, EntitySchema)
+    def get(self, entity_id):
+        """一个经营主体。"""
+        return get_scoped_or_404(Entity, entity_id, api_user())
+
+    @token_required
+    @blp.arguments(EntityUpdate(partial=True))
+    @blp.response(200, EntitySchema)
+    def patch(self, data, entity_id):
+        """修改主体信息（登记人）。已核实的主体修改后须重新核实。"""
+        entity = get_scoped_or_404(Entity, entity_id, api_user())
+        _committed(lambda: services.update_entity(api_user(), entity, _input({**_current(entity), **data})))
+        return entity
+
+    @token_required
+    @blp.response(204)
+    def delete(self, entity_id):
+        """删除尚未发布需求的主体（登记人）。"""
+        entity = get_scoped_or_404(Entity, entity_id, api_user())
+        _committed(lambda: services.delete_entity(api_user(), entity))
+
+
+@blp.route("/<int:entity_id>/verification", methods=["POST"])
+@token_required
+@blp.arguments(Verification)
+@blp.response(200, EntitySchema)
+def verify_entity(data, entity_id):
+    """核实主体，或要求更正（主体所在县的农业农村部门）。"""
+    entity = get_scoped_or_404(Entity, entity_id, api_user())
+    _committed(lambda: services.verify_entity(api_user(), entity, data["verified"], data["note"]))
+    return entity

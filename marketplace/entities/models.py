@@ -1,0 +1,91 @@
+"""新型农业经营主体: cooperatives, federations and family farms, registered by their operators and verified by
+the county department of their region."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import Enum, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.accounts.models import User
+from marketplace.extensions import db
+from marketplace.jurisdiction import Scoped
+from marketplace.regions.models import Region
+from marketplace.timeutil import UTCDateTime, utcnow
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    return Enum(cls, name=name, native_enum=False, length=24, create_constraint=True,
+                values_callable=lambda e: [m.value for m in e])
+
+
+class EntityType(enum.Enum):
+    COOPERATIVE = "cooperative"    # 农民专业合作社
+    FEDERATION = "federation"      # 农民专业合作社联合社
+    FAMILY_FARM = "family_farm"    # 家庭农场
+
+
+class ModelLevel(enum.Enum):
+    """示范社 / 示范家庭农场 level."""
+
+    NONE = "none"
+    NATIONAL = "national"
+    PROVINCE = "province"
+    CITY = "city"
+    COUNTY = "county"
+
+
+class VerificationStatus(enum.Enum):
+    UNVERIFIED = "unverified"
+    VERIFIED = "verified"
+    NEEDS_CORRECTION = "needs_correction"
+
+
+class Entity(Scoped, db.Model):
+    """One entity. Officials see the entities placed in their jurisdiction; the operator sees their own."""
+
+    __tablename__ = "entities"
+    __table_args__ = (
+        Index("ix_entities_scope_status", "region_code", "verification_status"),
+        Index("ix_entities_updated", "updated_at", "id"),
+    )
+    __scope_region__ = "region_code"
+    __scope_owner__ = "owner_id"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    type: Mapped[EntityType] = mapped_column(_enum(EntityType, "entity_type"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)
+    legal_representative: Mapped[str] = mapped_column(String(64))
+    contact_phone: Mapped[str] = mapped_column(String(20))
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
+    address: Mapped[str | None] = mapped_column(String(200))
+    industries: Mapped[int] = mapped_column(default=0)
+    members: Mapped[int | None]
+    area_mu: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    livestock_head: Mapped[int | None]
+    model_level: Mapped[ModelLevel] = mapped_column(_enum(ModelLevel, "entity_model_level"),
+                                                    default=ModelLevel.NONE)
+    founded_year: Mapped[int | None]
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    verification_status: Mapped[VerificationStatus] = mapped_column(
+        _enum(VerificationStatus, "entity_verification_status"), default=VerificationStatus.UNVERIFIED)
+    verification_note: Mapped[str | None] = mapped_column(Text)
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    region: Mapped[Region] = relationship(lazy="joined")
+    owner: Mapped[User] = relationship(foreign_keys=[owner_id])
+    verified_by: Mapped[User | None] = relationship(foreign_keys=[verified_by_id])
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verification_status is VerificationStatus.VERIFIED
+
+    def __repr__(self) -> str:
+        return f"<Entity {self.id} {self.name} {self.verification_status.value}>"

@@ -1,0 +1,322 @@
+"""Needs: posting, editing and the lifecycle (draft → open → assigned → in service → closed; cancelled;
+expired). Services take the acting user, flush, record the audit entry and never commit.
+
+`start_service` and `close_need` are the hooks the agreements area calls when an agreement is signed and
+when its service is accepted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from flask import abort, current_app
+from flask_babel import gettext as _
+from sqlalchemy import Select, exists, select, update
+from sqlalchemy.orm import selectinload
+
+from marketplace.accounts.models import Role, User
+from marketplace.audit.services import record
+from marketplace.directory.models import Counselor, Industry, Specialty
+from marketplace.entities.models import Entity
+from marketplace.entities.services import county_officials
+from marketplace.errors import Conflict, DomainError, NotAllowed
+from marketplace.extensions import db
+from marketplace.jurisdiction import scoped
+from marketplace.needs.models import (
+    Invitation,
+    InvitationStatus,
+    Need,
+    NeedEvent,
+    NeedStatus,
+    ServiceMode,
+    Urgency,
+)
+from marketplace.notifications.services import notify
+from marketplace.regions.models import Level, Region
+from marketplace.timeutil import as_utc, utcnow
+
+S = NeedStatus
+# The transition table: from each status, the statuses it may move to.
+ALLOWED: dict[NeedStatus, set[NeedStatus]] = {
+    S.DRAFT: {S.OPEN, S.CANCELLED},
+    S.OPEN: {S.ASSIGNED, S.CANCELLED, S.EXPIRED},
+    S.ASSIGNED: {S.IN_SERVICE, S.CANCELLED},
+    S.IN_SERVICE: {S.CLOSED, S.CANCELLED},
+    S.CLOSED: set(),
+    S.CANCELLED: set(),
+    S.EXPIRED: set(),
+}
+# Actions and the status each leads to.
+ACTIONS: dict[str, NeedStatus] = {
+    "publish": S.OPEN, "assign": S.ASSIGNED, "start_service": S.IN_SERVICE, "close": S.CLOSED,
+    "cancel": S.CANCELLED, "expire": S.EXPIRED,
+}
+OWNER_ACTIONS = ("publish", "cancel")  # what the operator does from the page and the API
+EDITABLE = {S.DRAFT, S.OPEN}
+ACTIVE = (S.ASSIGNED, S.IN_SERVICE)  # statuses that count against a counselor's capacity
+
+
+def need_open_days() -> int:
+    return int(current_app.config.get("NEED_OPEN_DAYS", 30))
+
+
+@dataclass
+class NeedInput:
+    entity_id: int | None = None
+    category: int = 0
+    industry: int = 0
+    title: str = ""
+    description: str = ""
+    region_code: str | None = None  # None: the entity's region
+    urgency: Urgency = Urgency.NORMAL
+    mode: ServiceMode = ServiceMode.ON_SITE
+    budget: Decimal | None = None
+    start_on: date | None = None
+    end_on: date | None = None
+
+
+def check_need(data: NeedInput, entity: Entity) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if data.category not in {int(s) for s in Specialty}:
+        errors["category"] = _("请选择需求类别")
+    if data.industry and data.industry not in {int(i) for i in Industry}:
+        errors["industry"] = _("请选择产业")
+    if not data.title.strip():
+        errors["title"] = _("请填写需求标题")
+    elif len(data.title.strip()) > 120:
+        errors["title"] = _("标题过长")
+    if not data.description.strip():
+        errors["description"] = _("请描述需求")
+    region = db.session.get(Region, data.region_code or entity.region_code)
+    if region is None or region.valid_to is not None or region.level not in (Level.COUNTY, Level.TOWNSHIP):
+        errors["region_code"] = _("服务地点请选择县（区）或乡镇")
+    if data.budget is not None and data.budget < 0:
+        errors["budget"] = _("预算不能为负数")
+    if data.start_on and data.end_on and data.end_on < data.start_on:
+        errors["end_on"] = _("结束日期不能早于开始日期")
+    return errors
+
+
+def _raise(errors: dict[str, str]) -> None:
+    if errors:
+        name, message = next(iter(errors.items()))
+        error = DomainError(message, field=name)
+        error.errors = errors  # type: ignore[attr-defined]
+        raise error
+
+
+def _apply(need: Need, data: NeedInput, entity: Entity) -> list[str]:
+    values: dict[str, Any] = {
+        "category": data.category, "industry": data.industry or 0, "title": data.title.strip(),
+        "description": data.description.strip(), "region_code": data.region_code or entity.region_code,
+        "urgency": data.urgency, "mode": data.mode, "budget": data.budget, "start_on": data.start_on,
+        "end_on": data.end_on,
+    }
+    changed = []
+    for key, value in values.items():
+        if getattr(need, key, None) != value:
+            setattr(need, key, value)
+            changed.append(key)
+    return changed
+
+
+def create_need(actor: User, entity: Entity, data: NeedInput, publish: bool = False) -> Need:
+    """The entity's operator posts a need, as a draft or published at once."""
+    if entity.owner_id != actor.id:
+        raise NotAllowed(_("只能为本人登记的主体发布需求"))
+    _raise(check_need(data, entity))
+    need = Need(entity=entity, entity_id=entity.id, owner_id=entity.owner_id, status=S.DRAFT)
+    _apply(need, data, entity)
+    db.session.add(need)
+    db.session.flush()
+    _event(need, "create", actor, None, S.DRAFT)
+    record(actor, "need.create", need, title=need.title)
+    if publish:
+        transition(need, "publish", actor)
+    return need
+
+
+def can_manage(actor: User, need: Need) -> bool:
+    return actor.id == need.owner_id and actor.is_enabled
+
+
+def update_need(actor: User, need: Need, data: NeedInput) -> list[str]:
+    if not can_manage(actor, need):
+        raise NotAllowed(_("只有需求的发布人可以修改"))
+    if need.status not in EDITABLE:
+        raise Conflict(_("当前状态“%(status)s”下不能修改需求", status=status_label(need.status)))
+    _raise(check_need(data, need.entity))
+    changed = _apply(need, data, need.entity)
+    if changed:
+        _event(need, "update", actor, need.status, need.status)
+        record(actor, "need.update", need, fields=sorted(changed))
+    return changed
+
+
+def delete_need(actor: User, need: Need) -> None:
+    """Only a draft may be deleted; once published its history stays."""
+    if not can_manage(actor, need):
+        raise NotAllowed(_("只有需求的发布人可以删除"))
+    if need.status is not S.DRAFT:
+        raise Conflict(_("只能删除草稿；已发布的需求请取消"))
+    record(actor, "need.delete", need, title=need.title)
+    db.session.delete(need)
+    db.session.flush()
+
+
+def status_label(status: NeedStatus) -> str:
+    from marketplace.needs.labels import STATUS_LABELS
+
+    return str(STATUS_LABELS[status])
+
+
+def allowed_actions(need: Need, actor: User) -> list[str]:
+    """The owner's buttons for the need's current status."""
+    if not can_manage(actor, need):
+        return []
+    return [a for a in OWNER_ACTIONS if ACTIONS[a] in ALLOWED[need.status]]
+
+
+def transition(need: Need, action: str, actor: User | None, reason: str = "", now: datetime | None = None,
+               **values: Any) -> NeedEvent:
+    """Move a need along the table. An illegal move raises and changes nothing; two concurrent requests for
+    the same move produce one transition (compare-and-set on the status). Leaving `open` ends the pending
+    invitations (withdrawn, or expired with the need)."""
+    if action not in ACTIONS:
+        raise DomainError(_("未知操作"))
+    target = ACTIONS[action]
+    if target not in ALLOWED[need.status]:
+        raise Conflict(_("需求当前为“%(status)s”，不能执行此操作", status=status_label(need.status)))
+    now = now or utcnow()
+    values = {"status": target, "updated_at": now, **values}
+    if action == "publish":
+        values["opened_at"] = now
+    previous = need.status
+    result = db.session.execute(update(Need).where(Need.id == need.id, Need.status == previous).values(**values))
+    if result.rowcount != 1:
+        db.session.refresh(need)
+        raise Conflict(_("该需求已被他人更新，请刷新后重试"))
+    db.session.refresh(need)
+    event = _event(need, action, actor, previous, target, reason)
+    record(actor, f"need.{action}", need, reason=reason or None)
+    if previous is S.OPEN and target is not S.ASSIGNED:
+        from marketplace.needs.invitations import close_pending
+
+        close_pending(need, InvitationStatus.EXPIRED if target is S.EXPIRED else InvitationStatus.WITHDRAWN,
+                      now, _("需求已过期") if target is S.EXPIRED else _("需求已取消"))
+    return event
+
+
+def start_service(need: Need, actor: User | None, reason: str = "") -> NeedEvent:
+    """An agreement was signed for an assigned need (called by the agreements area)."""
+    return transition(need, "start_service", actor, reason)
+
+
+def close_need(need: Need, actor: User | None, reason: str = "") -> NeedEvent:
+    """The service was delivered and accepted (called by the agreements area)."""
+    return transition(need, "close", actor, reason)
+
+
+def _event(need: Need, action: str, actor: User | None, from_status, to_status, reason: str = "") -> NeedEvent:
+    event = NeedEvent(need_id=need.id, action=action, from_status=from_status, to_status=to_status,
+                      reason=reason or None, actor_id=actor.id if actor else None)
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def expire_open_needs(now: datetime | None = None) -> int:
+    """Expire needs open longer than NEED_OPEN_DAYS and tell the operator and the county department.
+    Idempotent: an expired need is not open any more."""
+    now = as_utc(now or utcnow())
+    cutoff = now - timedelta(days=need_open_days())
+    due = db.session.scalars(select(Need).where(Need.status == S.OPEN, Need.opened_at < cutoff)
+                             .order_by(Need.id)).all()
+    count = 0
+    for need in due:
+        try:
+            transition(need, "expire", None, _("发布超过 %(days)d 天无人承接", days=need_open_days()), now=now)
+        except Conflict:
+            continue  # changed meanwhile
+        count += 1
+        title = _("需求“%(title)s”已过期", title=need.title)
+        body = _("该需求发布超过 %(days)d 天仍无人承接，已自动关闭。", days=need_open_days())
+        notify(need.owner, title, body, link=f"/needs/{need.id}")
+        for official in county_officials(need.region_code):
+            notify(official, title, _("%(entity)s：", entity=need.entity.name) + body, link=f"/needs/{need.id}")
+    return count
+
+
+# --- reading ----------------------------------------------------------------------------------------------------
+
+@dataclass
+class NeedFilters:
+    q: str | None = None
+    status: NeedStatus | None = None
+    category: int | None = None
+    industry: int | None = None
+    urgency: Urgency | None = None
+    region_code: str | None = None
+    entity_id: int | None = None
+
+
+def need_query(user: User, filters: NeedFilters) -> Select:
+    """Needs the user may see (officials: their jurisdiction; operators: their own), filtered, newest first.
+    The entity and region are joined eagerly; no per-row queries."""
+    query = scoped(Need, user)
+    if filters.q:
+        query = query.where(Need.title.contains(filters.q.strip(), autoescape=True))
+    if filters.status:
+        query = query.where(Need.status == filters.status)
+    if filters.category:
+        query = query.where(Need.category == filters.category)
+    if filters.industry:
+        query = query.where(Need.industry == filters.industry)
+    if filters.urgency:
+        query = query.where(Need.urgency == filters.urgency)
+    if filters.entity_id:
+        query = query.where(Need.entity_id == filters.entity_id)
+    if filters.region_code:
+        region = db.session.get(Region, filters.region_code)
+        if region is not None:
+            query = query.where(Need.region_code.in_(
+                select(Region.code).where(Region.path.startswith(region.path, autoescape=True))))
+    return query.order_by(Need.updated_at.desc(), Need.id.desc())
+
+
+def needs_of_entity(entity: Entity) -> list[Need]:
+    return list(db.session.scalars(select(Need).where(Need.entity_id == entity.id).order_by(Need.id.desc())))
+
+
+def counselor_of(user: User) -> Counselor | None:
+    if user.role is not Role.COUNSELOR:
+        return None
+    return db.session.scalar(select(Counselor).where(Counselor.user_id == user.id))
+
+
+def visible_need(need_id: int, user: User) -> Need:
+    """The need if the user may see it: in scope (officials, the operator), or a counselor it was offered to.
+    404 otherwise."""
+    need = db.session.scalars(scoped(Need, user).where(Need.id == need_id)).first()
+    if need is None:
+        counselor = counselor_of(user)
+        if counselor is not None:
+            need = db.session.scalars(select(Need).where(Need.id == need_id, exists().where(
+                Invitation.need_id == Need.id, Invitation.counselor_id == counselor.id))).first()
+    if need is None:
+        abort(404)
+    return need
+
+
+def load_history(need: Need) -> list[tuple[datetime, str, Any]]:
+    """The need's events and invitations, in time order, for the history panel."""
+    events = db.session.scalars(select(NeedEvent).where(NeedEvent.need_id == need.id)
+                                .options(selectinload(NeedEvent.actor))).all()
+    invitations = db.session.scalars(select(Invitation).where(Invitation.need_id == need.id)
+                                     .options(selectinload(Invitation.invited_by))).all()
+    rows: list[tuple[datetime, str, Any]] = [(e.created_at, "event", e) for e in events]
+    rows += [(i.created_at, "invitation", i) for i in invitations]
+    return sorted(rows, key=lambda row: (row[0], row[1] == "invitation"))

@@ -1,0 +1,243 @@
+"""Need pages: the operator posts needs, sees ranked candidates and invites them; counselors answer in their
+inbox; officials follow the needs of their jurisdiction."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from marketplace.accounts.models import Role
+from marketplace.auth.decorators import roles_required
+from marketplace.entities.models import Entity
+from marketplace.entities.services import own_entities
+from marketplace.entities.views import show_errors
+from marketplace.errors import DomainError
+from marketplace.extensions import db
+from marketplace.jurisdiction import get_scoped_or_404
+from marketplace.needs import invitations, services
+from marketplace.needs.candidates import rank_candidates
+from marketplace.needs.forms import AnswerForm, InviteForm, NeedActionForm, NeedFilterForm, NeedForm
+from marketplace.needs.models import Invitation, NeedStatus, ServiceMode, Urgency
+
+bp = Blueprint("needs", __name__, url_prefix="/needs")
+
+
+@bp.app_context_processor
+def _labels() -> dict:
+    from marketplace.needs import labels as need_labels
+
+    return {"need_labels": need_labels}
+
+
+def _enum_or_none(enum_class, value):
+    try:
+        return enum_class(value) if value else None
+    except ValueError:
+        return None
+
+
+def _int_or_none(value) -> int | None:
+    return int(value) if (value or "").isdigit() else None
+
+
+@bp.get("/")
+@login_required
+def list_needs():
+    if current_user.role is Role.COUNSELOR:
+        return redirect(url_for("needs.show_inbox"))
+    if current_user.role not in (Role.OFFICIAL, Role.OPERATOR):
+        abort(403)
+    form = NeedFilterForm(request.args)
+    if current_user.is_official:
+        form.region_code.root_code = current_user.department.region_code
+    form.validate()
+    filters = services.NeedFilters(
+        q=form.q.data or None, status=_enum_or_none(NeedStatus, form.status.data),
+        category=_int_or_none(form.category.data), industry=_int_or_none(form.industry.data),
+        urgency=_enum_or_none(Urgency, form.urgency.data), region_code=form.region_code.data or None)
+    page = db.paginate(services.need_query(current_user, filters), per_page=20, error_out=False)
+    return render_template("needs/list.html", form=form, page=page)
+
+
+def need_input(form: NeedForm) -> services.NeedInput:
+    return services.NeedInput(
+        entity_id=form.entity_id.data, category=_int_or_none(form.category.data) or 0,
+        industry=_int_or_none(form.industry.data) or 0, title=form.title.data or "",
+        description=form.description.data or "", region_code=form.region_code.data or None,
+        urgency=_enum_or_none(Urgency, form.urgency.data) or Urgency.NORMAL,
+        mode=_enum_or_none(ServiceMode, form.mode.data) or ServiceMode.ON_SITE, budget=form.budget.data,
+        start_on=form.start_on.data, end_on=form.end_on.data)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+@roles_required(Role.OPERATOR)
+def post_need():
+    entities = own_entities(current_user)
+    if not entities:
+        flash(_("请先登记您的合作社或家庭农场"), "info")
+        return redirect(url_for("entities.register_entity"))
+    form = NeedForm()
+    form.entity_id.choices = [(e.id, e.name) for e in entities]
+    if request.method == "GET":
+        form.entity_id.data = request.args.get("entity_id", type=int) or entities[0].id
+    if form.validate_on_submit():
+        entity = get_scoped_or_404(Entity, form.entity_id.data, current_user)
+        try:
+            need = services.create_need(current_user, entity, need_input(form), publish=form.publish.data)
+        except DomainError as error:
+            show_errors(form, error, default="title")
+        else:
+            db.session.commit()
+            flash(_("需求已发布，下面是推荐的候选人") if need.status is NeedStatus.OPEN else _("需求已保存为草稿"),
+                  "success")
+            return redirect(url_for("needs.show_need", need_id=need.id))
+    return render_template("needs/form.html", form=form, need=None)
+
+
+@bp.get("/inbox")
+@login_required
+@roles_required(Role.COUNSELOR, Role.CENTER_STAFF)
+def show_inbox():
+    counselor = services.counselor_of(current_user)
+    items = invitations.inbox(current_user)
+    open_count = 0
+    if counselor is not None:
+        from marketplace.needs.candidates import open_assignments
+
+        open_count = open_assignments([counselor.id]).get(counselor.id, 0)
+    return render_template("needs/inbox.html", counselor=counselor, items=items, open_count=open_count,
+                           answer_form=AnswerForm())
+
+
+@bp.get("/<int:need_id>")
+@login_required
+def show_need(need_id: int):
+    need = services.visible_need(need_id, current_user)
+    is_owner = services.can_manage(current_user, need)
+    show_candidates = (is_owner or current_user.is_official) and need.status is NeedStatus.OPEN
+    candidates = rank_candidates(need, "all", limit=10) if show_candidates else []
+    asked = {(kind, cid) for kind, cid in _asked(need)}
+    own_invitation = None
+    if current_user.role is Role.COUNSELOR:
+        counselor = services.counselor_of(current_user)
+        own_invitation = next((i for i in need.invitations if counselor and i.counselor_id == counselor.id), None)
+    return render_template("needs/show.html", need=need, is_owner=is_owner, candidates=candidates, asked=asked,
+                           history=services.load_history(need), actions=services.allowed_actions(need, current_user),
+                           action_form=NeedActionForm(), invite_form=InviteForm(), answer_form=AnswerForm(),
+                           own_invitation=own_invitation)
+
+
+def _asked(need):
+    from marketplace.needs.candidates import asked
+
+    return asked(need)
+
+
+def _form_data(need) -> SimpleNamespace:
+    return SimpleNamespace(
+        entity_id=need.entity_id, category=str(need.category), industry=str(need.industry or ""),
+        title=need.title, description=need.description, region_code=need.region_code,
+        urgency=need.urgency.value, mode=need.mode.value, budget=need.budget, start_on=need.start_on,
+        end_on=need.end_on, publish=need.status is not NeedStatus.DRAFT)
+
+
+@bp.route("/<int:need_id>/edit", methods=["GET", "POST"])
+@login_required
+@roles_required(Role.OPERATOR)
+def edit_need(need_id: int):
+    from marketplace.needs.models import Need
+
+    need = get_scoped_or_404(Need, need_id, current_user)
+    if not services.can_manage(current_user, need):
+        abort(403)
+    form = NeedForm(obj=None if request.method == "POST" else _form_data(need))
+    form.entity_id.choices = [(need.entity_id, need.entity.name)]
+    if form.validate_on_submit():
+        try:
+            changed = services.update_need(current_user, need, need_input(form))
+            if form.publish.data and need.status is NeedStatus.DRAFT:
+                services.transition(need, "publish", current_user)
+        except DomainError as error:
+            db.session.rollback()
+            show_errors(form, error, default="title")
+        else:
+            db.session.commit()
+            flash(_("已保存") if changed else _("没有修改"), "success")
+            return redirect(url_for("needs.show_need", need_id=need.id))
+    return render_template("needs/form.html", form=form, need=need)
+
+
+@bp.post("/<int:need_id>/actions/<action>")
+@login_required
+@roles_required(Role.OPERATOR)
+def change_need_status(need_id: int, action: str):
+    from marketplace.needs.models import Need
+
+    need = get_scoped_or_404(Need, need_id, current_user)
+    if action not in services.OWNER_ACTIONS:
+        abort(404)
+    if not services.can_manage(current_user, need):
+        abort(403)
+    form = NeedActionForm()
+    form.validate_on_submit()
+    try:
+        services.transition(need, action, current_user, form.reason.data or "")
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        flash(_("需求状态已更新为“%(status)s”", status=services.status_label(need.status)), "success")
+    return redirect(url_for("needs.show_need", need_id=need_id))
+
+
+@bp.post("/<int:need_id>/invite")
+@login_required
+@roles_required(Role.OPERATOR)
+def invite_candidate(need_id: int):
+    from marketplace.needs.models import Need
+
+    need = get_scoped_or_404(Need, need_id, current_user)
+    form = InviteForm()
+    if not form.validate_on_submit():
+        flash(_("请选择要邀请的候选人"), "danger")
+        return redirect(url_for("needs.show_need", need_id=need_id))
+    try:
+        invitation = invitations.invite(current_user, need, form.kind.data, form.candidate_id.data)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        flash(_("已邀请 %(name)s，对方将在 %(hours)d 小时内答复", name=invitation.candidate_name,
+                hours=int(invitations.timeout().total_seconds() // 3600)), "success")
+    return redirect(url_for("needs.show_need", need_id=need_id))
+
+
+@bp.post("/invitations/<int:invitation_id>/answer")
+@login_required
+@roles_required(Role.COUNSELOR, Role.CENTER_STAFF)
+def answer_invitation(invitation_id: int):
+    invitation = db.session.scalars(invitations.visible_invitations(current_user).where(
+        Invitation.id == invitation_id)).first()
+    if invitation is None:
+        invitation = db.session.get(Invitation, invitation_id)
+        if invitation is None or not invitations.can_answer(current_user, invitation):
+            abort(404)
+    form = AnswerForm()
+    form.validate_on_submit()
+    accept = form.decision.data == "accept"
+    try:
+        invitations.answer(current_user, invitation, accept, form.reason.data or "")
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        flash(_("已接受，请与主体联系商定服务协议") if accept else _("已谢绝，需求将转给其他候选人"), "success")
+    return redirect(url_for("needs.show_inbox"))
+
