@@ -2,6 +2,13 @@
 
 from marketplace.accounts.models import ApiToken, Department, Role, User  # noqa: F401
 from marketplace.audit.models import AuditEntry  # noqa: F401
+from marketplace.centers.models import (  # noqa: F401
+    CenterDocument,
+    CenterEvent,
+    Offering,
+    OfferingPriceChange,
+    ServiceCenter,
+)
 from marketplace.directory.models import (  # noqa: F401
     ChangeRequest,
     Counselor,
@@ -14,10 +21,3 @@ from marketplace.jobs.models import Job  # noqa: F401
 from marketplace.needs.models import Invitation, Need, NeedEvent  # noqa: F401
 from marketplace.notifications.models import Notification  # noqa: F401
 from marketplace.regions.models import Level, Region  # noqa: F401
-from marketplace.centers.models import (  # noqa: F401
-    CenterDocument,
-    CenterEvent,
-    Offering,
-    OfferingPriceChange,
-    ServiceCenter,
-)
