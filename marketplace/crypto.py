@@ -19,20 +19,21 @@ def _derived(label: str) -> bytes:
     return hashlib.sha256(f"{label}:{current_app.config['SECRET_KEY']}".encode()).digest()
 
 
-def _fernet() -> Fernet:
+def fernet() -> Fernet:
+    """The cipher for personal data; bulk writers take it once and call .encrypt per value."""
     key = current_app.config.get("DATA_KEY") or base64.urlsafe_b64encode(_derived("fudao-data-key"))
     return Fernet(key)
 
 
 def encrypt(value: str | None) -> str | None:
-    return None if value is None else _fernet().encrypt(value.encode()).decode()
+    return None if value is None else fernet().encrypt(value.encode()).decode()
 
 
 def decrypt(token: str | None) -> str | None:
     if token is None:
         return None
     try:
-        return _fernet().decrypt(token.encode()).decode()
+        return fernet().decrypt(token.encode()).decode()
     except InvalidToken:
         return None
 

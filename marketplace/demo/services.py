@@ -77,6 +77,8 @@ def seed_demo() -> list[tuple[str, str]]:
             accounts.register_account(accounts.NewAccount(username=username, display_name=name, role=role,
                                                           region_code=region_code, phone=phone), DEMO_PASSWORD)
     _seed_counselors(officials)
+    from marketplace.needs.demo import seed_needs_demo
+    seed_needs_demo()  # entities, needs and an invitation
     _seed_centers()
     db.session.flush()
     return [("国家级管理员", "admin"), ("省级管理员", "hebei"), ("市级管理员", "shijiazhuang"),

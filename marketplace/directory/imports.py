@@ -16,7 +16,6 @@ import re
 import unicodedata
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -574,42 +573,11 @@ COMPARED = ("name", "region_code", "township_code", "specialties", "industries",
             "is_remote", "capacity")
 
 
-@contextmanager
-def _memoized_birth_places() -> Iterator[None]:
-    """python-stdnum looks the ID number's region up in its table on every call (most of the cost of checking
-    30,000 rows); the answer depends only on the region code and birth year, so remember it while a file is
-    checked. Same results, exceptions included."""
-    from stdnum.cn import ric
-
-    original = ric.get_birth_place
-    cache: dict[tuple[str, str], tuple[bool, Any]] = {}
-
-    def cached(number: str):
-        key = (number[:6], number[6:10])
-        hit = cache.get(key)
-        if hit is None:
-            try:
-                hit = (True, original(number))
-            except Exception as error:  # remembered and raised again, as the original would
-                hit = (False, error)
-            cache[key] = hit
-        if not hit[0]:
-            raise hit[1]
-        return hit[1]
-
-    ric.get_birth_place = cached
-    try:
-        yield
-    finally:
-        ric.get_birth_place = original
-
-
 def check_file(path: str | Path, department: Department, progress: Callable[[int, int], None] | None = None,
                ) -> tuple[Outcome, list[ParsedRow], dict[str, Existing]]:
     """Read and check every row; nothing is written. Returns the outcome, the rows and the existing records
     (by ID hash) that a re-import would update."""
-    with _memoized_birth_places():
-        return _check_file(path, department, progress)
+    return _check_file(path, department, progress)
 
 
 def _check_file(path: str | Path, department: Department, progress: Callable[[int, int], None] | None,
@@ -630,11 +598,7 @@ def _check_file(path: str | Path, department: Department, progress: Callable[[in
     seen: dict[str, int] = {}
     valid: list[ParsedRow] = []
     for index, row in enumerate(parsed, start=1):
-        try:
-            checked = check_input(row.data, department, regions.get)
-        except KeyError:  # python-stdnum fails on region codes it knows only above county level (e.g. 130171)
-            outcome.error(row.row, FIELD_COLUMN["id_number"], _("身份证号码的地区代码无法识别，请核对"))
-            continue
+        checked = check_input(row.data, department, regions.get)
         row.checked = checked
         for name, message in checked.errors.items():
             outcome.error(row.row, FIELD_COLUMN.get(name, name), message)
@@ -735,7 +699,7 @@ class Writer:
         for appointed_year in sorted({r.data.appointed_on.year for r in rows}):
             count = sum(1 for r in rows if r.data.appointed_on.year == appointed_year)
             numbers[appointed_year] = iter(next_certificate_numbers(dept, appointed_year, count))
-        fernet = crypto._fernet()  # one key derivation for the whole file, not two per row
+        fernet = crypto.fernet()  # one key set-up for the whole file, not two per row
         encrypt = lambda value: fernet.encrypt(value.encode()).decode()  # noqa: E731
         records = []
         for row in rows:

@@ -83,7 +83,9 @@ def post_need():
     form = NeedForm()
     form.entity_id.choices = [(e.id, e.name) for e in entities]
     if request.method == "GET":
-        form.entity_id.data = request.args.get("entity_id", type=int) or entities[0].id
+        chosen = request.args.get("entity_id", type=int)
+        entity = next((e for e in entities if e.id == chosen), entities[0])
+        form.entity_id.data, form.region_code.data = entity.id, entity.region_code
     if form.validate_on_submit():
         entity = get_scoped_or_404(Entity, form.entity_id.data, current_user)
         try:

@@ -63,12 +63,12 @@ def test_edit_and_verify(client, login, world):
 
 
 def test_official_list_filters_and_no_n_plus_one(client, login, world, make_user, query_counter):
-    for n in range(3):
+    for _n in range(3):
         make_entity(make_user(Role.OPERATOR, region_code="130123"))
     login(world["city"])
     with query_counter() as few:
         client.get("/entities/")
-    for n in range(12):
+    for _n in range(12):
         make_entity(make_user(Role.OPERATOR, region_code="130123"))
     with query_counter() as many:
         response = client.get("/entities/")

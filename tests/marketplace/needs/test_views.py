@@ -82,12 +82,12 @@ def test_inbox_accept_and_decline(client, login, world, make_user):
 
 def test_official_list_and_view(client, login, world, make_user, query_counter):
     make_counselor(world["county"], world["counselor"], name="刘桂芳")
-    for n in range(3):
+    for _n in range(3):
         make_need(make_user(Role.OPERATOR, region_code="130123"))
     login(world["county"])
     with query_counter() as few:
         client.get("/needs/")
-    for n in range(10):
+    for _n in range(10):
         make_need(make_user(Role.OPERATOR, region_code="130123"))
     with query_counter() as many:
         response = client.get("/needs/?status=open&category=4")
