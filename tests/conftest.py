@@ -102,6 +102,9 @@ def db(app) -> Iterator:
     """The database with regions loaded; every other table is emptied after the test."""
     ctx = app.app_context()
     ctx.push()
+    # Another app made during the session (make_app, a CLI test) may have become Celery's default; shared
+    # tasks must keep resolving to this eager one.
+    app.extensions["celery"].set_default()
     yield _db
     _db.session.rollback()
     for table in reversed(_db.metadata.sorted_tables):

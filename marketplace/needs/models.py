@@ -71,7 +71,7 @@ class Need(Scoped, db.Model):
     status: Mapped[NeedStatus] = mapped_column(_enum(NeedStatus, "need_status"), default=NeedStatus.DRAFT,
                                                index=True)
     assigned_counselor_id: Mapped[int | None] = mapped_column(ForeignKey("counselors.id"), index=True)
-    assigned_center_id: Mapped[int | None] = mapped_column(index=True)  # service_centers.id (centers area)
+    assigned_center_id: Mapped[int | None] = mapped_column(ForeignKey("service_centers.id"), index=True)
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -147,7 +147,7 @@ class Invitation(Scoped, db.Model):
     need_id: Mapped[int] = mapped_column(ForeignKey("needs.id", ondelete="CASCADE"), index=True)
     kind: Mapped[InvitationKind] = mapped_column(_enum(InvitationKind, "invitation_kind"))
     counselor_id: Mapped[int | None] = mapped_column(ForeignKey("counselors.id"), index=True)
-    center_id: Mapped[int | None] = mapped_column(index=True)  # service_centers.id (centers area)
+    center_id: Mapped[int | None] = mapped_column(ForeignKey("service_centers.id"), index=True)
     candidate_name: Mapped[str] = mapped_column(String(120))
     region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)  # the need's place
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)  # the need's operator

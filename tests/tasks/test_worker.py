@@ -38,7 +38,7 @@ def _run_worker(tmp_path: Path, database_url: str, broker: str, backend: str, re
         [sys.executable, "-m", "celery", "-A", "wsgi:celery", "worker", "--pool=solo", "--loglevel=info",
          "--without-gossip", "--without-mingle", "-n", f"test-{os.getpid()}@%h"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    client = Celery("fudao-test-client", broker=broker, backend=backend)
+    client = Celery("fudao-test-client", broker=broker, backend=backend, set_as_current=False)
     return process, client, log
 
 

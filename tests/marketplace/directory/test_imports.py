@@ -491,7 +491,7 @@ def test_a_worker_killed_mid_import_leaves_nothing(county, db, database_url, tmp
         [sys.executable, "-c", _WORKER.format(broker=broker, backend=backend)],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        client = Celery("kill-test", broker=broker, backend=backend)
+        client = Celery("kill-test", broker=broker, backend=backend, set_as_current=False)
         client.send_task("imports.counselors", [job.id])
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
