@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import delete, event
 
 from marketplace import create_app
@@ -116,8 +117,22 @@ def db(app) -> Iterator:
     ctx.pop()
 
 
+class FreshClient(FlaskClient):
+    """A test client whose every request starts with an empty `g`, as in production (the `db` fixture keeps
+    an app context open for the test body, which requests would otherwise share: the chosen locale and the
+    signed-in user would leak from one request into the next)."""
+
+    def open(self, *args, **kwargs):
+        from flask import g
+
+        for key in ("_flask_babel", "_login_user"):
+            g.pop(key, None)
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def client(app):
+    app.test_client_class = FreshClient
     return app.test_client()
 
 
