@@ -2,7 +2,7 @@
 
 Revision ID: 0003_marketplace
 Revises: 0002_directory
-Create Date: 2026-11-29 16:53:57.019331
+Create Date: 2026-11-29 17:17:15.262446
 
 """
 from alembic import op
@@ -152,6 +152,7 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint('budget IS NULL OR budget >= 0', name=op.f('ck_needs_budget_not_negative')),
+    sa.ForeignKeyConstraint(['assigned_center_id'], ['service_centers.id'], name=op.f('fk_needs_assigned_center_id_service_centers')),
     sa.ForeignKeyConstraint(['assigned_counselor_id'], ['counselors.id'], name=op.f('fk_needs_assigned_counselor_id_counselors')),
     sa.ForeignKeyConstraint(['entity_id'], ['entities.id'], name=op.f('fk_needs_entity_id_entities')),
     sa.ForeignKeyConstraint(['owner_id'], ['users.id'], name=op.f('fk_needs_owner_id_users')),
@@ -209,6 +210,7 @@ def upgrade():
     sa.Column('answered_by_id', sa.Integer(), nullable=True),
     sa.CheckConstraint("(kind = 'counselor' AND counselor_id IS NOT NULL AND center_id IS NULL) OR (kind = 'center' AND center_id IS NOT NULL AND counselor_id IS NULL)", name=op.f('ck_invitations_one_candidate')),
     sa.ForeignKeyConstraint(['answered_by_id'], ['users.id'], name=op.f('fk_invitations_answered_by_id_users')),
+    sa.ForeignKeyConstraint(['center_id'], ['service_centers.id'], name=op.f('fk_invitations_center_id_service_centers')),
     sa.ForeignKeyConstraint(['counselor_id'], ['counselors.id'], name=op.f('fk_invitations_counselor_id_counselors')),
     sa.ForeignKeyConstraint(['invited_by_id'], ['users.id'], name=op.f('fk_invitations_invited_by_id_users')),
     sa.ForeignKeyConstraint(['need_id'], ['needs.id'], name=op.f('fk_invitations_need_id_needs'), ondelete='CASCADE'),
