@@ -15,9 +15,9 @@ from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.import_counselors import build_file  # noqa: E402
-from marketplace.demo.services import DEMO_PASSWORD  # noqa: E402
-from scripts.screenshots import DESKTOP, FLAGS, shoot  # noqa: E402
+from bench.import_counselors import build_file
+from marketplace.demo.services import DEMO_PASSWORD
+from scripts.screenshots import DESKTOP, FLAGS, shoot
 
 HEBEI_COUNTIES = ["130102", "130104", "130105", "130107", "130108", "130109", "130110", "130111", "130121",
                   "130123", "130125", "130126", "130127", "130128", "130129", "130130", "130131", "130132"]
@@ -46,8 +46,7 @@ def main() -> None:
         page.goto(args.base + "/directory/")
         shoot(page, out, "directory-list")
         page.set_viewport_size(DESKTOP)
-        page.click("table tbody tr:first-child a")
-        page.wait_for_load_state("networkidle")
+        page.goto(args.base + "/directory/1")
         shoot(page, out, "directory-record")
         page.set_viewport_size(DESKTOP)
         page.goto(args.base + "/directory/imports")

@@ -8,10 +8,12 @@ Uses Debian's Chromium (/usr/bin/chromium) through Playwright; nothing is downlo
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from marketplace.demo.services import DEMO_PASSWORD
 
 PASSWORD = DEMO_PASSWORD
