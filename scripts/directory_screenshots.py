@@ -32,7 +32,7 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp())
     good = work / "辅导员名录.xlsx"
-    good.write_bytes(build_file(3000, HEBEI_COUNTIES, seed=11))
+    good.write_bytes(build_file(20000, HEBEI_COUNTIES, seed=11))
     bad = work / "有错误的名录.xlsx"
     data = build_file(12, HEBEI_COUNTIES, seed=12)
     bad.write_bytes(_spoil(data))
@@ -51,11 +51,11 @@ def main() -> None:
         page.set_viewport_size(DESKTOP)
         page.goto(args.base + "/directory/imports")
         shoot(page, out, "directory-import")
-        for name, path, wait in (("directory-import-errors", bad, 4000), ("directory-import-progress", good, 900)):
+        for name, path, wait in (("directory-import-errors", bad, 4000), ("directory-import-progress", good, 6000)):
             page.set_viewport_size(DESKTOP)
             page.goto(args.base + "/directory/imports")
             page.set_input_files("input[type=file]", str(path))
-            page.click("form button[type=submit]")
+            page.click("main form button[type=submit]")
             page.wait_for_timeout(wait)
             shoot(page, out, name)
         page.wait_for_timeout(15000)
