@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from wtforms import HiddenField
+from wtforms import HiddenField, SelectMultipleField
 from wtforms.validators import DataRequired
+from wtforms.widgets import CheckboxInput, ListWidget
 
 
 class EmptyForm(FlaskForm):
@@ -38,3 +39,16 @@ class RegionField(HiddenField):
         super().__init__(label, validators or [DataRequired(message=_l("请选择地区"))], **kwargs)
         self.root_code = root_code
         self.depth = depth
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as check boxes (specialties, industries, categories)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def enum_choices(labels: dict, blank: str | None = None) -> list[tuple[str, str]]:
+    """Select choices from a {enum member: label} table, optionally with a leading blank choice."""
+    choices = [(str(k.value), v) for k, v in labels.items()]
+    return [("", blank), *choices] if blank is not None else choices

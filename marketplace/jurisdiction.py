@@ -64,6 +64,17 @@ def get_scoped_or_404(model: type[M], ident: Any, user: User | None) -> M:
     return row
 
 
+def in_region(column: Any, region_code: str | None) -> ColumnElement[bool]:
+    """`column` (a region code) lies in `region_code` or below it — the "region, any level, including all
+    below" filter of list pages. An unknown or empty code filters nothing."""
+    from marketplace.regions.models import Region
+
+    region = db.session.get(Region, region_code) if region_code else None
+    if region is None:
+        return true()
+    return column.in_(select(Region.code).where(Region.path.startswith(region.path, autoescape=True)))
+
+
 def region_in_jurisdiction(region_code: str, user: User | None) -> bool:
     """Whether a single region code lies in the user's jurisdiction (for validating input)."""
     from marketplace.regions.models import Region

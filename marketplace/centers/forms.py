@@ -5,7 +5,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, DecimalField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from marketplace.centers.labels import (
     DOCUMENT_LABELS,
@@ -15,17 +14,8 @@ from marketplace.centers.labels import (
     STATUS_LABELS,
 )
 from marketplace.directory.labels import SPECIALTY_LABELS
-from marketplace.forms import RegionField
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
-def _choices(labels: dict, blank: str | None = None) -> list[tuple[str, str]]:
-    choices = [(str(k.value), v) for k, v in labels.items()]
-    return [("", blank), *choices] if blank is not None else choices
+from marketplace.forms import MultiCheckboxField, RegionField
+from marketplace.forms import enum_choices as _choices
 
 
 class CenterForm(FlaskForm):

@@ -12,7 +12,6 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from marketplace.directory.labels import (
     EDUCATION_LABELS,
@@ -23,17 +22,8 @@ from marketplace.directory.labels import (
     STATUS_LABELS,
     WORK_MODE_LABELS,
 )
-from marketplace.forms import RegionField
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
-def _choices(labels: dict, blank: str | None = None) -> list[tuple[str, str]]:
-    choices = [(str(k.value), v) for k, v in labels.items()]
-    return [("", blank), *choices] if blank is not None else choices
+from marketplace.forms import MultiCheckboxField, RegionField
+from marketplace.forms import enum_choices as _choices
 
 
 class CounselorForm(FlaskForm):

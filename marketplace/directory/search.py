@@ -8,9 +8,7 @@ from sqlalchemy import Select, select
 
 from marketplace.accounts.models import User
 from marketplace.directory.models import Counselor, CounselorStatus, Source, WorkMode
-from marketplace.extensions import db
-from marketplace.jurisdiction import scoped
-from marketplace.regions.models import Region
+from marketplace.jurisdiction import in_region, scoped
 
 SORTS = {
     "name": (Counselor.name, Counselor.id),
@@ -50,11 +48,7 @@ def _filtered(query: Select, filters: CounselorFilters) -> Select:
     if filters.q:
         query = query.where(Counselor.name.contains(filters.q.strip(), autoescape=True)
                             | (Counselor.certificate_no == filters.q.strip()))
-    if filters.region_code:
-        region = db.session.get(Region, filters.region_code)
-        if region is not None:
-            query = query.where(Counselor.region_code.in_(
-                select(Region.code).where(Region.path.startswith(region.path, autoescape=True))))
+    query = query.where(in_region(Counselor.region_code, filters.region_code))
     if filters.specialty:
         query = query.where(Counselor.specialties.op("&")(filters.specialty) != 0)
     if filters.industry:

@@ -20,7 +20,7 @@ from marketplace.entities.models import Entity, EntityType, ModelLevel, Verifica
 from marketplace.errors import Conflict, DomainError, NotAllowed
 from marketplace.extensions import db
 from marketplace.identifiers import check_phone, normalize_phone
-from marketplace.jurisdiction import scoped
+from marketplace.jurisdiction import in_region, scoped
 from marketplace.notifications.services import notify
 from marketplace.regions.models import Level, Region
 from marketplace.timeutil import utcnow
@@ -264,11 +264,7 @@ def entity_query(user: User, filters: EntityFilters) -> Select:
         query = query.where(Entity.type == filters.type)
     if filters.status:
         query = query.where(Entity.verification_status == filters.status)
-    if filters.region_code:
-        region = db.session.get(Region, filters.region_code)
-        if region is not None:
-            query = query.where(Entity.region_code.in_(
-                select(Region.code).where(Region.path.startswith(region.path, autoescape=True))))
+    query = query.where(in_region(Entity.region_code, filters.region_code))
     if filters.industry:
         query = query.where(Entity.industries.op("&")(filters.industry) != 0)
     return query.order_by(Entity.updated_at.desc(), Entity.id.desc())

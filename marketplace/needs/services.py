@@ -24,7 +24,7 @@ from marketplace.entities.models import Entity
 from marketplace.entities.services import county_officials
 from marketplace.errors import Conflict, DomainError, NotAllowed
 from marketplace.extensions import db
-from marketplace.jurisdiction import scoped
+from marketplace.jurisdiction import in_region, scoped
 from marketplace.needs.models import (
     Invitation,
     InvitationStatus,
@@ -279,11 +279,7 @@ def need_query(user: User, filters: NeedFilters) -> Select:
         query = query.where(Need.urgency == filters.urgency)
     if filters.entity_id:
         query = query.where(Need.entity_id == filters.entity_id)
-    if filters.region_code:
-        region = db.session.get(Region, filters.region_code)
-        if region is not None:
-            query = query.where(Need.region_code.in_(
-                select(Region.code).where(Region.path.startswith(region.path, autoescape=True))))
+    query = query.where(in_region(Need.region_code, filters.region_code))
     return query.order_by(Need.updated_at.desc(), Need.id.desc())
 
 
