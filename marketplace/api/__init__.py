@@ -19,7 +19,7 @@ from werkzeug.exceptions import HTTPException
 
 from marketplace.api import messages  # noqa: F401  (Chinese validation messages)
 from marketplace.errors import DomainError
-from marketplace.extensions import api, csrf, limiter
+from marketplace.extensions import api, csrf, db, limiter
 
 PREFIX = "/api/v1"
 
@@ -73,6 +73,17 @@ def token_required(view):
     doc = getattr(view, "_apidoc", {})
     wrapper._apidoc = {**doc, "manual_doc": {**doc.get("manual_doc", {}), "security": [{"bearerAuth": []}]}}
     return wrapper
+
+
+def committed(action):
+    """Run a service call and commit; on a refusal roll back and let the error handler answer."""
+    try:
+        result = action()
+    except DomainError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return result
 
 
 def _is_api_request() -> bool:

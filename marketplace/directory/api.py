@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from marketplace.api import api_user, token_required
+from marketplace.api import api_user, committed, token_required
 from marketplace.api.schemas import PageArgs, PageMeta, page_meta
 from marketplace.directory import services
 from marketplace.directory.models import (
@@ -17,7 +17,7 @@ from marketplace.directory.models import (
     WorkMode,
 )
 from marketplace.directory.search import SORTS, CounselorFilters, counselor_query
-from marketplace.errors import DomainError, NotAllowed
+from marketplace.errors import NotAllowed
 from marketplace.extensions import db
 from marketplace.jurisdiction import get_scoped_or_404
 
@@ -197,12 +197,8 @@ class CounselorItem(MethodView):
 def change_status(data, counselor_id):
     """变更聘任状态：暂停、恢复、续聘、调出、除名。"""
     counselor = get_scoped_or_404(Counselor, counselor_id, api_user())
-    try:
-        services.transition(counselor, data["action"], api_user(), data["reason"], data.get("term_end"))
-    except DomainError:
-        db.session.rollback()
-        raise
-    db.session.commit()
+    committed(lambda: services.transition(counselor, data["action"], api_user(), data["reason"],
+                                          data.get("term_end")))
     return counselor
 
 

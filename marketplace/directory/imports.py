@@ -49,6 +49,7 @@ from marketplace.directory.services import (
     check_input,
     default_term_end,
     next_certificate_numbers,
+    plain_value,
 )
 from marketplace.errors import DomainError
 from marketplace.extensions import db
@@ -636,21 +637,11 @@ def _existing(rows: list[ParsedRow]) -> dict[str, Existing]:
                 table.c.id_number_hash.in_(hashes[start:start + CHUNK]))).mappings():
             found[record_["id_number_hash"]] = Existing(record_["id"], record_["department_id"],
                                                         {k: record_[k] for k in COMPARED}, record_["phone_cipher"],
-                                                        _plain(record_["status"]))
+                                                        plain_value(record_["status"]))
     return found
 
 
 # --- writing ---------------------------------------------------------------------------------------------------
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Specialty | Industry):
-        return int(value)
-    if hasattr(value, "value"):
-        return value.value
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
-
 
 def _row_values(row: ParsedRow) -> dict[str, Any]:
     data = row.data
@@ -672,8 +663,8 @@ def _diff(existing: Existing, row: ParsedRow) -> tuple[dict[str, Any], dict[str,
     changes = {}
     for key in COMPARED:
         old = existing.values[key]
-        if _plain(old) != _plain(new[key]):
-            changes[key] = [_plain(old), _plain(new[key])]
+        if plain_value(old) != plain_value(new[key]):
+            changes[key] = [plain_value(old), plain_value(new[key])]
     phone = row.checked.phone
     if crypto.decrypt(existing.phone_cipher) != phone:
         changes["phone"] = [None, mask_phone(phone)]

@@ -222,7 +222,7 @@ def _apply(counselor: Counselor, data: CounselorInput, checked: Checked) -> dict
     for key, value in values.items():
         old = getattr(counselor, key, None)
         if old != value:
-            changes[key] = [_plain(old), _plain(value)]
+            changes[key] = [plain_value(old), plain_value(value)]
             setattr(counselor, key, value)
     id_hash = crypto.lookup_hash(checked.id_number)
     if counselor.id_number_hash != id_hash:
@@ -243,7 +243,8 @@ def _apply(counselor: Counselor, data: CounselorInput, checked: Checked) -> dict
     return changes
 
 
-def _plain(value: Any) -> Any:
+def plain_value(value: Any) -> Any:
+    """A JSON-friendly form of a field value for change history: enums by value, dates as ISO text."""
     if hasattr(value, "value"):
         return value.value
     if isinstance(value, date):
@@ -332,7 +333,7 @@ def transition(counselor: Counselor, action: str, actor: User | None, reason: st
             raise DomainError(_("新聘期须在今天之后结束"), field="term_end")
         number = next_certificate_numbers(counselor.department, date.today().year)[0]
         values.update(term_end=new_end, certificate_no=number, appointed_on=start)
-        changes = {"term_end": [_plain(counselor.term_end), new_end.isoformat()],
+        changes = {"term_end": [plain_value(counselor.term_end), new_end.isoformat()],
                    "certificate_no": [counselor.certificate_no, number]}
     previous = counselor.status
     result = db.session.execute(update(Counselor).where(Counselor.id == counselor.id,
@@ -395,14 +396,14 @@ def update_own_profile(user: User, counselor: Counselor, personal: dict[str, Any
         if key not in PERSONAL_FIELDS:
             raise DomainError(_("该项需由聘任部门审核"), field=key)
         if getattr(counselor, key) != value:
-            changes[key] = [_plain(getattr(counselor, key)), _plain(value)]
+            changes[key] = [plain_value(getattr(counselor, key)), plain_value(value)]
             setattr(counselor, key, value)
     if changes:
         _event(counselor, "update", user, counselor.status, counselor.status, changes=changes)
         record(user, "counselor.update_own", counselor, region_code=counselor.department_region_code,
                fields=sorted(changes))
-    pending = {k: [_plain(getattr(counselor, k)), _plain(v)] for k, v in requested.items()
-               if k not in PERSONAL_FIELDS and _plain(getattr(counselor, k)) != _plain(v)}
+    pending = {k: [plain_value(getattr(counselor, k)), plain_value(v)] for k, v in requested.items()
+               if k not in PERSONAL_FIELDS and plain_value(getattr(counselor, k)) != plain_value(v)}
     if not pending:
         return None
     request = ChangeRequest(counselor_id=counselor.id, department_region_code=counselor.department_region_code,

@@ -4,11 +4,10 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from marketplace.api import api_user, token_required
+from marketplace.api import api_user, committed, token_required
 from marketplace.api.schemas import PageArgs, PageMeta, page_meta
 from marketplace.entities import services
 from marketplace.entities.models import Entity, EntityType, ModelLevel, VerificationStatus
-from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.jurisdiction import get_scoped_or_404
 
@@ -99,16 +98,6 @@ def _current(entity: Entity) -> dict:
             "model_level": entity.model_level.value, "founded_year": entity.founded_year}
 
 
-def _committed(fn):
-    try:
-        result = fn()
-    except DomainError:
-        db.session.rollback()
-        raise
-    db.session.commit()
-    return result
-
-
 @blp.route("")
 class Entities(MethodView):
     @token_required
@@ -129,7 +118,7 @@ class Entities(MethodView):
     @blp.response(201, EntitySchema)
     def post(self, data):
         """登记一个经营主体（经营主体用户）。合作社和联合社须填写统一社会信用代码。"""
-        return _committed(lambda: services.register_entity(api_user(), _input(data)))
+        return committed(lambda: services.register_entity(api_user(), _input(data)))
 
 
 @blp.route("/<int:entity_id>")
@@ -146,7 +135,7 @@ class EntityItem(MethodView):
     def patch(self, data, entity_id):
         """修改主体信息（登记人）。已核实的主体修改后须重新核实。"""
         entity = get_scoped_or_404(Entity, entity_id, api_user())
-        _committed(lambda: services.update_entity(api_user(), entity, _input({**_current(entity), **data})))
+        committed(lambda: services.update_entity(api_user(), entity, _input({**_current(entity), **data})))
         return entity
 
     @token_required
@@ -154,7 +143,7 @@ class EntityItem(MethodView):
     def delete(self, entity_id):
         """删除尚未发布需求的主体（登记人）。"""
         entity = get_scoped_or_404(Entity, entity_id, api_user())
-        _committed(lambda: services.delete_entity(api_user(), entity))
+        committed(lambda: services.delete_entity(api_user(), entity))
 
 
 @blp.route("/<int:entity_id>/verification", methods=["POST"])
@@ -164,5 +153,5 @@ class EntityItem(MethodView):
 def verify_entity(data, entity_id):
     """核实主体，或要求更正（主体所在县的农业农村部门）。"""
     entity = get_scoped_or_404(Entity, entity_id, api_user())
-    _committed(lambda: services.verify_entity(api_user(), entity, data["verified"], data["note"]))
+    committed(lambda: services.verify_entity(api_user(), entity, data["verified"], data["note"]))
     return entity

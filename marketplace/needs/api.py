@@ -6,9 +6,8 @@ from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from marketplace.api import api_user, token_required
+from marketplace.api import api_user, committed, token_required
 from marketplace.api.schemas import PageArgs, PageMeta, page_meta
-from marketplace.entities.api import _committed
 from marketplace.entities.models import Entity
 from marketplace.errors import NotAllowed
 from marketplace.extensions import db
@@ -184,7 +183,7 @@ class Needs(MethodView):
     def post(self, data):
         """为本人登记的主体发布需求（默认保存为草稿；publish=true 立即发布）。"""
         entity = get_scoped_or_404(Entity, data["entity_id"], api_user())
-        return _committed(lambda: services.create_need(api_user(), entity, _input(data), publish=data["publish"]))
+        return committed(lambda: services.create_need(api_user(), entity, _input(data), publish=data["publish"]))
 
 
 @blp.route("/<int:need_id>")
@@ -202,7 +201,7 @@ class NeedItem(MethodView):
         """修改草稿或待对接的需求（发布人）。"""
         need = get_scoped_or_404(Need, need_id, api_user())
         data.pop("publish", None)
-        _committed(lambda: services.update_need(api_user(), need, _input({**_current(need), **data})))
+        committed(lambda: services.update_need(api_user(), need, _input({**_current(need), **data})))
         return need
 
     @token_required
@@ -210,7 +209,7 @@ class NeedItem(MethodView):
     def delete(self, need_id):
         """删除草稿（发布人）。"""
         need = get_scoped_or_404(Need, need_id, api_user())
-        _committed(lambda: services.delete_need(api_user(), need))
+        committed(lambda: services.delete_need(api_user(), need))
 
 
 @blp.route("/<int:need_id>/transitions", methods=["POST"])
@@ -222,7 +221,7 @@ def change_status(data, need_id):
     need = get_scoped_or_404(Need, need_id, api_user())
     if not services.can_manage(api_user(), need):
         raise NotAllowed(_("只有需求的发布人可以变更状态"))
-    _committed(lambda: services.transition(need, data["action"], api_user(), data["reason"]))
+    committed(lambda: services.transition(need, data["action"], api_user(), data["reason"]))
     return need
 
 
@@ -259,7 +258,7 @@ class Invitations(MethodView):
     def post(self, data):
         """邀请一名候选人承接需求（需求发布人）。"""
         need = get_scoped_or_404(Need, data["need_id"], api_user())
-        return _committed(lambda: invitations.invite(api_user(), need, data["kind"], data["candidate_id"]))
+        return committed(lambda: invitations.invite(api_user(), need, data["kind"], data["candidate_id"]))
 
 
 @invitations_blp.route("/<int:invitation_id>/answer", methods=["POST"])
@@ -271,4 +270,4 @@ def answer_invitation(data, invitation_id):
     invitation = db.session.get(Invitation, invitation_id)
     if invitation is None or not invitations.can_answer(api_user(), invitation):
         abort(404)
-    return _committed(lambda: invitations.answer(api_user(), invitation, data["accept"], data["reason"]))
+    return committed(lambda: invitations.answer(api_user(), invitation, data["accept"], data["reason"]))
