@@ -9,7 +9,7 @@ from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import Enum, MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -33,3 +33,9 @@ babel = Babel()
 limiter = Limiter(key_func=get_remote_address)
 mail = Mail()
 api = Api()
+
+
+def value_enum(enum_class: type, name: str, length: int = 24) -> Enum:
+    """A Python enum stored by its values in a VARCHAR with a CHECK constraint (portable across databases)."""
+    return Enum(enum_class, name=name, native_enum=False, length=length, create_constraint=True,
+                values_callable=lambda members: [m.value for m in members])

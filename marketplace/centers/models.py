@@ -6,20 +6,18 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Column, Date, Enum, ForeignKey, Index, Numeric, String, Table, Text
+from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Index, Numeric, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
-from marketplace.extensions import db
+from marketplace.extensions import db, value_enum
 from marketplace.jurisdiction import Scoped
 from marketplace.regions.models import Region
 from marketplace.timeutil import UTCDateTime, utcnow
 
 
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(cls, name=name, native_enum=False, length=32, create_constraint=True,
-                values_callable=lambda e: [m.value for m in e])
-
+def _enum(enum_class: type, name: str):
+    return value_enum(enum_class, name, length=32)  # the filing statuses and operator kinds run longer
 
 class OperatorType(enum.Enum):
     """Who runs the center."""

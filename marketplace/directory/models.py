@@ -5,19 +5,14 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, Date, Enum, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Date, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import Department, User
-from marketplace.extensions import db
+from marketplace.extensions import db, value_enum
 from marketplace.jurisdiction import Scoped
 from marketplace.regions.models import Region
 from marketplace.timeutil import UTCDateTime, utcnow
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(cls, name=name, native_enum=False, length=24, create_constraint=True,
-                values_callable=lambda e: [m.value for m in e])
 
 
 class Specialty(enum.IntFlag):
@@ -116,23 +111,23 @@ class Counselor(Scoped, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(64))
-    gender: Mapped[Gender] = mapped_column(_enum(Gender, "gender"))
+    gender: Mapped[Gender] = mapped_column(value_enum(Gender, "gender"))
     birth_date: Mapped[date] = mapped_column(Date)
     id_number_hash: Mapped[str] = mapped_column(String(64), unique=True)
     id_number_cipher: Mapped[str] = mapped_column(Text)
     id_number_masked: Mapped[str] = mapped_column(String(18))
     phone_cipher: Mapped[str] = mapped_column(Text)
     phone_masked: Mapped[str] = mapped_column(String(11))
-    political_status: Mapped[PoliticalStatus | None] = mapped_column(_enum(PoliticalStatus, "political_status"))
-    education: Mapped[Education | None] = mapped_column(_enum(Education, "education"))
+    political_status: Mapped[PoliticalStatus | None] = mapped_column(value_enum(PoliticalStatus, "political_status"))
+    education: Mapped[Education | None] = mapped_column(value_enum(Education, "education"))
     title: Mapped[str | None] = mapped_column(String(64))
     employer: Mapped[str | None] = mapped_column(String(120))
     position: Mapped[str | None] = mapped_column(String(64))
     region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
     specialties: Mapped[int] = mapped_column(default=0)
     industries: Mapped[int] = mapped_column(default=0)
-    work_mode: Mapped[WorkMode] = mapped_column(_enum(WorkMode, "work_mode"))
-    source: Mapped[Source] = mapped_column(_enum(Source, "counselor_source"))
+    work_mode: Mapped[WorkMode] = mapped_column(value_enum(WorkMode, "work_mode"))
+    source: Mapped[Source] = mapped_column(value_enum(Source, "counselor_source"))
     is_remote: Mapped[bool] = mapped_column(default=False)
     capacity: Mapped[int] = mapped_column(default=5)
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
@@ -141,7 +136,7 @@ class Counselor(Scoped, db.Model):
     appointed_on: Mapped[date] = mapped_column(Date)
     term_end: Mapped[date] = mapped_column(Date, index=True)
     certificate_no: Mapped[str] = mapped_column(String(32), unique=True)
-    status: Mapped[CounselorStatus] = mapped_column(_enum(CounselorStatus, "counselor_status"), index=True)
+    status: Mapped[CounselorStatus] = mapped_column(value_enum(CounselorStatus, "counselor_status"), index=True)
     data_year: Mapped[int | None]
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -171,8 +166,8 @@ class CounselorEvent(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     counselor_id: Mapped[int] = mapped_column(ForeignKey("counselors.id", ondelete="CASCADE"), index=True)
     action: Mapped[str] = mapped_column(String(32))
-    from_status: Mapped[CounselorStatus | None] = mapped_column(_enum(CounselorStatus, "event_from_status"))
-    to_status: Mapped[CounselorStatus | None] = mapped_column(_enum(CounselorStatus, "event_to_status"))
+    from_status: Mapped[CounselorStatus | None] = mapped_column(value_enum(CounselorStatus, "event_from_status"))
+    to_status: Mapped[CounselorStatus | None] = mapped_column(value_enum(CounselorStatus, "event_to_status"))
     reason: Mapped[str | None] = mapped_column(Text)
     changes: Mapped[dict] = mapped_column(JSON, default=dict)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -204,7 +199,7 @@ class ChangeRequest(Scoped, db.Model):
     requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     changes: Mapped[dict] = mapped_column(JSON)
     note: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[ChangeRequestStatus] = mapped_column(_enum(ChangeRequestStatus, "change_request_status"),
+    status: Mapped[ChangeRequestStatus] = mapped_column(value_enum(ChangeRequestStatus, "change_request_status"),
                                                         default=ChangeRequestStatus.PENDING, index=True)
     reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     review_note: Mapped[str | None] = mapped_column(Text)

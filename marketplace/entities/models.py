@@ -7,19 +7,14 @@ import enum
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Enum, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
-from marketplace.extensions import db
+from marketplace.extensions import db, value_enum
 from marketplace.jurisdiction import Scoped
 from marketplace.regions.models import Region
 from marketplace.timeutil import UTCDateTime, utcnow
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(cls, name=name, native_enum=False, length=24, create_constraint=True,
-                values_callable=lambda e: [m.value for m in e])
 
 
 class EntityType(enum.Enum):
@@ -56,7 +51,7 @@ class Entity(Scoped, db.Model):
     __scope_owner__ = "owner_id"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    type: Mapped[EntityType] = mapped_column(_enum(EntityType, "entity_type"), index=True)
+    type: Mapped[EntityType] = mapped_column(value_enum(EntityType, "entity_type"), index=True)
     name: Mapped[str] = mapped_column(String(120))
     credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)
     legal_representative: Mapped[str] = mapped_column(String(64))
@@ -67,12 +62,12 @@ class Entity(Scoped, db.Model):
     members: Mapped[int | None]
     area_mu: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     livestock_head: Mapped[int | None]
-    model_level: Mapped[ModelLevel] = mapped_column(_enum(ModelLevel, "entity_model_level"),
+    model_level: Mapped[ModelLevel] = mapped_column(value_enum(ModelLevel, "entity_model_level"),
                                                     default=ModelLevel.NONE)
     founded_year: Mapped[int | None]
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     verification_status: Mapped[VerificationStatus] = mapped_column(
-        _enum(VerificationStatus, "entity_verification_status"), default=VerificationStatus.UNVERIFIED)
+        value_enum(VerificationStatus, "entity_verification_status"), default=VerificationStatus.UNVERIFIED)
     verification_note: Mapped[str | None] = mapped_column(Text)
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -6,11 +6,11 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, Enum, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
-from marketplace.extensions import db
+from marketplace.extensions import db, value_enum
 from marketplace.jurisdiction import Scoped
 from marketplace.timeutil import UTCDateTime, utcnow
 
@@ -29,9 +29,7 @@ class Job(Scoped, db.Model):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
     kind: Mapped[str] = mapped_column(String(32), index=True)
-    state: Mapped[JobState] = mapped_column(Enum(JobState, name="job_state", native_enum=False, length=16,
-                                                 create_constraint=True,
-                                                 values_callable=lambda e: [m.value for m in e]),
+    state: Mapped[JobState] = mapped_column(value_enum(JobState, "job_state", length=16),
                                             default=JobState.PENDING, index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     region_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"))

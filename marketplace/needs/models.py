@@ -6,21 +6,16 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, Enum, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
 from marketplace.directory.models import Counselor
 from marketplace.entities.models import Entity
-from marketplace.extensions import db
+from marketplace.extensions import db, value_enum
 from marketplace.jurisdiction import Scoped
 from marketplace.regions.models import Region
 from marketplace.timeutil import UTCDateTime, utcnow
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(cls, name=name, native_enum=False, length=24, create_constraint=True,
-                values_callable=lambda e: [m.value for m in e])
 
 
 class NeedStatus(enum.Enum):
@@ -63,12 +58,12 @@ class Need(Scoped, db.Model):
     title: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text)
     region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
-    urgency: Mapped[Urgency] = mapped_column(_enum(Urgency, "need_urgency"), default=Urgency.NORMAL)
-    mode: Mapped[ServiceMode] = mapped_column(_enum(ServiceMode, "need_mode"), default=ServiceMode.ON_SITE)
+    urgency: Mapped[Urgency] = mapped_column(value_enum(Urgency, "need_urgency"), default=Urgency.NORMAL)
+    mode: Mapped[ServiceMode] = mapped_column(value_enum(ServiceMode, "need_mode"), default=ServiceMode.ON_SITE)
     budget: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     start_on: Mapped[date | None] = mapped_column(Date)
     end_on: Mapped[date | None] = mapped_column(Date)
-    status: Mapped[NeedStatus] = mapped_column(_enum(NeedStatus, "need_status"), default=NeedStatus.DRAFT,
+    status: Mapped[NeedStatus] = mapped_column(value_enum(NeedStatus, "need_status"), default=NeedStatus.DRAFT,
                                                index=True)
     assigned_counselor_id: Mapped[int | None] = mapped_column(ForeignKey("counselors.id"), index=True)
     assigned_center_id: Mapped[int | None] = mapped_column(ForeignKey("service_centers.id"), index=True)
@@ -101,8 +96,8 @@ class NeedEvent(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     need_id: Mapped[int] = mapped_column(ForeignKey("needs.id", ondelete="CASCADE"), index=True)
     action: Mapped[str] = mapped_column(String(32))
-    from_status: Mapped[NeedStatus | None] = mapped_column(_enum(NeedStatus, "need_event_from"))
-    to_status: Mapped[NeedStatus | None] = mapped_column(_enum(NeedStatus, "need_event_to"))
+    from_status: Mapped[NeedStatus | None] = mapped_column(value_enum(NeedStatus, "need_event_from"))
+    to_status: Mapped[NeedStatus | None] = mapped_column(value_enum(NeedStatus, "need_event_to"))
     reason: Mapped[str | None] = mapped_column(Text)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -145,14 +140,14 @@ class Invitation(Scoped, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     need_id: Mapped[int] = mapped_column(ForeignKey("needs.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[InvitationKind] = mapped_column(_enum(InvitationKind, "invitation_kind"))
+    kind: Mapped[InvitationKind] = mapped_column(value_enum(InvitationKind, "invitation_kind"))
     counselor_id: Mapped[int | None] = mapped_column(ForeignKey("counselors.id"), index=True)
     center_id: Mapped[int | None] = mapped_column(ForeignKey("service_centers.id"), index=True)
     candidate_name: Mapped[str] = mapped_column(String(120))
     region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)  # the need's place
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)  # the need's operator
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: passed on automatically
-    status: Mapped[InvitationStatus] = mapped_column(_enum(InvitationStatus, "invitation_status"),
+    status: Mapped[InvitationStatus] = mapped_column(value_enum(InvitationStatus, "invitation_status"),
                                                      default=InvitationStatus.PENDING)
     score: Mapped[float | None]
     match_reasons: Mapped[str | None] = mapped_column(Text)  # "；"-joined reasons shown when invited
