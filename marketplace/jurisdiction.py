@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from flask import abort
-from sqlalchemy import ColumnElement, Select, false, select, true
+from sqlalchemy import ColumnElement, Select, false, or_, select, true
 
 from marketplace.extensions import db
 
@@ -23,7 +23,13 @@ M = TypeVar("M", bound="Scoped")
 
 class Scoped:
     __scope_region__: ClassVar[str | None] = None
-    __scope_owner__: ClassVar[str | None] = None
+    # One column, or several when a row has more than one party (an agreement's entity and provider).
+    __scope_owner__: ClassVar[str | tuple[str, ...] | None] = None
+
+
+def owner_columns(model: type[Scoped]) -> tuple[str, ...]:
+    owner = model.__scope_owner__
+    return (owner,) if isinstance(owner, str) else tuple(owner or ())
 
 
 def in_jurisdiction(column: Any, user: User | None) -> ColumnElement[bool]:
@@ -45,8 +51,11 @@ def scope_clause(model: type[Scoped], user: User | None) -> ColumnElement[bool]:
         return false()
     if user.is_official and model.__scope_region__:
         return in_jurisdiction(getattr(model, model.__scope_region__), user)
-    if model.__scope_owner__:
-        return getattr(model, model.__scope_owner__) == user.id
+    columns = owner_columns(model)
+    if len(columns) == 1:
+        return getattr(model, columns[0]) == user.id
+    if columns:
+        return or_(*(getattr(model, name) == user.id for name in columns))
     return false()
 
 

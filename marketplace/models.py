@@ -1,6 +1,14 @@
 """Imports every model module, so that metadata (for Alembic and the mappers) is complete."""
 
 from marketplace.accounts.models import ApiToken, Department, Role, User  # noqa: F401
+from marketplace.agreements.models import (  # noqa: F401
+    Agreement,
+    AgreementEvent,
+    AgreementItem,
+    Attachment,
+    ServiceRecord,
+    Signature,
+)
 from marketplace.audit.models import AuditEntry  # noqa: F401
 from marketplace.centers.models import (  # noqa: F401
     CenterDocument,
