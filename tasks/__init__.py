@@ -19,10 +19,14 @@ BEAT_SCHEDULE: dict = {
     "imports.reap_stale": {"task": "imports.reap_stale", "schedule": crontab(minute="*")},
     "needs.expire_invitations": {"task": "needs.expire_invitations", "schedule": crontab(minute="*/15")},
     "needs.expire_open": {"task": "needs.expire_open", "schedule": crontab(hour=2, minute=0)},
+    "agreements.remind_acceptance": {"task": "agreements.remind_acceptance", "schedule": crontab(hour=9, minute=0)},
+    "oversight.refresh_rollups": {"task": "oversight.refresh_rollups", "schedule": crontab(minute="*/15")},
+    "matching.train": {"task": "matching.train", "schedule": crontab(hour=3, minute=30)},
 }
 
 TASK_MODULES = ["tasks.notifications", "tasks.maintenance", "tasks.imports", "tasks.certificates",
-                "tasks.directory", "tasks.needs"]
+                "tasks.directory", "tasks.needs", "tasks.agreements", "tasks.evaluation", "tasks.oversight",
+                "tasks.matching"]
 
 
 def celery_init_app(app: Flask) -> Celery:

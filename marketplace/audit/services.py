@@ -31,6 +31,7 @@ ACTION_LABELS = {
     "directory.unlock": _l("解锁年度名录数据维护"),
     "entity.register": _l("登记经营主体"), "entity.update": _l("修改经营主体"), "entity.delete": _l("删除经营主体"),
     "entity.verify": _l("核实经营主体"), "entity.request_correction": _l("要求主体更正信息"),
+    "entity.import": _l("批量导入经营主体"),
     "need.create": _l("创建需求"), "need.update": _l("修改需求"), "need.delete": _l("删除需求草稿"),
     "need.publish": _l("发布需求"), "need.assign": _l("需求已对接"), "need.start_service": _l("需求开始服务"),
     "need.close": _l("需求服务完成"), "need.cancel": _l("取消需求"), "need.expire": _l("需求过期"),
@@ -45,6 +46,19 @@ ACTION_LABELS = {
     "center.restore": _l("服务中心恢复正常"), "center.delist": _l("服务中心摘牌"),
     "offering.create": _l("添加服务项目"), "offering.update": _l("修改服务项目"),
     "offering.activate": _l("上架服务项目"), "offering.deactivate": _l("下架服务项目"),
+    "agreement.create": _l("拟定服务协议"), "agreement.update": _l("修改服务协议"),
+    "agreement.propose": _l("提交服务协议签署"), "agreement.sign": _l("签署服务协议"),
+    "agreement.revise": _l("服务协议变更（签名作废）"), "agreement.start": _l("服务协议开始服务"),
+    "agreement.submit": _l("申请验收"), "agreement.accept": _l("验收通过"),
+    "agreement.request_changes": _l("验收不通过要求整改"),
+    "agreement.close": _l("服务协议完结"), "agreement.terminate": _l("服务协议违约终止"),
+    "agreement.cancel": _l("取消服务协议"), "agreement.dispute": _l("服务协议争议"),
+    "agreement.mediate": _l("调解服务协议争议"), "agreement.record": _l("登记服务记录"),
+    "evaluation.scheme": _l("设置绩效评价方案"),
+    "evaluation.improvement": _l("记录服务对象质量提升"),
+    "evaluation.run": _l("开展绩效评价"),
+    "evaluation.adjust": _l("调整绩效评价结果"),
+    "oversight.report": _l("生成工作进展报告"),
 }
 
 

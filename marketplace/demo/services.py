@@ -80,6 +80,10 @@ def seed_demo() -> list[tuple[str, str]]:
     from marketplace.needs.demo import seed_needs_demo
     seed_needs_demo()  # entities, needs and an invitation
     _seed_centers()
+    from marketplace.agreements.demo import seed_agreements_demo
+    seed_agreements_demo()  # agreements in several states, with service records
+    from marketplace.oversight.demo import seed_oversight_demo
+    seed_oversight_demo()  # evaluation scheme and this year's results, dashboard roll-ups
     db.session.flush()
     return [("国家级管理员", "admin"), ("省级管理员", "hebei"), ("市级管理员", "shijiazhuang"),
             ("县级管理员", "zhengding"), ("乡镇管理员", "zhengding_town" if township else "-"),

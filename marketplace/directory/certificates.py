@@ -28,7 +28,6 @@ from reportlab.graphics.shapes import Drawing
 from reportlab.lib.colors import HexColor
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 from sqlalchemy import String, cast, func, select
 
@@ -42,12 +41,13 @@ from marketplace.errors import Conflict, DomainError, NotAllowed
 from marketplace.extensions import db
 from marketplace.jobs.models import Job, JobState
 from marketplace.labels import level_label
+from marketplace.pdffonts import CJK_FONT, register_cjk_font
 from marketplace.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:5000"
-FONT = "STSong-Light"
+FONT = CJK_FONT
 PAGE = landscape(A4)
 PRINTABLE = (CounselorStatus.APPOINTED, CounselorStatus.SUSPENDED)
 JOB_KIND = "certificates"
@@ -127,8 +127,7 @@ def qr_widget(url: str) -> QrCodeWidget:
 
 
 def _register_font() -> None:
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+    register_cjk_font()
 
 
 def new_canvas(target, title: str) -> Canvas:

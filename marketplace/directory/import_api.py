@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import io
-
-from flask import request, send_file
+from flask import request
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
 from marketplace.api import api_user, error_response, token_required
-from marketplace.directory import imports
+from marketplace.directory import exports, imports
 from marketplace.directory.search import counselor_query
 from marketplace.errors import NotAllowed
 from marketplace.extensions import db
+from marketplace.imports.web import xlsx_response
 
 blp = Blueprint("counselor_imports_api", __name__, url_prefix="/counselors", description="名录库批量导入与导出")
-
-
-def _xlsx(data: bytes, name: str):
-    return send_file(io.BytesIO(data), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                     as_attachment=True, download_name=name)
 
 
 @blp.route("/imports", methods=["POST"])
@@ -27,7 +21,7 @@ def _xlsx(data: bytes, name: str):
 def create_import():
     """上传 xlsx（multipart 字段 `file`）批量导入辅导员；返回 202 与 job_id，进度见 /jobs/<job_id>。"""
     upload = request.files.get("file")
-    imports.appointing_department(api_user())
+    imports.KIND.department(api_user())
     if upload is None:
         return error_response(400, _("请上传文件（multipart 字段 file）"), "file_required")
     try:
@@ -45,7 +39,7 @@ def download_template():
     user = api_user()
     if not user.is_official:
         raise NotAllowed(_("无权执行此操作"))
-    return _xlsx(imports.build_template(user.department), "counselor-import-template.xlsx")
+    return xlsx_response(imports.build_template(user.department), "counselor-import-template.xlsx")
 
 
 @blp.route("/export.xlsx", methods=["GET"])
@@ -55,6 +49,6 @@ def export_counselors():
     user = api_user()
     if not user.is_official:
         raise NotAllowed(_("无权执行此操作"))
-    data = imports.build_export(user, counselor_query(user, imports.filters_from_args(request.args)))
+    data = exports.build_export(user, counselor_query(user, exports.filters_from_args(request.args)))
     db.session.commit()
-    return _xlsx(data, "counselors.xlsx")
+    return xlsx_response(data, "counselors.xlsx")

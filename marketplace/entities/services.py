@@ -71,7 +71,9 @@ class Checked:
     phone: str | None = None
 
 
-def check_input(data: EntityInput, current: Entity | None = None) -> Checked:
+def check_input(data: EntityInput, current: Entity | None = None, check_unique: bool = True) -> Checked:
+    """Check an entity's data; `check_unique=False` leaves the credit code's uniqueness to the caller (a batch
+    import looks the codes up in bulk)."""
     checked = Checked()
     errors = checked.errors
     if data.type is None:
@@ -83,7 +85,7 @@ def check_input(data: EntityInput, current: Entity | None = None) -> Checked:
     checked.credit_code, code_error = check_credit_code(data.credit_code, data.type)
     if code_error:
         errors["credit_code"] = code_error
-    elif checked.credit_code:
+    elif checked.credit_code and check_unique:
         other = db.session.scalar(select(Entity.id).where(Entity.credit_code == checked.credit_code))
         if other is not None and (current is None or other != current.id):
             errors["credit_code"] = _("该统一社会信用代码已被登记")

@@ -49,7 +49,10 @@ def list_entities():
         status=_enum_or_none(VerificationStatus, form.status.data), region_code=form.region_code.data or None,
         industry=int(form.industry.data) if (form.industry.data or "").isdigit() else None)
     page = db.paginate(services.entity_query(current_user, filters), per_page=20, error_out=False)
-    return render_template("entities/list.html", form=form, page=page)
+    from marketplace.entities.imports import IMPORTING_LEVELS
+
+    return render_template("entities/list.html", form=form, page=page,
+                           can_import=current_user.level in IMPORTING_LEVELS)
 
 
 def entity_input(form: EntityForm) -> services.EntityInput:

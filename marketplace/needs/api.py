@@ -15,6 +15,7 @@ from marketplace.jurisdiction import get_scoped_or_404
 from marketplace.needs import invitations, services
 from marketplace.needs.candidates import rank_candidates
 from marketplace.needs.models import Invitation, Need, NeedStatus, ServiceMode, Urgency
+from marketplace.ranking import services as ranking
 
 blp = Blueprint("needs_api", __name__, url_prefix="/needs", description="服务需求")
 invitations_blp = Blueprint("invitations_api", __name__, url_prefix="/invitations", description="邀请与答复")
@@ -103,6 +104,7 @@ class CandidateSchema(Schema):
 class Matches(Schema):
     need_id = fields.Integer()
     ranker = fields.String()
+    ranker_version = fields.String()
     entity_verified = fields.Boolean()
     items = fields.List(fields.Nested(CandidateSchema))
 
@@ -232,8 +234,11 @@ def change_status(data, need_id):
 def list_matches(args, need_id):
     """推荐的候选辅导员或服务中心，按匹配度排序，附推荐理由（发布人、辖区管理员）。"""
     need = get_scoped_or_404(Need, need_id, api_user())
-    return {"need_id": need.id, "ranker": "rule-based", "entity_verified": need.entity.is_verified,
-            "items": rank_candidates(need, args["kind"], args["limit"])}
+    items = committed(lambda: rank_candidates(need, args["kind"], args["limit"], log_for=api_user()))
+    used = ranking.ranker() if not items else None
+    return {"need_id": need.id, "ranker": items[0].model if items else used.name,
+            "ranker_version": items[0].version if items else used.version,
+            "entity_verified": need.entity.is_verified, "items": items}
 
 
 @invitations_blp.route("")

@@ -61,7 +61,8 @@ def invite(actor: User | None, need: Need, kind: str, candidate_id: int, now: da
         counselor_id=candidate_id if kind == "counselor" else None,
         center_id=candidate_id if kind == "center" else None, region_code=need.region_code,
         owner_id=need.owner_id, invited_by_id=actor.id if actor else None, status=I.PENDING,
-        score=candidate.score, match_reasons="；".join(candidate.reasons), created_at=now, due_at=now + timeout())
+        score=candidate.score, match_reasons="；".join(candidate.reasons),
+        match_model=f"{candidate.model}/{candidate.version}", created_at=now, due_at=now + timeout())
     db.session.add(invitation)
     db.session.flush()
     record(actor, "invitation.create", invitation, kind=kind, candidate_id=candidate_id, need_id=need.id,

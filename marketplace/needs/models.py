@@ -151,6 +151,7 @@ class Invitation(Scoped, db.Model):
                                                      default=InvitationStatus.PENDING)
     score: Mapped[float | None]
     match_reasons: Mapped[str | None] = mapped_column(Text)  # "；"-joined reasons shown when invited
+    match_model: Mapped[str | None] = mapped_column(String(40))  # the ranker that scored it: name/version
     reason: Mapped[str | None] = mapped_column(Text)  # the answer's reason
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)

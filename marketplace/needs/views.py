@@ -121,7 +121,8 @@ def show_need(need_id: int):
     need = services.visible_need(need_id, current_user)
     is_owner = services.can_manage(current_user, need)
     show_candidates = (is_owner or current_user.is_official) and need.status is NeedStatus.OPEN
-    candidates = rank_candidates(need, "all", limit=10) if show_candidates else []
+    candidates = rank_candidates(need, "all", limit=10, log_for=current_user) if show_candidates else []
+    db.session.commit()  # the match log of what the operator was shown
     asked = {(kind, cid) for kind, cid in _asked(need)}
     own_invitation = None
     if current_user.role is Role.COUNSELOR:

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from marketplace.audit.models import AuditEntry
 from marketplace.demo.services import demo_id_number
-from marketplace.directory import imports
+from marketplace.directory import import_writer, imports
 from marketplace.directory.models import Counselor, CounselorEvent, Industry, Specialty, counselor_service_areas
 from marketplace.jobs.models import Job, JobState
 from marketplace.timeutil import utcnow
@@ -284,7 +284,7 @@ def test_reimport_updates_and_counts_created_updated_unchanged(county, save, db)
 
 def test_a_writer_failing_halfway_leaves_nothing(county, save, db, monkeypatch):
     monkeypatch.setattr(imports.Writer, "fail_after", 1)
-    monkeypatch.setattr(imports, "CHUNK", 2)
+    monkeypatch.setattr(import_writer, "CHUNK", 2)
     with pytest.raises(RuntimeError):
         imports.import_file(county, save(xlsx([row(n) for n in range(1, 8)])))
     db.session.rollback()
@@ -495,14 +495,13 @@ def test_a_worker_killed_mid_import_leaves_nothing(county, db, database_url, tmp
         client.send_task("imports.counselors", [job.id])
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
-            db.session.expire_all()
-            current = db.session.get(Job, job.id)
-            if current.state is JobState.RUNNING and (tmp_path / "worker.log").read_text().count("WRITING"):
+            # kill as soon as the worker writes; reading the job first could wait for the writer's lock (SQLite)
+            if (tmp_path / "worker.log").read_text().count("WRITING"):
                 break
-            if current.state in (JobState.SUCCEEDED, JobState.FAILED):
+            db.session.expire_all()
+            if db.session.get(Job, job.id).state in (JobState.SUCCEEDED, JobState.FAILED):
                 break
             time.sleep(0.2)
-        assert db.session.get(Job, job.id).state is JobState.RUNNING, (tmp_path / "worker.log").read_text()[-3000:]
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
     finally:
@@ -510,6 +509,8 @@ def test_a_worker_killed_mid_import_leaves_nothing(county, db, database_url, tmp
             process.kill()
         log.close()
     time.sleep(0.5)
+    db.session.expire_all()
+    assert db.session.get(Job, job.id).state is JobState.RUNNING, (tmp_path / "worker.log").read_text()[-3000:]
     db.session.expire_all()
     assert counselors() == 0
     assert imports.reap_stale(utcnow() + timedelta(hours=1)) == 1
@@ -521,7 +522,7 @@ def test_a_worker_killed_mid_import_leaves_nothing(county, db, database_url, tmp
 # A worker whose writer pauses while writing, so the test can kill it mid-transaction.
 _WORKER = """
 import os, sys, time
-from marketplace.directory import imports
+from marketplace.directory import import_writer, imports
 
 original = imports.Writer._progress
 def slow(self, done):

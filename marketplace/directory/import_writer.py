@@ -1,0 +1,198 @@
+"""Bulk writes of a counselor import (COPY on PostgreSQL, executemany elsewhere) inside the caller's
+transaction, and the look-up of the existing records a re-import updates. Used by directory/imports.py."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import bindparam, insert, select, text, update
+
+from marketplace import crypto
+from marketplace.accounts.models import Department, User
+from marketplace.directory.models import Counselor, CounselorEvent, CounselorStatus, counselor_service_areas
+from marketplace.directory.services import default_term_end, next_certificate_numbers, plain_value
+from marketplace.extensions import db
+from marketplace.masking import mask_id_number, mask_phone
+from marketplace.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from marketplace.directory.imports import ParsedRow
+
+CHUNK = 1000
+PROGRESS_EVERY = 2000
+ANALYZE_AFTER = 5000  # rows created by one import
+
+
+@dataclass
+class Existing:
+    id: int
+    department_id: int
+    values: dict[str, Any]
+    phone_cipher: str
+    status: str | None = None
+
+
+COMPARED = ("name", "region_code", "township_code", "specialties", "industries", "work_mode", "source",
+            "appointed_on", "term_end", "political_status", "education", "title", "employer", "position",
+            "is_remote", "capacity")
+
+
+def existing_records(rows: list[ParsedRow]) -> dict[str, Existing]:
+    """Directory records with these ID numbers: one query per chunk of hashes."""
+    table = Counselor.__table__
+    columns = [table.c.id, table.c.department_id, table.c.id_number_hash, table.c.phone_cipher, table.c.status,
+               *[table.c[name] for name in COMPARED]]
+    found: dict[str, Existing] = {}
+    hashes = [r.id_hash for r in rows]
+    for start in range(0, len(hashes), CHUNK):
+        for record_ in db.session.execute(select(*columns).where(
+                table.c.id_number_hash.in_(hashes[start:start + CHUNK]))).mappings():
+            found[record_["id_number_hash"]] = Existing(record_["id"], record_["department_id"],
+                                                        {k: record_[k] for k in COMPARED}, record_["phone_cipher"],
+                                                        plain_value(record_["status"]))
+    return found
+
+
+# --- writing ---------------------------------------------------------------------------------------------------
+
+def _row_values(row: ParsedRow) -> dict[str, Any]:
+    data = row.data
+    return {
+        "name": data.name.strip(), "region_code": data.region_code, "township_code": data.township_code or None,
+        "specialties": int(data.specialties), "industries": int(data.industries),
+        "work_mode": data.work_mode.value, "source": data.source.value, "appointed_on": data.appointed_on,
+        "term_end": data.term_end, "political_status": data.political_status.value if data.political_status else None,
+        "education": data.education.value if data.education else None, "title": data.title,
+        "employer": data.employer, "position": data.position, "is_remote": bool(data.is_remote),
+        "capacity": data.capacity,
+    }
+
+
+def diff(existing: Existing, row: ParsedRow) -> tuple[dict[str, Any], dict[str, list]]:
+    new = _row_values(row)
+    if new["term_end"] is None:
+        new["term_end"] = existing.values["term_end"]
+    changes = {}
+    for key in COMPARED:
+        old = existing.values[key]
+        if plain_value(old) != plain_value(new[key]):
+            changes[key] = [plain_value(old), plain_value(new[key])]
+    phone = row.checked.phone
+    if crypto.decrypt(existing.phone_cipher) != phone:
+        changes["phone"] = [None, mask_phone(phone)]
+    return new, changes
+
+
+class Writer:
+    """Bulk writes for one import, inside the caller's transaction. `fail_after` is for tests: raise after
+    that many counselor rows have been written (an import cut off halfway)."""
+
+    fail_after: int | None = None
+
+    def __init__(self, actor: User, department: Department, progress: Callable[[int], None] | None = None):
+        self.actor, self.department, self.progress = actor, department, progress
+        self.connection = db.session.connection()
+        self.postgres = self.connection.dialect.name == "postgresql"
+
+    def create(self, rows: list[ParsedRow]) -> int:
+        if not rows:
+            return 0
+        dept, now, year = self.department, utcnow(), date.today().year
+        numbers: dict[int, Iterator[str]] = {}
+        for appointed_year in sorted({r.data.appointed_on.year for r in rows}):
+            count = sum(1 for r in rows if r.data.appointed_on.year == appointed_year)
+            numbers[appointed_year] = iter(next_certificate_numbers(dept, appointed_year, count))
+        fernet = crypto.fernet()  # one key set-up for the whole file, not two per row
+        encrypt = lambda value: fernet.encrypt(value.encode()).decode()  # noqa: E731
+        records = []
+        for row in rows:
+            checked, values = row.checked, _row_values(row)
+            values.update(
+                gender=checked.gender.value, birth_date=checked.birth_date, id_number_hash=row.id_hash,
+                id_number_cipher=encrypt(checked.id_number), id_number_masked=mask_id_number(checked.id_number),
+                phone_cipher=encrypt(checked.phone), phone_masked=mask_phone(checked.phone),
+                department_id=dept.id, department_region_code=dept.region_code,
+                term_end=values["term_end"] or default_term_end(row.data.appointed_on),
+                certificate_no=next(numbers[row.data.appointed_on.year]), status=CounselorStatus.APPOINTED.value,
+                data_year=year, user_id=None, created_at=now, updated_at=now)
+            records.append(values)
+        ids = self._insert_counselors(records)
+        appointed = CounselorStatus.APPOINTED.value
+        events = [{"counselor_id": i, "action": "appoint", "from_status": None, "to_status": appointed,
+                   "reason": None, "changes": {"source": "import"}, "actor_id": self.actor.id, "created_at": now}
+                  for i in ids]
+        self._insert(CounselorEvent.__table__, events)
+        self._insert(counselor_service_areas, [{"counselor_id": i, "region_code": dept.region_code} for i in ids])
+        if self.postgres and len(ids) >= ANALYZE_AFTER:
+            # Fresh statistics: planned with the old row count, the next import's look-up by ID hash scans the
+            # table once per chunk (measured: 20-45 s instead of 0.2 s for a 30,000-row re-import).
+            self.connection.execute(text("ANALYZE counselors"))
+        return len(ids)
+
+    def _insert_counselors(self, records: list[dict]) -> list[int]:
+        table = Counselor.__table__
+        if self.postgres:
+            ids = list(self.connection.execute(
+                text("SELECT nextval(pg_get_serial_sequence('counselors', 'id')) "
+                     "FROM generate_series(1, :n)"), {"n": len(records)}).scalars())
+            for record_, ident in zip(records, ids, strict=True):
+                record_["id"] = ident
+            self._insert(table, records)
+            return ids
+        ids = []
+        for start in range(0, len(records), CHUNK):
+            chunk = records[start:start + CHUNK]
+            result = self.connection.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
+                                             chunk)
+            ids += list(result.scalars())
+            self._progress(start + len(chunk))
+        return ids
+
+    def _progress(self, done: int) -> None:
+        if self.fail_after is not None and done >= self.fail_after:
+            raise RuntimeError("import interrupted (test)")
+        if self.progress:
+            self.progress(done)
+
+    def _insert(self, table, records: list[dict]) -> None:
+        if not records:
+            return
+        columns = list(records[0])
+        if self.postgres:
+            raw = self.connection.connection.driver_connection
+            json_columns = {c.name for c in table.columns if c.type.__class__.__name__ == "JSON"}
+            names = ", ".join(f'"{c}"' for c in columns)
+            with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+                for n, record_ in enumerate(records, start=1):
+                    copy.write_row([json.dumps(record_[c]) if c in json_columns else record_[c] for c in columns])
+                    if table.name == "counselors" and n % PROGRESS_EVERY == 0:
+                        self._progress(n)
+            if table.name == "counselors":
+                self._progress(len(records))
+            return
+        for start in range(0, len(records), CHUNK):
+            self.connection.execute(insert(table), records[start:start + CHUNK])
+
+    def update(self, pairs: list[tuple[Existing, dict[str, Any], dict[str, list], ParsedRow]]) -> int:
+        if not pairs:
+            return 0
+        table, now, year = Counselor.__table__, utcnow(), date.today().year
+        params = []
+        for existing, values, _changes, row in pairs:
+            params.append({**{f"v_{k}": v for k, v in values.items()}, "b_id": existing.id,
+                           "v_phone_cipher": crypto.encrypt(row.checked.phone),
+                           "v_phone_masked": mask_phone(row.checked.phone), "v_updated_at": now, "v_data_year": year})
+        keys = [*COMPARED, "phone_cipher", "phone_masked", "updated_at", "data_year"]
+        statement = update(table).where(table.c.id == bindparam("b_id")).values(
+            {k: bindparam(f"v_{k}") for k in keys})
+        for start in range(0, len(params), CHUNK):
+            self.connection.execute(statement, params[start:start + CHUNK])
+        events = [{"counselor_id": e.id, "action": "import_update", "from_status": e.status, "to_status": e.status,
+                   "reason": None, "changes": changes, "actor_id": self.actor.id, "created_at": now}
+                  for e, _v, changes, _r in pairs]
+        self._insert(CounselorEvent.__table__, events)
+        return len(pairs)

@@ -1,0 +1,145 @@
+"""Import jobs: saving the upload, running it in the background with progress, all-or-nothing, the reaper."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+
+from marketplace.errors import DomainError
+from marketplace.extensions import db
+from marketplace.imports.reader import ImportFileError, Outcome, check_upload
+from marketplace.imports.spec import ImportKind, all_kinds, kind_of
+from marketplace.jobs.models import Job, JobState
+from marketplace.timeutil import as_utc, utcnow
+
+log = logging.getLogger(__name__)
+
+
+def imports_dir() -> Path:
+    path = Path(current_app.instance_path) / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def start_import(kind: ImportKind, actor, stream, content_length: int | None = None) -> Job:
+    """Save the upload as instance/imports/<job id>.xlsx and create a pending job; the caller commits and the
+    task is queued after the commit. Who may not import, and wrong files, are refused here, before anything
+    is queued."""
+    from marketplace.background import enqueue_after_commit
+
+    department = kind.department(actor)
+    limit = current_app.config["IMPORT_MAX_BYTES"]
+    if content_length is not None and content_length > limit:
+        check_upload(b"", content_length)
+    job_id = str(uuid.uuid4())
+    path = imports_dir() / f"{job_id}.xlsx"
+    size, head = 0, b""
+    with path.open("wb") as out:
+        while chunk := stream.read(1024 * 1024):
+            if not head:
+                head = chunk[:8]
+            size += len(chunk)
+            if size > limit:
+                break
+            out.write(chunk)
+    try:
+        check_upload(head, size)
+    except ImportFileError:
+        path.unlink(missing_ok=True)
+        raise
+    job = Job(id=job_id, kind=kind.job_kind, state=JobState.PENDING, actor_id=actor.id,
+              region_code=department.region_code, input_path=str(path), params={"size": size})
+    db.session.add(job)
+    db.session.flush()
+    enqueue_after_commit(kind.task(), job.id)
+    return job
+
+
+class Progress:
+    """Job progress written outside the import's transaction (its own connection), so the page sees it while
+    the rows are still uncommitted. SQLite allows one writer, so there progress waits for phases.
+    Called with (phase, done, total): "validate" fills the first half of the bar, "write" the second."""
+
+    def __init__(self, job: Job):
+        self.job_id = job.id
+        self.separate = db.session.get_bind().dialect.name != "sqlite"
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        processed = done // 2 if phase != "write" else total // 2 + done // 2
+        values = {"processed": min(processed, total), "total": total, "heartbeat_at": utcnow()}
+        if self.separate:
+            with db.engine.begin() as connection:
+                connection.execute(update(Job.__table__).where(Job.__table__.c.id == self.job_id).values(**values))
+
+
+def run_import(job: Job) -> Job:
+    """The task's work: pending → running → succeeded / failed. Idempotent: a job not pending is left alone.
+    The rows are written in one transaction that commits together with the job's success, or not at all."""
+    claimed = db.session.execute(update(Job).where(Job.id == job.id, Job.state == JobState.PENDING).values(
+        state=JobState.RUNNING, heartbeat_at=utcnow()))
+    db.session.commit()
+    if claimed.rowcount != 1:
+        db.session.refresh(job)
+        return job
+    db.session.refresh(job)
+    kind = kind_of(job.kind)
+    try:
+        outcome = kind.import_file(job.actor, job.input_path, Progress(job), job)
+    except DomainError as error:  # ImportFileError included: the file, or who imports, is the problem
+        db.session.rollback()
+        return _finish(job, JobState.FAILED, Outcome(), [{"row": None, "column": None, "message": error.message}],
+                       error.message)
+    except Exception:
+        log.exception("import %s failed", job.id)
+        db.session.rollback()
+        message = _("导入失败：服务器内部错误，未写入任何数据")
+        return _finish(job, JobState.FAILED, Outcome(), [{"row": None, "column": None, "message": message}],
+                       message)
+    if outcome.errors:
+        db.session.rollback()
+        return _finish(job, JobState.FAILED, outcome, outcome.errors,
+                       _("有 %(n)s 处错误，未导入任何数据", n=len(outcome.errors)))
+    return _finish(job, JobState.SUCCEEDED, outcome, [], None)
+
+
+def _finish(job: Job, state: JobState, outcome: Outcome, errors: list[dict], message: str | None) -> Job:
+    """Record the result; on success this commits the imported rows together with the job's state."""
+    job = db.session.get(Job, job.id)
+    job.state, job.errors, job.finished_at, job.heartbeat_at = state, errors, utcnow(), utcnow()
+    job.summary = {**outcome.summary, **({"message": str(message)} if message else {})}
+    job.total = outcome.total
+    job.processed = outcome.total if state is JobState.SUCCEEDED else job.processed
+    db.session.commit()
+    if job.input_path:
+        Path(job.input_path).unlink(missing_ok=True)  # personal data: keep no copy of the upload
+    return job
+
+
+def reap_stale(now: datetime | None = None, kinds: list[str] | None = None) -> int:
+    """Mark running imports whose heartbeat stopped (a killed worker) as failed; their writes were rolled
+    back with the connection, so nothing was imported."""
+    now = now or utcnow()
+    limit = now - current_app.config["IMPORT_STALE_AFTER"]
+    kinds = kinds or list(all_kinds())
+    stale = db.session.scalars(select(Job).where(Job.kind.in_(kinds), Job.state == JobState.RUNNING)).all()
+    count = 0
+    for job in stale:
+        if as_utc(job.heartbeat_at or job.created_at) < limit:
+            message = _("导入中断：处理过程中断，未写入任何数据，请重新上传")
+            job.state, job.finished_at = JobState.FAILED, now
+            job.errors = [{"row": None, "column": None, "message": message}]
+            job.summary = {**(job.summary or {}), "message": message}
+            count += 1
+    db.session.commit()
+    return count
+
+
+def job_json(job: Job) -> dict:
+    return {"job_id": job.id, "state": job.state.value, "processed": job.processed, "total": job.total,
+            "errors": job.errors or [], "summary": job.summary or {}}

@@ -1,0 +1,35 @@
+"""`flask matching ...`: train the ranker now, list the registered models."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from marketplace.extensions import db
+from marketplace.ranking.models import ModelVersion
+
+matching_cli = AppGroup("matching", help="Matching: train and list ranking models.")
+
+
+@matching_cli.command("train")
+@click.option("--random-state", default=0, show_default=True)
+def train_command(random_state: int) -> None:
+    """Train on recorded outcomes; the model serves only if it beats the serving one."""
+    from marketplace.ranking.services import train_model
+
+    row = train_model(random_state=random_state)
+    db.session.commit()
+    if row is None:
+        click.echo("数据不足，未训练新模型（仍使用当前模型）")
+        return
+    click.echo(f"模型 {row.version}: NDCG@5 {row.metrics['ndcg@5']:.4f}，对比 {row.compared_with} "
+               f"{row.serving_metrics['ndcg@5']:.4f}，{'已启用' if row.is_serving else '未启用'}")
+
+
+@matching_cli.command("models")
+def models_command() -> None:
+    """List the registered models, newest first."""
+    for row in db.session.scalars(select(ModelVersion).order_by(ModelVersion.id.desc())):
+        click.echo(f"{row.version}  {'serving' if row.is_serving else '       '}  "
+                   f"ndcg@5={row.metrics.get('ndcg@5', 0):.4f}  examples={row.n_examples}  {row.path}")

@@ -1,0 +1,283 @@
+"""Rows → matching records: the candidate pool and the need, loaded with one query per kind and one per
+statistic (columns only, no ORM objects), and cached per process for `MATCHING_POOL_TTL` seconds.
+
+Live state that must never be stale (status, workload) is re-checked for the few candidates returned
+(`live_filter`), so a counselor who filled up a minute ago is not offered from the cache.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import defaultdict
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from marketplace.centers.models import CenterStatus, Offering, ServiceCenter, center_service_areas
+from marketplace.directory.labels import INDUSTRY_LABELS, SPECIALTY_LABELS
+from marketplace.directory.models import Counselor, CounselorStatus, Industry, Specialty, counselor_service_areas
+from marketplace.entities.models import Entity, EntityType
+from marketplace.extensions import db
+from marketplace.needs.models import Invitation, InvitationStatus, Need, NeedStatus
+from marketplace.regions.models import Region
+from marketplace.timeutil import as_utc, utcnow
+from matching.pool import CandidatePool, CandidateRecord, NeedQuery
+
+log = logging.getLogger(__name__)
+ENTITY_TYPES = list(EntityType)  # index = the type's bit in served_types
+ACTIVE = (NeedStatus.ASSIGNED, NeedStatus.IN_SERVICE)
+SERVED = (NeedStatus.ASSIGNED, NeedStatus.IN_SERVICE, NeedStatus.CLOSED)
+ANSWERED = (InvitationStatus.ACCEPTED, InvitationStatus.DECLINED, InvitationStatus.EXPIRED)
+RECENT_DAYS = 30
+HISTORY_DAYS = 365
+PAST_TITLES = 10  # past need titles added to a profile's text
+GRADE_CODES = {"unqualified": 0, "basic": 1, "qualified": 2, "excellent": 3}
+
+
+def split_path(path: str | None) -> tuple[str, ...]:
+    return tuple(path.strip("/").split("/")) if path else ()
+
+
+def need_query(need: Need) -> NeedQuery:
+    """The need as the ranker sees it."""
+    category = Specialty(need.category)
+    industry = Industry(need.industry) if need.industry else None
+    entity_type = need.entity.type if need.entity is not None else None
+    return NeedQuery(
+        category=need.category, category_name=str(SPECIALTY_LABELS[category]), industry=need.industry or 0,
+        industry_name=str(INDUSTRY_LABELS[industry]) if industry else "",
+        place=split_path(need.region.path) if need.region is not None else (), allows_remote=need.allows_remote,
+        budget=float(need.budget) if need.budget is not None else None,
+        entity_type=ENTITY_TYPES.index(entity_type) if entity_type is not None else -1,
+        text=f"{need.title} {need.description}")
+
+
+# --- statistics, keyed by (kind, id) -----------------------------------------------------------------------
+
+def _key(counselor_id: int | None, center_id: int | None) -> tuple[str, int]:
+    return ("counselor", counselor_id) if counselor_id is not None else ("center", center_id)
+
+
+def open_counts() -> dict[tuple[str, int], int]:
+    rows = db.session.execute(select(Need.assigned_counselor_id, func.count()).where(
+        Need.assigned_counselor_id.is_not(None), Need.status.in_(ACTIVE)).group_by(Need.assigned_counselor_id))
+    return {("counselor", cid): n for cid, n in rows}
+
+
+def invitation_stats(now) -> dict[tuple[str, int], dict]:
+    """Answered invitations, acceptances, mean hours to answer, recent acceptances, per candidate."""
+    stats: dict[tuple[str, int], dict] = defaultdict(lambda: {"invited": 0, "accepted": 0, "hours": [],
+                                                                "recent": 0})
+    rows = db.session.execute(select(Invitation.counselor_id, Invitation.center_id, Invitation.status,
+                                     Invitation.created_at, Invitation.answered_at).where(
+        Invitation.status.in_(ANSWERED), Invitation.created_at >= now - timedelta(days=HISTORY_DAYS)))
+    recent_since = now - timedelta(days=RECENT_DAYS)
+    for counselor_id, center_id, status, created_at, answered_at in rows:
+        s = stats[_key(counselor_id, center_id)]
+        s["invited"] += 1
+        if answered_at is not None and status is not InvitationStatus.EXPIRED:
+            s["hours"].append((as_utc(answered_at) - as_utc(created_at)).total_seconds() / 3600)
+        if status is InvitationStatus.ACCEPTED:
+            s["accepted"] += 1
+            if answered_at is not None and as_utc(answered_at) >= recent_since:
+                s["recent"] += 1
+    return stats
+
+
+def satisfaction_stats() -> dict[tuple[str, int], tuple[float, int]]:
+    """Mean satisfaction and count of rated agreements, per provider."""
+    try:
+        from marketplace.agreements.models import Agreement
+    except ImportError:  # the agreements area is not installed
+        return {}
+    rows = db.session.execute(select(Agreement.counselor_id, Agreement.center_id, func.avg(Agreement.satisfaction),
+                                     func.count()).where(Agreement.satisfaction.is_not(None)).group_by(
+        Agreement.counselor_id, Agreement.center_id))
+    return {_key(cid, sid): (float(avg), int(n)) for cid, sid, avg, n in rows}
+
+
+def latest_grades() -> dict[tuple[str, int], int]:
+    """Latest evaluation grade code (0 不合格 … 3 优秀) per counselor and center; empty while the evaluation
+    area or its tables are not there (the feature is then neutral)."""
+    try:
+        from marketplace.evaluation.models import CenterEvaluation, CounselorEvaluation
+    except ImportError:
+        return {}
+    grades: dict[tuple[str, int], int] = {}
+    for kind, model, column in (("counselor", CounselorEvaluation, "counselor_id"),
+                                ("center", CenterEvaluation, "center_id")):
+        try:
+            with db.session.begin_nested():
+                rows = db.session.execute(select(getattr(model, column), model.adjusted_grade, model.computed_grade)
+                                          .order_by(model.year, model.id)).all()
+        except Exception:  # a missing table or column: no grades rather than no matches
+            log.warning("no evaluation grades for %s", kind, exc_info=True)
+            continue
+        for candidate_id, adjusted, computed in rows:  # later rows overwrite earlier ones
+            grade = adjusted or computed
+            if grade is not None and grade.value in GRADE_CODES:
+                grades[(kind, candidate_id)] = GRADE_CODES[grade.value]
+    return grades
+
+
+def experience() -> dict[tuple[str, int], dict]:
+    """Entity types and industries served, and the titles of past needs, per candidate."""
+    out: dict[tuple[str, int], dict] = defaultdict(lambda: {"types": 0, "industries": 0, "titles": []})
+    rows = db.session.execute(select(Need.assigned_counselor_id, Need.assigned_center_id, Entity.type,
+                                     Need.industry, Need.title).join(Entity, Entity.id == Need.entity_id).where(
+        Need.status.in_(SERVED), (Need.assigned_counselor_id.is_not(None)) | (Need.assigned_center_id.is_not(None)))
+        .order_by(Need.id.desc()))
+    for counselor_id, center_id, entity_type, industry, title in rows:
+        e = out[_key(counselor_id, center_id)]
+        e["types"] |= 1 << ENTITY_TYPES.index(entity_type)
+        e["industries"] |= industry or 0
+        if len(e["titles"]) < PAST_TITLES:
+            e["titles"].append(title)
+    return out
+
+
+def areas(table, column) -> dict[int, list[tuple[str, ...]]]:
+    out: dict[int, list[tuple[str, ...]]] = defaultdict(list)
+    for owner_id, path in db.session.execute(select(column, Region.path).join(
+            Region, Region.code == table.c.region_code)):
+        out[owner_id].append(split_path(path))
+    return out
+
+
+def center_prices() -> dict[int, dict[int, float]]:
+    out: dict[int, dict[int, float]] = defaultdict(dict)
+    for center_id, category, price in db.session.execute(select(
+            Offering.center_id, Offering.category, func.min(Offering.price_min)).where(
+            Offering.is_active.is_(True)).group_by(Offering.center_id, Offering.category)):
+        out[center_id][category] = float(price)
+    return out
+
+
+# --- records -------------------------------------------------------------------------------------------------
+
+def _common(key, stats, sat, grades, exp) -> dict:
+    s, e = stats.get(key), exp.get(key)
+    mean, count = sat.get(key, (None, 0))
+    hours = s["hours"] if s else []
+    return {"invited": s["invited"] if s else 0, "accepted": s["accepted"] if s else 0,
+            "response_hours": sum(hours) / len(hours) if hours else None, "satisfaction_mean": mean,
+            "satisfaction_count": count, "grade": grades.get(key), "served_types": e["types"] if e else 0,
+            "served_industries": e["industries"] if e else 0, "recent_assignments": s["recent"] if s else 0}
+
+
+def load_records(ids: dict[str, list[int]] | None = None) -> list[CandidateRecord]:
+    """Records of every appointed counselor and filed center (or only those in `ids` by kind)."""
+    now = utcnow()
+    stats, sat, grades, exp = invitation_stats(now), satisfaction_stats(), latest_grades(), experience()
+    records: list[CandidateRecord] = []
+    if ids is None or ids.get("counselor"):
+        query = select(Counselor.id, Counselor.name, Counselor.specialties, Counselor.industries, Region.path,
+                       Counselor.is_remote, Counselor.capacity, Counselor.title, Counselor.employer,
+                       Counselor.position).join(Region, Region.code == Counselor.region_code).where(
+            Counselor.status == CounselorStatus.APPOINTED)
+        if ids is not None:
+            query = query.where(Counselor.id.in_(ids["counselor"]))
+        served_areas = areas(counselor_service_areas, counselor_service_areas.c.counselor_id)
+        counts = open_counts()
+        for row in db.session.execute(query.order_by(Counselor.id)):
+            key = ("counselor", row.id)
+            e = exp.get(key)
+            # specialty and industry are features of their own; the text is the profile and past work
+            text = " ".join(filter(None, [row.title, row.employer, row.position, *(e["titles"] if e else [])]))
+            records.append(CandidateRecord(
+                kind="counselor", id=row.id, name=row.name, specialties=row.specialties, industries=row.industries,
+                home=split_path(row.path), areas=tuple(served_areas.get(row.id, ())), is_remote=row.is_remote,
+                open_count=counts.get(key, 0), capacity=row.capacity, text=text,
+                **_common(key, stats, sat, grades, exp)))
+    if ids is None or ids.get("center"):
+        query = select(ServiceCenter.id, ServiceCenter.name, ServiceCenter.categories, Region.path).join(
+            Region, Region.code == ServiceCenter.region_code).where(ServiceCenter.status == CenterStatus.FILED)
+        if ids is not None:
+            query = query.where(ServiceCenter.id.in_(ids["center"]))
+        served_areas = areas(center_service_areas, center_service_areas.c.center_id)
+        prices = center_prices()
+        offering_text: dict[int, list[str]] = defaultdict(list)
+        for center_id, name in db.session.execute(select(Offering.center_id, Offering.name).where(
+                Offering.is_active.is_(True))):
+            offering_text[center_id].append(name)
+        for row in db.session.execute(query.order_by(ServiceCenter.id)):
+            key = ("center", row.id)
+            e = exp.get(key)
+            text = " ".join([row.name, *offering_text.get(row.id, []), *(e["titles"] if e else [])])
+            records.append(CandidateRecord(
+                kind="center", id=row.id, name=row.name, specialties=row.categories, home=split_path(row.path),
+                areas=tuple(served_areas.get(row.id, ())), capacity=None, prices=prices.get(row.id, {}),
+                text=text, **_common(key, stats, sat, grades, exp)))
+    return records
+
+
+_cache: dict[str, tuple[float, CandidatePool]] = {}
+_building: set[str] = set()
+_lock = threading.Lock()
+
+
+def _build(key: str) -> CandidatePool:
+    started = time.monotonic()
+    pool = CandidatePool.build(load_records())
+    log.info("candidate pool of %d built in %.2f s", pool.size, time.monotonic() - started)
+    with _lock:
+        _cache[key] = (time.monotonic(), pool)
+    return pool
+
+
+def _rebuild_in_background(app, key: str) -> None:
+    def work() -> None:
+        with app.app_context():
+            try:
+                _build(key)
+            except Exception:
+                log.exception("rebuilding the candidate pool failed; the previous one keeps serving")
+            finally:
+                db.session.remove()
+                with _lock:
+                    _building.discard(key)
+
+    threading.Thread(target=work, name="matching-pool", daemon=True).start()
+
+
+def candidate_pool() -> CandidatePool:
+    """The pool of all candidates. Built on first use; once older than MATCHING_POOL_TTL seconds it keeps
+    serving while one background thread rebuilds it (no request waits for a rebuild). With a TTL of 0, and
+    under TESTING, it is built on every call."""
+    ttl = 0.0 if current_app.testing else float(current_app.config.get("MATCHING_POOL_TTL", 300))
+    key = current_app.config.get("SQLALCHEMY_DATABASE_URI", "")
+    with _lock:
+        hit = _cache.get(key)
+        if hit is not None and ttl > 0:
+            if time.monotonic() - hit[0] >= ttl and key not in _building:
+                _building.add(key)
+                _rebuild_in_background(current_app._get_current_object(), key)
+            return hit[1]
+    return _build(key)
+
+
+def invalidate() -> None:
+    """Drop the cached pool (after a bulk import, in tests)."""
+    with _lock:
+        _cache.clear()
+
+
+def live_filter(pairs: list[tuple[str, int]]) -> set[tuple[str, int]]:
+    """Of these (kind, id) pairs, those that may be offered right now: counselors appointed with room,
+    centers filed. One query per kind."""
+    ok: set[tuple[str, int]] = set()
+    counselor_ids = [i for k, i in pairs if k == "counselor"]
+    center_ids = [i for k, i in pairs if k == "center"]
+    if counselor_ids:
+        open_now = (select(func.count()).where(Need.assigned_counselor_id == Counselor.id, Need.status.in_(ACTIVE))
+                    .correlate(Counselor).scalar_subquery())
+        ok |= {("counselor", i) for (i,) in db.session.execute(select(Counselor.id).where(
+            Counselor.id.in_(counselor_ids), Counselor.status == CounselorStatus.APPOINTED,
+            open_now < Counselor.capacity))}
+    if center_ids:
+        ok |= {("center", i) for (i,) in db.session.execute(select(ServiceCenter.id).where(
+            ServiceCenter.id.in_(center_ids), ServiceCenter.status == CenterStatus.FILED))}
+    return ok

@@ -1,0 +1,161 @@
+"""Ranking needs against candidates with the serving model, logging what was shown, training new models.
+
+`rank` is what `marketplace.needs.candidates` calls. The serving model is the registry's `is_serving` row
+(loaded once per process and version); without one, or if it cannot be loaded, the cold-start scorer serves.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from marketplace.extensions import db
+from marketplace.needs.models import Invitation, InvitationStatus, Need
+from marketplace.ranking.models import MatchLog, ModelVersion
+from marketplace.ranking.records import candidate_pool, live_filter, load_records, need_query
+from marketplace.timeutil import as_utc, utcnow
+from matching import persistence, training
+from matching.pool import CandidatePool
+from matching.ranker import FAIRNESS, RankedCandidate, Ranker
+from matching.scorer import ColdStartScorer, LearnedScorer
+
+log = logging.getLogger(__name__)
+SLACK = 5  # extra candidates ranked so that those failing the live check can be dropped
+_loaded: dict[str, LearnedScorer] = {}
+
+
+def serving_model() -> LearnedScorer | None:
+    """The learned model in service, or None (cold start)."""
+    row = db.session.execute(select(ModelVersion.version, ModelVersion.path).where(
+        ModelVersion.is_serving.is_(True))).first()
+    if row is None:
+        return None
+    if row.version not in _loaded:
+        try:
+            _loaded[row.version] = persistence.load(row.path)
+        except (OSError, ValueError, persistence.ModelMismatch):
+            log.warning("cannot load serving model %s from %s; cold start serves", row.version, row.path,
+                        exc_info=True)
+            return None
+    return _loaded[row.version]
+
+
+def ranker() -> Ranker:
+    return Ranker(model=serving_model(), fairness=float(current_app.config.get("MATCHING_FAIRNESS", FAIRNESS)))
+
+
+def rank(need: Need, kind: str = "all", limit: int = 10,
+         exclude: Iterable[tuple[str, int]] = ()) -> tuple[Ranker, list[RankedCandidate]]:
+    """(the ranker used, the `limit` best candidates of `kind`), checked live for status and workload."""
+    used = ranker()
+    ranked = used.rank(need_query(need), candidate_pool(), limit=limit + SLACK,
+                       kind=None if kind == "all" else kind, exclude=exclude)
+    live = live_filter([(c.kind, c.id) for c in ranked])
+    return used, [c for c in ranked if (c.kind, c.id) in live][:limit]
+
+
+def check(need: Need, kind: str, candidate_id: int) -> tuple[Ranker, RankedCandidate | None]:
+    """The candidate scored for this need, or None if it is not eligible now."""
+    used = ranker()
+    if not live_filter([(kind, candidate_id)]):
+        return used, None
+    pool = candidate_pool()
+    position = pool.index_of(kind, candidate_id)
+    if position is None:  # appointed or filed since the pool was cached
+        pool = CandidatePool.build(load_records({kind: [candidate_id]}))
+        position = pool.index_of(kind, candidate_id)
+        if position is None:
+            return used, None
+    ranked = used.rank(need_query(need), pool, limit=1, only=[position])
+    return used, ranked[0] if ranked else None
+
+
+def log_shown(need: Need, kind: str, used: Ranker, ranked: list[RankedCandidate]) -> MatchLog | None:
+    """Record the candidates shown to the need's operator (skipped when the list is unchanged since the last
+    showing). Flushes."""
+    if not ranked:
+        return None
+    items = [[c.kind, c.id, rank, c.score, list(c.features)] for rank, c in enumerate(ranked, start=1)]
+    last = db.session.execute(select(MatchLog.model_version, MatchLog.items).where(
+        MatchLog.need_id == need.id, MatchLog.kind == kind).order_by(MatchLog.id.desc()).limit(1)).first()
+    if last is not None and last.model_version == used.version and \
+            [item[:2] for item in last.items] == [item[:2] for item in items]:
+        return None
+    entry = MatchLog(need_id=need.id, kind=kind, model_name=used.name, model_version=used.version, items=items)
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+# --- training ---------------------------------------------------------------------------------------------
+
+def _outcomes() -> tuple[dict, dict]:
+    """(invitation status, (agreement accepted, satisfaction)) per (need, kind, candidate id)."""
+    invited = {(need_id, kind.value, counselor_id or center_id): status
+               for need_id, kind, counselor_id, center_id, status in db.session.execute(select(
+                   Invitation.need_id, Invitation.kind, Invitation.counselor_id, Invitation.center_id,
+                   Invitation.status))}
+    agreed: dict = {}
+    try:
+        from marketplace.agreements.models import Agreement, AgreementStatus
+    except ImportError:
+        return invited, agreed
+    done = (AgreementStatus.ACCEPTED, AgreementStatus.CLOSED)
+    for need_id, counselor_id, center_id, status, satisfaction in db.session.execute(select(
+            Agreement.need_id, Agreement.counselor_id, Agreement.center_id, Agreement.status,
+            Agreement.satisfaction)):
+        key = (need_id, "counselor", counselor_id) if counselor_id else (need_id, "center", center_id)
+        if status in done or key not in agreed:
+            agreed[key] = (status in done, satisfaction)
+    return invited, agreed
+
+
+def training_examples() -> list[training.Example]:
+    """One example per candidate shown for a need (its first showing), labelled by what followed."""
+    invited, agreed = _outcomes()
+    seen: set = set()
+    examples = []
+    for need_id, created_at, items in db.session.execute(select(
+            MatchLog.need_id, MatchLog.created_at, MatchLog.items).order_by(MatchLog.id)):
+        for kind, candidate_id, _rank, _score, features in items:
+            key = (need_id, kind, candidate_id)
+            if key in seen or len(features) != len(training.FEATURES):
+                continue
+            seen.add(key)
+            status = invited.get(key)
+            agreement_accepted, satisfaction = agreed.get(key, (False, None))
+            label = training.relevance(invited=status is not None, accepted=status is InvitationStatus.ACCEPTED,
+                                       agreement_accepted=agreement_accepted, satisfaction=satisfaction)
+            examples.append(training.Example(need_id, as_utc(created_at), tuple(features), label, kind,
+                                             candidate_id))
+    return examples
+
+
+def train_model(now: datetime | None = None, random_state: int = 0) -> ModelVersion | None:
+    """Train on the recorded outcomes, save the model, register it, and make it serve if it beats the serving
+    model on the held-out period. None when there is not enough data. Flushes."""
+    now = now or utcnow()
+    serving = serving_model() or ColdStartScorer()
+    version = now.strftime("%Y%m%d-%H%M%S")
+    try:
+        result = training.train(training_examples(), serving, version=version, random_state=random_state)
+    except training.NotEnoughData as error:
+        log.info("matching model not trained: %s", error)
+        return None
+    path = persistence.save(result.model, current_app.config["MATCHING_MODEL_DIR"], result.metadata)
+    row = ModelVersion(name=result.model.name, version=version, path=str(path), metrics=result.metrics,
+                       serving_metrics=result.serving_metrics, compared_with=f"{serving.name}/{serving.version}",
+                       n_examples=result.n_examples, data_from=result.data_from, data_to=result.data_to,
+                       trained_at=now)
+    if result.promoted:
+        db.session.execute(update(ModelVersion).where(ModelVersion.is_serving.is_(True)).values(is_serving=False))
+        row.is_serving = True
+    db.session.add(row)
+    db.session.flush()
+    log.info("matching model %s: ndcg@5 %.4f vs %.4f, %s", version, result.metrics["ndcg@5"],
+             result.serving_metrics["ndcg@5"], "promoted" if result.promoted else "kept the serving one")
+    return row

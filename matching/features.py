@@ -1,0 +1,198 @@
+"""Feature functions: each small, named, vectorised over the candidates, and scaled to 0..1.
+
+`feature_matrix` stacks them in the order of `FEATURES`, which the cold-start weights, the learned
+pipeline, the match log and saved models all share. Unknown values map to a neutral 0.5 (or 0 where the
+absence is itself informative) so a new candidate is neither favoured nor buried.
+
+`reasons` explains one ranked candidate in Chinese, for farm operators and officials.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from matching.candidates import NEARNESS_LABELS
+from matching.geo import haversine_km, point_of
+from matching.pool import GRADE_LABELS, CandidatePool, NeedQuery, _bit_index
+
+NEUTRAL = 0.5
+DISTANCE_SCALE_KM = 100.0      # distance score falls to 1/e at this distance
+SATISFACTION_PRIOR = 3.5       # a new candidate's assumed satisfaction (1-5) ...
+SATISFACTION_PRIOR_WEIGHT = 3  # ... worth this many ratings
+VOLUME_CAP = 50                # this many ratings count as a full record
+
+FEATURES = (
+    "specialty_match", "industry_match", "text_similarity", "shared_level", "distance", "free_capacity",
+    "acceptance_rate", "response_speed", "satisfaction", "satisfaction_volume", "grade", "price_fit",
+    "type_experience", "industry_experience", "is_center",
+)
+
+
+def specialty_match(category: int, specialties: np.ndarray) -> np.ndarray:
+    """1 when the candidate has the need's specialty."""
+    return ((specialties & category) != 0).astype(np.float64)
+
+
+def industry_match(industry: int, industries: np.ndarray) -> np.ndarray:
+    """1 when the candidate works in the need's industry, 0 when it does not, 0.5 when either is unknown."""
+    if not industry:
+        return np.full(industries.shape, NEUTRAL)
+    return np.where(industries == 0, NEUTRAL, ((industries & industry) != 0).astype(np.float64))
+
+
+def text_similarity(need_vector, matrix) -> np.ndarray:
+    """Cosine similarity of the need's text with each profile (TF-IDF rows are unit length)."""
+    if need_vector is None or matrix is None:
+        return np.zeros(0 if matrix is None else matrix.shape[0])
+    return np.asarray((matrix @ need_vector.T).todense(), dtype=np.float64).ravel()
+
+
+def shared_level(levels: np.ndarray) -> np.ndarray:
+    """Nearness on the region ladder, 4 (same township) to 0 (remote), scaled to 0..1."""
+    return levels.astype(np.float64) / 4.0
+
+
+def distance_km(place_code: str | None, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
+    """Kilometres between the need's place and each candidate's home (NaN when either is unknown)."""
+    lon, lat = point_of(place_code)
+    if math.isnan(lon):
+        return np.full(lons.shape, np.nan)
+    return haversine_km(lon, lat, lons, lats)
+
+
+def distance_score(km: np.ndarray) -> np.ndarray:
+    """exp(-km / 100): 1 next door, 0.37 at 100 km; neutral when unknown."""
+    return np.where(np.isnan(km), NEUTRAL, np.exp(-np.nan_to_num(km) / DISTANCE_SCALE_KM))
+
+
+def free_capacity(open_count: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+    """Share of the capacity still free; 1 for candidates without a limit."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        free = np.clip((capacity - open_count) / capacity, 0.0, 1.0)
+    return np.where(np.isinf(capacity), 1.0, np.nan_to_num(free))
+
+
+def acceptance_rate(accepted: np.ndarray, invited: np.ndarray) -> np.ndarray:
+    """Accepted share of answered invitations, Laplace-smoothed ((a + 1) / (n + 2)): 0.5 with no history."""
+    return (accepted + 1.0) / (invited + 2.0)
+
+
+def response_speed(hours: np.ndarray) -> np.ndarray:
+    """1 / (1 + hours / 24): 0.5 for answering in a day; neutral when unknown."""
+    return np.where(np.isnan(hours), NEUTRAL, 1.0 / (1.0 + np.nan_to_num(hours) / 24.0))
+
+
+def satisfaction(mean: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """Mean satisfaction shrunk towards the prior by the number of ratings, scaled from 1..5 to 0..1."""
+    observed = np.where(count > 0, np.nan_to_num(mean, nan=SATISFACTION_PRIOR), SATISFACTION_PRIOR)
+    shrunk = (count * observed + SATISFACTION_PRIOR_WEIGHT * SATISFACTION_PRIOR) / (count + SATISFACTION_PRIOR_WEIGHT)
+    return (shrunk - 1.0) / 4.0
+
+
+def satisfaction_volume(count: np.ndarray) -> np.ndarray:
+    """How much the satisfaction rests on: log(1 + ratings), full at 50."""
+    return np.clip(np.log1p(count) / math.log1p(VOLUME_CAP), 0.0, 1.0)
+
+
+def grade_score(grade: np.ndarray) -> np.ndarray:
+    """Latest evaluation grade 不合格 0 … 优秀 1; neutral without one."""
+    return np.where(grade < 0, NEUTRAL, grade.astype(np.float64) / 3.0)
+
+
+def price_fit(budget: float | None, prices: np.ndarray) -> np.ndarray:
+    """1 when the lowest offered price is within the budget, falling to 0 at twice the budget; neutral when
+    there is no budget or no price (counselors)."""
+    if budget is None:
+        return np.full(prices.shape, NEUTRAL)
+    over = (prices - budget) / max(budget, 1.0)
+    fit = np.where(prices <= budget, 1.0, np.clip(1.0 - over, 0.0, 1.0))
+    return np.where(np.isnan(prices), NEUTRAL, fit)
+
+
+def type_experience(entity_type: int, served_types: np.ndarray) -> np.ndarray:
+    """1 when the candidate has served an entity of this type (cooperative, federation, family farm)."""
+    if entity_type < 0:
+        return np.zeros(served_types.shape)
+    return ((served_types >> entity_type) & 1).astype(np.float64)
+
+
+def industry_experience(industry: int, served_industries: np.ndarray) -> np.ndarray:
+    """1 when the candidate has served a need in this industry."""
+    if not industry:
+        return np.zeros(served_industries.shape)
+    return ((served_industries & industry) != 0).astype(np.float64)
+
+
+def is_center(kind: np.ndarray) -> np.ndarray:
+    return (kind == 1).astype(np.float64)
+
+
+def feature_matrix(need: NeedQuery, pool: CandidatePool, idx: np.ndarray, levels: np.ndarray,
+                   need_vector=None) -> tuple[np.ndarray, np.ndarray]:
+    """(features (len(idx) × len(FEATURES)), distances in km) for the candidates at `idx`.
+
+    `levels` are the nearness levels of those candidates; `need_vector` is `pool.need_vector(need)`.
+    """
+    km = distance_km(need.place[-1] if need.place else None, pool.lon[idx], pool.lat[idx])
+    text = (text_similarity(need_vector, pool.text_matrix[idx]) if need_vector is not None
+            and pool.text_matrix is not None else np.zeros(idx.size))
+    price_column = pool.prices[idx, _bit_index(need.category)] if need.category else np.full(idx.size, np.nan)
+    columns = (
+        specialty_match(need.category, pool.specialties[idx]),
+        industry_match(need.industry, pool.industries[idx]),
+        text,
+        shared_level(levels),
+        distance_score(km),
+        free_capacity(pool.open_count[idx], pool.capacity[idx]),
+        acceptance_rate(pool.accepted[idx], pool.invited[idx]),
+        response_speed(pool.response_hours[idx]),
+        satisfaction(pool.sat_mean[idx], pool.sat_count[idx]),
+        satisfaction_volume(pool.sat_count[idx]),
+        grade_score(pool.grade[idx]),
+        price_fit(need.budget, price_column),
+        type_experience(need.entity_type, pool.served_types[idx]),
+        industry_experience(need.industry, pool.served_industries[idx]),
+        is_center(pool.kind[idx]),
+    )
+    return np.column_stack(columns) if idx.size else np.zeros((0, len(FEATURES))), km
+
+
+def nearness_reason(level: int, km: float) -> str:
+    """"同市，约 12 公里"; just the level when the distance is unknown, under 1 km (county centroids: the
+    same county is 0 km) or the service is remote."""
+    label = NEARNESS_LABELS[int(level)]
+    if level > 0 and not math.isnan(km) and km >= 1:
+        return f"{label}，约 {round(km)} 公里"
+    return label
+
+
+def reasons(need: NeedQuery, pool: CandidatePool, i: int, level: int, km: float, row: np.ndarray) -> list[str]:
+    """Why candidate `i` was proposed, in Chinese, strongest facts first."""
+    f = dict(zip(FEATURES, row, strict=True))
+    out = [f"专长匹配：{need.category_name}"] if f["specialty_match"] else []
+    if need.industry and f["industry_match"] == 1.0:
+        out.append(f"产业匹配：{need.industry_name}")
+    out.append(nearness_reason(level, km))
+    if not math.isinf(pool.capacity[i]):
+        out.append(f"在办 {int(pool.open_count[i])}/{int(pool.capacity[i])}")
+    if pool.sat_count[i] > 0:
+        out.append(f"满意度 {pool.sat_mean[i]:.1f}（{int(pool.sat_count[i])} 次）")
+    if pool.invited[i] >= 3:
+        out.append(f"接受邀请 {round(100 * pool.accepted[i] / pool.invited[i])}%")
+    if pool.grade[i] >= 2:  # a reason to choose: 合格 or 优秀 (lower grades only lower the score)
+        out.append(f"最近评价：{GRADE_LABELS[pool.grade[i]]}")
+    price = pool.prices[i, _bit_index(need.category)] if need.category else math.nan
+    if not math.isnan(price):
+        if need.budget is not None:
+            out.append("报价在预算内" if price <= need.budget else f"报价 {price:,.0f} 元起，超出预算")
+        else:
+            out.append(f"报价 {price:,.0f} 元起")
+    if f["type_experience"]:
+        out.append("服务过同类主体")
+    if f["industry_experience"] and need.industry:
+        out.append(f"有{need.industry_name}服务经验")
+    if f["text_similarity"] >= 0.3:
+        out.append("服务内容相近")
+    return out

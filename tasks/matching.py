@@ -1,0 +1,19 @@
+"""Training the matching model in the background on the outcomes the platform records."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from marketplace.extensions import db
+
+
+@shared_task(name="matching.train", time_limit=1800)
+def train() -> dict:
+    """Train a model, save and register it; it serves only if it beats the serving one on held-out NDCG@5."""
+    from marketplace.ranking.services import train_model
+
+    row = train_model()
+    db.session.commit()
+    if row is None:
+        return {"trained": False}
+    return {"trained": True, "version": row.version, "serving": row.is_serving, "metrics": row.metrics}

@@ -1,0 +1,27 @@
+"""Access matrix for the matching pages (the match API is in the needs matrix)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.access import ACTORS, FORBIDDEN, FOUND, OK, WEB, expected_status, request_as
+from tests.marketplace.needs.helpers import make_need
+
+MATRIX = [
+    (WEB, "GET", "/matching/gaps", {"anonymous": FOUND, "counselor": FORBIDDEN, "operator": FORBIDDEN,
+                                    "center_staff": FORBIDDEN, "*": OK}),
+]
+
+
+def _cases():
+    for kind, method, path, expected in MATRIX:
+        for actor in ACTORS:
+            yield pytest.param(kind, method, path, actor, expected_status(expected, actor),
+                               id=f"{method} {path} as {actor}")
+
+
+@pytest.mark.parametrize(("kind", "method", "path", "actor", "status"), list(_cases()))
+def test_access(client, world, kind, method, path, actor, status):
+    make_need(world["operator"], category=32)
+    response = request_as(client, world.get(actor), kind, method, path)
+    assert response.status_code == status
