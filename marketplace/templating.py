@@ -14,42 +14,62 @@ from marketplace.directory.labels import flag_labels
 from marketplace.labels import level_label, role_label
 from marketplace.masking import mask_id_number, mask_phone
 
-# (endpoint, label, roles allowed); a None roles entry means every signed-in user.
+# (endpoint, label, roles allowed, menu); a None roles entry means every signed-in user. Entries that share a
+# menu label fold into one drop-down when a role sees more than one of them, so the bar fits a laptop screen.
+COUNSELORS, ENTITIES, ADMIN = _l("辅导员"), _l("主体与需求"), _l("管理")
 NAVIGATION = [
-    ("main.home", _l("首页"), None),
-    ("directory.list_counselors", _l("辅导员名录"), {Role.OFFICIAL}),
-    ("directory.own_profile", _l("我的名录信息"), {Role.COUNSELOR}),
-    ("directory.list_requests", _l("修改审核"), {Role.OFFICIAL}),
-    ("directory.show_yearly", _l("年度更新"), {Role.OFFICIAL}),
-    ("entities.list_entities", _l("经营主体"), {Role.OFFICIAL}),
-    ("needs.list_needs", _l("服务需求"), {Role.OFFICIAL}),
-    ("ranking.list_gaps", _l("匹配缺口"), {Role.OFFICIAL}),
-    ("entities.list_entities", _l("我的主体"), {Role.OPERATOR}),
-    ("needs.list_needs", _l("我的需求"), {Role.OPERATOR}),
-    ("needs.show_inbox", _l("服务邀请"), {Role.COUNSELOR}),
-    ("centers.list_centers", _l("服务中心"), {Role.OFFICIAL, Role.CENTER_STAFF}),
-    ("catalogue.show_catalogue", _l("服务目录"), {Role.OPERATOR, Role.CENTER_STAFF}),
-    ("oversight.show_dashboard", _l("工作进展"), {Role.OFFICIAL}),
-    ("evaluation.list_results", _l("绩效评价"), {Role.OFFICIAL}),
-    ("agreements.list_agreements", _l("服务协议"), None),
-    ("accounts.list_accounts", _l("账户管理"), {Role.OFFICIAL}),
-    ("audit.list_entries", _l("审计日志"), {Role.OFFICIAL}),
-    ("notifications.list_notifications", _l("消息"), None),
+    ("main.home", _l("首页"), None, None),
+    ("directory.list_counselors", _l("辅导员名录"), {Role.OFFICIAL}, COUNSELORS),
+    ("directory.list_requests", _l("修改审核"), {Role.OFFICIAL}, COUNSELORS),
+    ("directory.show_yearly", _l("年度更新"), {Role.OFFICIAL}, COUNSELORS),
+    ("evaluation.list_results", _l("绩效评价"), {Role.OFFICIAL}, COUNSELORS),
+    ("directory.own_profile", _l("我的名录信息"), {Role.COUNSELOR}, None),
+    ("entities.list_entities", _l("经营主体"), {Role.OFFICIAL}, ENTITIES),
+    ("needs.list_needs", _l("服务需求"), {Role.OFFICIAL}, ENTITIES),
+    ("ranking.list_gaps", _l("匹配缺口"), {Role.OFFICIAL}, ENTITIES),
+    ("entities.list_entities", _l("我的主体"), {Role.OPERATOR}, None),
+    ("needs.list_needs", _l("我的需求"), {Role.OPERATOR}, None),
+    ("needs.show_inbox", _l("服务邀请"), {Role.COUNSELOR}, None),
+    ("centers.list_centers", _l("服务中心"), {Role.OFFICIAL, Role.CENTER_STAFF}, None),
+    ("catalogue.show_catalogue", _l("服务目录"), {Role.OPERATOR, Role.CENTER_STAFF}, None),
+    ("agreements.list_agreements", _l("服务协议"), None, None),
+    ("oversight.show_dashboard", _l("工作进展"), {Role.OFFICIAL}, None),
+    ("accounts.list_accounts", _l("账户管理"), {Role.OFFICIAL}, ADMIN),
+    ("audit.list_entries", _l("审计日志"), {Role.OFFICIAL}, ADMIN),
+    ("notifications.list_notifications", _l("消息"), None, None),
 ]
 
 
-def navigation() -> list[tuple[str, str, bool]]:
-    """(endpoint, label, active) for the signed-in user's role. A page without its own entry lights up the
-    first entry of its blueprint."""
+def navigation() -> list[dict]:
+    """The bar for the signed-in user's role: links {"endpoint", "label", "active"} and drop-downs
+    {"label", "active", "children": [links]}. A page without its own entry lights up the first entry of its
+    blueprint."""
     if not current_user.is_authenticated:
         return []
-    items = [(endpoint, str(label)) for endpoint, label, roles in NAVIGATION
-             if (roles is None or current_user.role in roles) and endpoint in current_app.view_functions]
+    entries = [(endpoint, str(label), menu) for endpoint, label, roles, menu in NAVIGATION
+               if (roles is None or current_user.role in roles) and endpoint in current_app.view_functions]
     current = request.endpoint or ""
-    exact = any(endpoint == current for endpoint, _label in items)
+    exact = any(endpoint == current for endpoint, _label, _menu in entries)
     blueprint = current.split(".")[0]
-    first_of_blueprint = next((e for e, _label in items if e.split(".")[0] == blueprint), None)
-    return [(e, label, e == current if exact else e == first_of_blueprint) for e, label in items]
+    first_of_blueprint = next((e for e, _label, _menu in entries if e.split(".")[0] == blueprint), None)
+    menu_sizes: dict[str, int] = {}
+    for _endpoint, _label, menu in entries:
+        if menu is not None:
+            menu_sizes[str(menu)] = menu_sizes.get(str(menu), 0) + 1
+    bar: list[dict] = []
+    menus: dict[str, dict] = {}
+    for endpoint, label, menu in entries:
+        link = {"endpoint": endpoint, "label": label,
+                "active": endpoint == current if exact else endpoint == first_of_blueprint}
+        if menu is None or menu_sizes[str(menu)] < 2:
+            bar.append(link)
+            continue
+        if str(menu) not in menus:
+            menus[str(menu)] = {"label": str(menu), "active": False, "children": []}
+            bar.append(menus[str(menu)])
+        menus[str(menu)]["children"].append(link)
+        menus[str(menu)]["active"] |= link["active"]
+    return bar
 
 
 def page_url(page: int) -> str:

@@ -302,3 +302,16 @@ def test_the_reaper_covers_entity_imports(world, db):
     db.session.add(job)
     db.session.commit()
     assert reap_stale() == 1
+
+
+def test_no_per_row_queries(world, save, query_counter):
+    county = world["county"]
+    small, large = save(xlsx([row(n) for n in range(1, 4)]), "small.xlsx"), \
+        save(xlsx([row(n) for n in range(1, 41)] + [farm(n) for n in range(41, 61)]), "large.xlsx")
+    with query_counter() as few:
+        assert imports.import_file(county, small).created == 3
+    db.session.rollback()
+    with query_counter() as many:
+        assert imports.import_file(county, large).created == 60
+    db.session.rollback()
+    assert len(many) <= len(few) + 2, many[len(few):]
