@@ -372,7 +372,37 @@ def terminate(agreement: Agreement, actor: User, reason: str, outcome: str) -> A
     event = transition(agreement, "terminate", actor, reason, outcome=outcome, closed_at=utcnow(),
                        details={"outcome": outcome})
     _tell_other(actor, agreement, _("协议 %(number)s 已因违约终止", number=agreement.number), reason)
+    _reopen_need(agreement, actor)
     return event
+
+
+def _serves_need(agreement: Agreement) -> bool:
+    """Whether the need is still assigned to (or served by) this agreement's provider."""
+    need = agreement.need
+    if need.status not in (NeedStatus.ASSIGNED, NeedStatus.IN_SERVICE):
+        return False
+    if agreement.center_id:
+        return need.assigned_center_id == agreement.center_id
+    return need.assigned_counselor_id == agreement.counselor_id
+
+
+def _reopen_need(agreement: Agreement, actor: User | None) -> None:
+    """After a termination for breach the need goes back to open so that it can be matched again: it is no
+    longer assigned (the provider's capacity is freed) and the terminated provider is not offered it again
+    (`needs.candidates.barred`). A need already closed or cancelled stays as it is."""
+    if not _serves_need(agreement):
+        return
+    from marketplace.needs.services import reopen_need
+
+    need = agreement.need
+    reopen_need(need, actor, _("协议 %(number)s 违约终止", number=agreement.number))
+    notify(agreement.owner, _("需求“%(title)s”已重新开放对接", title=need.title),
+           _("协议 %(number)s 已因违约终止，可以重新邀请其他辅导员或服务中心。", number=agreement.number),
+           link=f"/needs/{need.id}")
+    if agreement.provider_user is not None:
+        notify(agreement.provider_user, _("您已不再承接需求“%(title)s”", title=need.title),
+               _("协议 %(number)s 已因违约终止，该需求已重新开放对接，您的在办名额已释放。", number=agreement.number),
+               link=f"/agreements/{agreement.id}")
 
 
 def cancel(agreement: Agreement, actor: User, reason: str = "") -> AgreementEvent:
@@ -408,4 +438,11 @@ def mediate(agreement: Agreement, actor: User, result: str, outcome: str) -> Agr
     event = transition(agreement, "mediate", actor, outcome, target=targets[result],
                        details={"result": result}, **values)
     _tell_other(None, agreement, _("协议 %(number)s 争议已调解", number=agreement.number), outcome)
+    if result == "terminate":
+        _reopen_need(agreement, actor)
+    elif result == "close" and agreement.need.status is NeedStatus.IN_SERVICE and _serves_need(agreement):
+        from marketplace.needs.services import settle_need
+
+        settle_need(agreement.need, actor, _("协议 %(number)s 经调解结案：%(outcome)s", number=agreement.number,
+                                             outcome=outcome))
     return event

@@ -157,6 +157,13 @@ def _finish(actor: User, agreement: Agreement, items: list[dict], source: str) -
     return agreement
 
 
+def is_assignee(need: Need, invitation: Invitation) -> bool:
+    """Whether the invitation's candidate is the one the need is assigned to now."""
+    if invitation.counselor_id:
+        return need.assigned_counselor_id == invitation.counselor_id
+    return need.assigned_center_id == invitation.center_id
+
+
 def create_from_invitation(actor: User, invitation: Invitation, today: date | None = None) -> Agreement:
     """Draft an agreement between the need's entity and the candidate who accepted the invitation; the items
     are pre-filled from the template of the need's category."""
@@ -164,6 +171,9 @@ def create_from_invitation(actor: User, invitation: Invitation, today: date | No
     _check_need(actor, need)
     if invitation.status is not InvitationStatus.ACCEPTED or need.status is not NeedStatus.ASSIGNED:
         raise Conflict(_("只有对方已接受邀请的需求可以拟定协议"))
+    if not is_assignee(need, invitation):
+        # An earlier acceptance whose agreement was terminated; the need has since gone to someone else.
+        raise Conflict(_("该需求已由其他服务方承接，不能按此邀请拟定协议"))
     today = today or date.today()
     agreement = _new(actor, need, today)
     agreement.invitation_id = invitation.id
@@ -187,6 +197,10 @@ def create_from_offering(actor: User, need: Need, offering: Offering, today: dat
     if need.status not in OFFERING_NEED_STATUSES or (
             need.status is NeedStatus.ASSIGNED and need.assigned_center_id != center.id):
         raise Conflict(_("该需求已由其他服务方承接或不在可对接状态"))
+    from marketplace.needs.candidates import barred
+
+    if ("center", center.id) in barred(need):
+        raise Conflict(_("该服务中心承接此需求的协议已因违约终止，不能再为此需求选购"))
     today = today or date.today()
     agreement = _new(actor, need, today)
     agreement.offering_id = offering.id
@@ -374,3 +388,12 @@ def agreements_of_need(need: Need, user: User) -> list[Agreement]:
 def agreement_for_invitation(invitation_id: int) -> Agreement | None:
     return db.session.scalars(select(Agreement).where(Agreement.invitation_id == invitation_id,
                                                       Agreement.status.in_(LIVE))).first()
+
+
+def agreements_by_invitation(invitation_ids: list[int], user: User) -> dict[int, Agreement]:
+    """The newest agreement the user may see for each of these invitations, in one query (the inbox)."""
+    if not invitation_ids:
+        return {}
+    rows = db.session.scalars(scoped(Agreement, user).where(Agreement.invitation_id.in_(invitation_ids))
+                              .order_by(Agreement.id))
+    return {agreement.invitation_id: agreement for agreement in rows}

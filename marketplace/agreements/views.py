@@ -47,7 +47,8 @@ def _agreements_of_need(need) -> dict:
     invitation = None
     if (current_user.id == need.owner_id and need.status is NeedStatus.ASSIGNED
             and not any(a.status in services.LIVE for a in rows)):
-        invitation = next((i for i in need.invitations if i.status is InvitationStatus.ACCEPTED), None)
+        invitation = next((i for i in need.invitations if i.status is InvitationStatus.ACCEPTED
+                           and services.is_assignee(need, i)), None)
     return {"rows": rows, "invitation": invitation}
 
 

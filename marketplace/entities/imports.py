@@ -18,6 +18,7 @@ and an update from above sends a verified entity back to 待核实, as an operat
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -143,6 +144,8 @@ def parse_row(raw: RawRow, cells: CellParser, outcome: Outcome) -> Row | None:
         if value is not None:
             setattr(data, key, value)
     data.address = data.address or None
+    if data.area_mu is not None and abs(data.area_mu) < 10**9:  # stored with 2 decimals: compare like that
+        data.area_mu = data.area_mu.quantize(Decimal("0.01"))
     return Row(raw.row, data)
 
 

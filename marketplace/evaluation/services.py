@@ -473,18 +473,20 @@ def adjust(actor: User, result: CounselorEvaluation | CenterEvaluation, grade: G
 
 # --- reading ---------------------------------------------------------------------------------------------------
 
-def latest_grade(kind: str, ids: Iterable[int]) -> dict[int, str]:
+def latest_grade(kind: str, ids: Iterable[int] | None = None) -> dict[int, str]:
     """The grade in force (adjusted, else computed) of each counselor (`kind` "counselor") or center ("center")
-    from its latest year's result; ids without a result are absent. For the matching ranker."""
-    ids = list(ids)
-    if not ids:
-        return {}
+    from its latest year's result; ids without a result are absent. `ids=None` reads every subject at once
+    (the matching ranker's candidate pool)."""
     model, column = (CounselorEvaluation, CounselorEvaluation.counselor_id) if kind == "counselor" else \
         (CenterEvaluation, CenterEvaluation.center_id)
-    rows = db.session.execute(select(column, model.year, model.computed_at, model.computed_grade, model.adjusted_grade)
-                              .where(column.in_(ids)))
+    query = select(column, model.year, model.computed_at, model.computed_grade, model.adjusted_grade)
+    if ids is not None:
+        ids = list(ids)
+        if not ids:
+            return {}
+        query = query.where(column.in_(ids))
     best: dict[int, tuple] = {}
-    for subject_id, year, computed_at, computed, adjusted in rows:
+    for subject_id, year, computed_at, computed, adjusted in db.session.execute(query):
         key = (year, computed_at)
         if subject_id not in best or key > best[subject_id][0]:
             best[subject_id] = (key, (adjusted or computed).value)

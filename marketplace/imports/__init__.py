@@ -19,11 +19,15 @@ An area supplies a *kind* — a subclass of `ImportKind` (spec.py) — and the p
   full-width characters, a title above the header, blank rows and the example row skipped), ``check_upload``,
   ``ImportFileError``, ``Outcome`` (errors with row / column / message, created / updated / unchanged),
   ``error_report(errors) -> bytes`` and ``safe_cell`` (no formulas in files we write).
-- cells.py ``parse_cells(raw, columns, regions, outcome)``: cells → Python values with Chinese cell-level
-  errors; ``RegionIndex(department)``: codes and names of a jurisdiction, preloaded once.
+- cells.py ``CellParser(columns, regions).parse(raw_row, outcome)``: cells → a dict of Python values, or None
+  with Chinese cell-level errors recorded; ``RegionIndex(department)``: codes and names of a jurisdiction,
+  preloaded once; ``parse_date``, ``cell_text``, ``id_text``, ``label_map``.
 - jobs.py ``start_import(kind, actor, stream, content_length)``, ``run_import(job)`` (pending → running →
   succeeded / failed, all-or-nothing: the rows and the job's final state commit together), ``reap_stale()``
   (jobs whose worker died), ``job_json(job)``.
+- web.py: ``file_field(label)`` for the upload form, ``render_upload`` / ``render_job`` (templates/imports/),
+  ``scoped_job(kind, job_id, user)`` (404 outside the jurisdiction or for another kind), ``xlsx_response``.
 
-Areas using it: marketplace/directory/imports.py (counselors), marketplace/entities/imports.py (entities).
+Areas using it: marketplace/directory/imports.py (counselors), marketplace/entities/imports.py (entities);
+docs/imports.md describes it. For an xlsx you only write (a report), ``reader.safe_cell`` is the piece to reuse.
 """

@@ -54,17 +54,30 @@ def asked(need: Need) -> list[tuple[str, int]]:
     return [(kind.value, counselor_id or center_id) for kind, counselor_id, center_id in rows]
 
 
+def barred(need: Need) -> set[tuple[str, int]]:
+    """(kind, id) of the providers whose agreement for this need was terminated for breach: they are not
+    offered this need again (not ranked, not invitable, their offerings not bought for it)."""
+    from marketplace.agreements.models import Agreement, AgreementStatus
+
+    rows = db.session.execute(select(Agreement.counselor_id, Agreement.center_id).where(
+        Agreement.need_id == need.id, Agreement.status == AgreementStatus.TERMINATED)).all()
+    return {("counselor", counselor_id) if counselor_id else ("center", center_id)
+            for counselor_id, center_id in rows}
+
+
 def rank_candidates(need: Need, kind: str = "counselor", limit: int = 10, exclude_asked: bool = False,
                     log_for=None) -> list[Candidate]:
     """The best candidates for `need`, best first, each with a score and reasons in Chinese.
 
     kind: "counselor", "center" or "all". Candidates at capacity, suspended, removed or de-listed, or not
-    serving the need's place never appear. With `exclude_asked`, candidates already invited are left out.
+    serving the need's place never appear, nor providers whose agreement for this need was terminated. With
+    `exclude_asked`, candidates already invited are left out.
     With `log_for` (the viewing user), the list is recorded as shown when that user is the need's operator.
     """
     if kind not in KINDS:
         raise ValueError(kind)
-    used, ranked = ranking.rank(need, kind, limit, exclude=asked(need) if exclude_asked else ())
+    exclude = barred(need) | (set(asked(need)) if exclude_asked else set())
+    used, ranked = ranking.rank(need, kind, limit, exclude=exclude)
     if log_for is not None and getattr(log_for, "id", None) == need.owner_id:
         ranking.log_shown(need, kind, used, ranked)
     return [Candidate(r.kind, r.id, r.name, r.score, r.reasons, used.name, used.version) for r in ranked]

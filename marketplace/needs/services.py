@@ -1,8 +1,9 @@
 """Needs: posting, editing and the lifecycle (draft → open → assigned → in service → closed; cancelled;
 expired). Services take the acting user, flush, record the audit entry and never commit.
 
-`start_service` and `close_need` are the hooks the agreements area calls when an agreement is signed and
-when its service is accepted.
+`start_service`, `close_need`, `reopen_need` and `settle_need` are the hooks the agreements area calls when an
+agreement is signed, when its service is accepted, when it is terminated for breach (the need goes back to
+open for another provider) and when a mediation closes it without acceptance.
 """
 
 from __future__ import annotations
@@ -43,8 +44,8 @@ S = NeedStatus
 ALLOWED: dict[NeedStatus, set[NeedStatus]] = {
     S.DRAFT: {S.OPEN, S.CANCELLED},
     S.OPEN: {S.ASSIGNED, S.CANCELLED, S.EXPIRED},
-    S.ASSIGNED: {S.IN_SERVICE, S.CANCELLED},
-    S.IN_SERVICE: {S.CLOSED, S.CANCELLED},
+    S.ASSIGNED: {S.IN_SERVICE, S.OPEN, S.CANCELLED},
+    S.IN_SERVICE: {S.CLOSED, S.OPEN, S.CANCELLED},
     S.CLOSED: set(),
     S.CANCELLED: set(),
     S.EXPIRED: set(),
@@ -53,6 +54,8 @@ ALLOWED: dict[NeedStatus, set[NeedStatus]] = {
 ACTIONS: dict[str, NeedStatus] = {
     "publish": S.OPEN, "assign": S.ASSIGNED, "start_service": S.IN_SERVICE, "close": S.CLOSED,
     "cancel": S.CANCELLED, "expire": S.EXPIRED,
+    "reopen": S.OPEN,  # the agreement was terminated for breach: back to matching (agreements area only)
+    "settle": S.CLOSED,  # a mediation closed the agreement without acceptance (agreements area only)
 }
 OWNER_ACTIONS = ("publish", "cancel")  # what the operator does from the page and the API
 EDITABLE = {S.DRAFT, S.OPEN}
@@ -218,6 +221,20 @@ def start_service(need: Need, actor: User | None, reason: str = "") -> NeedEvent
 def close_need(need: Need, actor: User | None, reason: str = "") -> NeedEvent:
     """The service was delivered and accepted (called by the agreements area)."""
     return transition(need, "close", actor, reason)
+
+
+def reopen_need(need: Need, actor: User | None, reason: str, now: datetime | None = None) -> NeedEvent:
+    """The agreement serving the need was terminated for breach (called by the agreements area): the need is
+    open again, no longer assigned (the provider's capacity is freed), and its open period starts afresh so
+    that it does not expire at once. Candidates already asked, and the terminated provider, stay excluded."""
+    now = now or utcnow()
+    return transition(need, "reopen", actor, reason, now=now, assigned_counselor_id=None, assigned_center_id=None,
+                      opened_at=now)
+
+
+def settle_need(need: Need, actor: User | None, reason: str) -> NeedEvent:
+    """A mediation closed the need's agreement without acceptance (called by the agreements area)."""
+    return transition(need, "settle", actor, reason)
 
 
 def _event(need: Need, action: str, actor: User | None, from_status, to_status, reason: str = "") -> NeedEvent:

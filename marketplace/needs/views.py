@@ -20,7 +20,7 @@ from marketplace.jurisdiction import get_scoped_or_404
 from marketplace.needs import invitations, services
 from marketplace.needs.candidates import rank_candidates
 from marketplace.needs.forms import AnswerForm, InviteForm, NeedActionForm, NeedFilterForm, NeedForm
-from marketplace.needs.models import Invitation, NeedStatus, ServiceMode, Urgency
+from marketplace.needs.models import Invitation, InvitationStatus, NeedStatus, ServiceMode, Urgency
 
 bp = Blueprint("needs", __name__, url_prefix="/needs")
 
@@ -111,8 +111,12 @@ def show_inbox():
         from marketplace.needs.candidates import open_assignments
 
         open_count = open_assignments([counselor.id]).get(counselor.id, 0)
+    from marketplace.agreements.services import agreements_by_invitation
+
+    agreements = agreements_by_invitation([i.id for i in items if i.status is InvitationStatus.ACCEPTED],
+                                          current_user)
     return render_template("needs/inbox.html", counselor=counselor, items=items, open_count=open_count,
-                           answer_form=AnswerForm())
+                           answer_form=AnswerForm(), agreements=agreements)
 
 
 @bp.get("/<int:need_id>")

@@ -100,27 +100,13 @@ def satisfaction_stats() -> dict[tuple[str, int], tuple[float, int]]:
 
 
 def latest_grades() -> dict[tuple[str, int], int]:
-    """Latest evaluation grade code (0 不合格 … 3 优秀) per counselor and center; empty while the evaluation
-    area or its tables are not there (the feature is then neutral)."""
-    try:
-        from marketplace.evaluation.models import CenterEvaluation, CounselorEvaluation
-    except ImportError:
-        return {}
-    grades: dict[tuple[str, int], int] = {}
-    for kind, model, column in (("counselor", CounselorEvaluation, "counselor_id"),
-                                ("center", CenterEvaluation, "center_id")):
-        try:
-            with db.session.begin_nested():
-                rows = db.session.execute(select(getattr(model, column), model.adjusted_grade, model.computed_grade)
-                                          .order_by(model.year, model.id)).all()
-        except Exception:  # a missing table or column: no grades rather than no matches
-            log.warning("no evaluation grades for %s", kind, exc_info=True)
-            continue
-        for candidate_id, adjusted, computed in rows:  # later rows overwrite earlier ones
-            grade = adjusted or computed
-            if grade is not None and grade.value in GRADE_CODES:
-                grades[(kind, candidate_id)] = GRADE_CODES[grade.value]
-    return grades
+    """Latest evaluation grade code (0 不合格 … 3 优秀) per counselor and center (the grade in force, as the
+    evaluation area defines it)."""
+    from marketplace.evaluation.services import latest_grade
+
+    return {(kind, subject_id): GRADE_CODES[grade]
+            for kind in ("counselor", "center") for subject_id, grade in latest_grade(kind).items()
+            if grade in GRADE_CODES}
 
 
 def experience() -> dict[tuple[str, int], dict]:

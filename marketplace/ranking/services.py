@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from marketplace.extensions import db
 from marketplace.needs.models import Invitation, InvitationStatus, Need
@@ -141,6 +141,9 @@ def train_model(now: datetime | None = None, random_state: int = 0) -> ModelVers
     now = now or utcnow()
     serving = serving_model() or ColdStartScorer()
     version = now.strftime("%Y%m%d-%H%M%S")
+    taken = db.session.scalar(select(func.count()).where(ModelVersion.version.startswith(version)))
+    if taken:  # trained twice within a second (a manual run beside the nightly one)
+        version = f"{version}-{taken + 1}"
     try:
         result = training.train(training_examples(), serving, version=version, random_state=random_state)
     except training.NotEnoughData as error:

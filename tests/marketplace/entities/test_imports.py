@@ -144,6 +144,7 @@ BAD_ROWS = [
     ({"成员数": "很多"}, "成员数", "请填写整数"),
     ({"成员数": -3}, "成员数", "数量超出范围"),
     ({"经营面积（亩）": "大片"}, "经营面积（亩）", "请填写数字"),
+    ({"经营面积（亩）": "1e30"}, "经营面积（亩）", "面积超出范围"),
     ({"示范等级": "世界级"}, "示范等级", "不是可选的示范等级"),
     ({"成立年份": 1800}, "成立年份", "1949 年"),
 ]
@@ -190,7 +191,8 @@ def test_jurisdiction(world, save):
 def test_reimport_counts_created_updated_unchanged(world, save):
     county = world["county"]
     assert run(county, save(xlsx([row(1), row(2), farm(3)]))).created == 3
-    outcome = run(county, save(xlsx([row(1), row(2, 成员数=80, 联系电话="13700000000"), farm(3), farm(4)]), "b.xlsx"))
+    again = [row(1, **{"经营面积（亩）": "320.504"}), row(2, 成员数=80, 联系电话="13700000000"), farm(3), farm(4)]
+    outcome = run(county, save(xlsx(again), "b.xlsx"))
     assert (outcome.created, outcome.updated, outcome.unchanged) == (1, 1, 2)
     changed = Entity.query.filter_by(credit_code=credit_code(2)).one()
     assert changed.members == 80 and changed.contact_phone == "13700000000"

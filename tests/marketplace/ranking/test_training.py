@@ -89,6 +89,12 @@ def test_an_unloadable_model_falls_back_to_cold_start(history, world):
     assert rank_candidates(make_need(world["operator"]), "counselor")[0].model == "cold-start"
 
 
+def test_two_trainings_within_a_second_get_distinct_versions(history):
+    now = utcnow()
+    first, second = services.train_model(now=now), services.train_model(now=now)
+    assert first.version != second.version and second.version.startswith(first.version)
+
+
 def test_not_enough_data_trains_nothing(world):
     assert services.train_model() is None
 
@@ -100,5 +106,7 @@ def test_task_and_cli(history, app):
     assert result["trained"] and result["serving"]
     out = app.test_cli_runner().invoke(args=["matching", "models"]).output
     assert "serving" in out and result["version"] in out
-    out = app.test_cli_runner().invoke(args=["matching", "train"]).output
+    run = app.test_cli_runner().invoke(args=["matching", "train"])
+    assert run.exit_code == 0, run.exception
+    out = run.output
     assert "NDCG@5" in out and "未启用" in out
