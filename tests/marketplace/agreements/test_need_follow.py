@@ -259,3 +259,24 @@ def test_center_staff_see_their_agreement_in_the_inbox(client, switch, world):
     switch(world["center_staff"])
     page = client.get("/needs/inbox").get_data(as_text=True)
     assert f"查看协议 {agreement.number}" in page and "草拟中" in page
+
+
+# --- the same through the API ----------------------------------------------------------------------------
+
+def test_terminating_through_the_api_reopens_the_need_and_hides_the_provider(client, world, api_token,
+                                                                             make_agreement, second_counselor):
+    agreement = make_agreement("in_service")
+    counselor = world_counselor(world)
+    op = api_token(world["operator"])
+    response = client.post(f"/api/v1/agreements/{agreement.id}/transitions", headers=op,
+                           json={"action": "terminate", "reason": "乙方未按期上门", "outcome": "退还费用"})
+    assert response.status_code == 200, response.get_json()
+    need = client.get(f"/api/v1/needs/{agreement.need_id}", headers=op).get_json()
+    assert need["status"] == "open" and need["assigned_counselor_id"] is None
+    matches = client.get(f"/api/v1/needs/{agreement.need_id}/matches?kind=counselor", headers=op).get_json()
+    ids = [item["id"] for item in matches["items"]]
+    assert counselor.id not in ids and second_counselor[0].id in ids
+    response = client.post("/api/v1/invitations", headers=op,
+                           json={"need_id": agreement.need_id, "kind": "counselor", "candidate_id": counselor.id})
+    assert response.status_code == 409
+    assert "违约终止" in response.get_json()["error"]["message"]
