@@ -89,6 +89,7 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.directory.certificate_views import public_bp as verify_bp
     from marketplace.directory.views import bp as directory_bp
     from marketplace.directory.views import public_bp as public_directory_bp
+    from marketplace.entities import claim_views as entity_claim_views  # noqa: F401  (on the entities bp)
     from marketplace.entities import import_views as entity_import_views  # noqa: F401  (on the entities bp)
     from marketplace.entities.views import bp as entities_bp
     from marketplace.evaluation.views import bp as evaluation_bp
@@ -116,6 +117,7 @@ def register_api(app: Flask) -> None:
     from marketplace.directory.certificate_api import blp as certificates_api
     from marketplace.directory.import_api import blp as imports_api
     from marketplace.entities.api import blp as entities_api
+    from marketplace.entities.claim_api import blp as entity_claims_api
     from marketplace.entities.import_api import blp as entity_imports_api
     from marketplace.jobs.api import blp as jobs_api
     from marketplace.needs.api import blp as needs_api
@@ -125,7 +127,7 @@ def register_api(app: Flask) -> None:
 
     init_api(app, [auth_api, accounts_api, regions_api, notifications_api, audit_api, counselors_api, imports_api,
                    jobs_api, certificates_api, centers_api, catalogue_api, entities_api, entity_imports_api, needs_api,
-                   invitations_api, agreements_api])
+                   invitations_api, agreements_api, entity_claims_api])
 
 
 def register_templates(app: Flask) -> None:

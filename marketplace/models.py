@@ -24,7 +24,7 @@ from marketplace.directory.models import (  # noqa: F401
     YearlyConfirmation,
     YearlyUnlock,
 )
-from marketplace.entities.models import Entity  # noqa: F401
+from marketplace.entities.models import Entity, EntityClaim, EntityClaimEvent  # noqa: F401
 from marketplace.evaluation.models import (  # noqa: F401
     CenterEvaluation,
     CounselorEvaluation,

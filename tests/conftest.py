@@ -38,6 +38,26 @@ def require_service(name: str, reachable: bool) -> None:
     pytest.skip(f"{name} not reachable")
 
 
+def postgres_reachable(host: str = "127.0.0.1", port: int = 5432) -> bool:
+    import socket
+
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def require_postgres_session() -> None:
+    """For tests that need the session's own database to be PostgreSQL (real concurrent transactions). In a
+    run on SQLite they skip when a PostgreSQL server is there (CI runs the suite on it too, where they run),
+    and fail in CI when it is not."""
+    if _db.engine.dialect.name == "postgresql":
+        return
+    require_service("PostgreSQL", postgres_reachable())
+    pytest.skip("needs the session database on PostgreSQL (DATABASE_URL); runs in the PostgreSQL pass")
+
+
 @pytest.fixture(scope="session")
 def instance_path(tmp_path_factory) -> str:
     return str(tmp_path_factory.mktemp("instance"))

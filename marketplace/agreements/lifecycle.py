@@ -5,7 +5,8 @@ cancel, dispute, mediate), plus the acceptance reminder and escalation.
 draft → proposed → signed → in service → submitted → accepted → closed; submitted → in service (changes
 requested); signed/in service/submitted → terminated; draft/proposed → cancelled; signed … accepted →
 disputed → (mediated) back, terminated or closed. An illegal move raises and changes nothing; two requests
-for the same move produce one transition (UPDATE … WHERE status = old).
+for the same move produce one transition (UPDATE … WHERE status = old). The need follows: signed → in
+service, accepted → closed, terminated → open again (without the terminated provider), mediated closed → closed.
 """
 
 from __future__ import annotations

@@ -32,6 +32,8 @@ ACTION_LABELS = {
     "entity.register": _l("登记经营主体"), "entity.update": _l("修改经营主体"), "entity.delete": _l("删除经营主体"),
     "entity.verify": _l("核实经营主体"), "entity.request_correction": _l("要求主体更正信息"),
     "entity.import": _l("批量导入经营主体"),
+    "entity_claim.submit": _l("申请认领经营主体"), "entity_claim.approve": _l("通过经营主体认领（移交持有账户）"),
+    "entity_claim.reject": _l("驳回经营主体认领"), "entity_claim.withdraw": _l("撤回经营主体认领"),
     "need.create": _l("创建需求"), "need.update": _l("修改需求"), "need.delete": _l("删除需求草稿"),
     "need.publish": _l("发布需求"), "need.assign": _l("需求已对接"), "need.start_service": _l("需求开始服务"),
     "need.close": _l("需求服务完成"), "need.cancel": _l("取消需求"), "need.expire": _l("需求过期"),

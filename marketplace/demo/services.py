@@ -82,8 +82,10 @@ def seed_demo() -> list[tuple[str, str]]:
     _seed_centers()
     from marketplace.agreements.demo import seed_agreements_demo
     seed_agreements_demo()  # agreements in several states, with service records
+    from marketplace.demo.history import seed_history_demo
+    seed_history_demo()  # last year's work around 正定县 and 行唐县, for the evaluation and the ranker
     from marketplace.oversight.demo import seed_oversight_demo
-    seed_oversight_demo()  # evaluation scheme and this year's results, dashboard roll-ups
+    seed_oversight_demo()  # evaluation scheme, last year's results, dashboard roll-ups
     db.session.flush()
     return [("国家级管理员", "admin"), ("省级管理员", "hebei"), ("市级管理员", "shijiazhuang"),
             ("县级管理员", "zhengding"), ("乡镇管理员", "zhengding_town" if township else "-"),

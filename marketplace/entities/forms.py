@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from marketplace.directory.forms import MultiCheckboxField
 from marketplace.directory.labels import INDUSTRY_LABELS
-from marketplace.entities.labels import MODEL_LEVEL_LABELS, TYPE_LABELS, VERIFICATION_LABELS
+from marketplace.entities.labels import CLAIM_STATUS_LABELS, MODEL_LEVEL_LABELS, TYPE_LABELS, VERIFICATION_LABELS
 from marketplace.forms import RegionField
 
 
@@ -53,3 +53,28 @@ class EntityFilterForm(FlaskForm):
     industry = SelectField(_l("产业"), choices=[("", _l("全部产业")),
                                               *[(str(int(k)), v) for k, v in INDUSTRY_LABELS.items()]],
                            validators=[Optional()])
+
+
+class ClaimForm(FlaskForm):
+    """Look up a department-held entity (credit code, or name + township for a family farm without one) and
+    claim it with the legal representative's name and the contact phone as proof."""
+
+    credit_code = StringField(_l("统一社会信用代码"), validators=[Optional(), Length(max=24)])
+    name = StringField(_l("主体名称（没有信用代码的家庭农场填写）"), validators=[Optional(), Length(max=120)])
+    region_code = RegionField(_l("所在乡镇（没有信用代码的家庭农场填写）"), validators=[Optional()])
+    legal_representative = StringField(_l("法定代表人或经营者姓名"), validators=[Optional(), Length(max=64)])
+    contact_phone = StringField(_l("联系电话"), validators=[Optional()])
+    note = TextAreaField(_l("补充说明（可不填）"), validators=[Optional(), Length(max=500)])
+
+
+class RejectClaimForm(FlaskForm):
+    reason = TextAreaField(_l("驳回原因"), validators=[Optional(), Length(max=500)])
+
+
+class ClaimFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("主体名称"), validators=[Optional(), Length(max=64)])
+    region_code = RegionField(_l("地区"), validators=[Optional()])
+    status = SelectField(_l("状态"), choices=_choices(CLAIM_STATUS_LABELS, _l("全部状态")), validators=[Optional()])

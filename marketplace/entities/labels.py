@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from marketplace.entities.models import EntityType, ModelLevel, VerificationStatus
+from marketplace.entities.models import ClaimStatus, EntityType, ModelLevel, VerificationStatus
 
 TYPE_LABELS = {
     EntityType.COOPERATIVE: _l("农民专业合作社"), EntityType.FEDERATION: _l("农民专业合作社联合社"),
@@ -30,3 +30,15 @@ def model_level_label(entity_type: EntityType, level: ModelLevel) -> str:
         return str(MODEL_LEVEL_LABELS[level])
     suffix = _l("家庭农场") if entity_type is EntityType.FAMILY_FARM else _l("社")
     return f"{MODEL_LEVEL_LABELS[level]}{suffix}"
+
+CLAIM_STATUS_LABELS = {
+    ClaimStatus.PENDING: _l("待审核"), ClaimStatus.APPROVED: _l("已通过"), ClaimStatus.REJECTED: _l("未通过"),
+    ClaimStatus.WITHDRAWN: _l("已撤回"),
+}
+CLAIM_STATUS_COLORS = {
+    ClaimStatus.PENDING: "warning text-dark", ClaimStatus.APPROVED: "success", ClaimStatus.REJECTED: "danger",
+    ClaimStatus.WITHDRAWN: "secondary",
+}
+CLAIM_ACTION_LABELS = {
+    "submit": _l("提交认领申请"), "approve": _l("通过"), "reject": _l("驳回"), "withdraw": _l("撤回"),
+}

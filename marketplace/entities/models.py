@@ -7,7 +7,7 @@ import enum
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, Numeric, String, Text
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
@@ -84,3 +84,79 @@ class Entity(Scoped, db.Model):
 
     def __repr__(self) -> str:
         return f"<Entity {self.id} {self.name} {self.verification_status.value}>"
+
+
+class ClaimStatus(enum.Enum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+class EntityClaim(Scoped, db.Model):
+    """An operator's request to take over an entity held by a department (imported in bulk). Officials see the
+    claims on entities in their jurisdiction (the entity's region, copied at claim time); the claimant sees
+    their own. The proof (representative and phone) is what the claimant typed; it is compared with the
+    imported record only for the reviewing official."""
+
+    __tablename__ = "entity_claims"
+    __table_args__ = (
+        # one pending claim per entity per operator
+        Index("uq_entity_claims_pending", "entity_id", "claimant_id", unique=True,
+              postgresql_where=text("status = 'pending'"), sqlite_where=text("status = 'pending'")),
+        Index("ix_entity_claims_scope_status", "region_code", "status", "id"),
+    )
+    __scope_region__ = "region_code"
+    __scope_owner__ = "claimant_id"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id", ondelete="CASCADE"), index=True)
+    claimant_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))
+    status: Mapped[ClaimStatus] = mapped_column(value_enum(ClaimStatus, "entity_claim_status"),
+                                                default=ClaimStatus.PENDING)
+    legal_representative: Mapped[str] = mapped_column(String(64))
+    contact_phone: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(Text)
+    previous_owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    entity: Mapped[Entity] = relationship()
+    region: Mapped[Region] = relationship()
+    claimant: Mapped[User] = relationship(foreign_keys=[claimant_id])
+    previous_owner: Mapped[User | None] = relationship(foreign_keys=[previous_owner_id])
+    reviewer: Mapped[User | None] = relationship(foreign_keys=[reviewer_id])
+    events: Mapped[list[EntityClaimEvent]] = relationship(back_populates="claim", order_by="EntityClaimEvent.id",
+                                                          cascade="all, delete-orphan")
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status is ClaimStatus.PENDING
+
+    def __repr__(self) -> str:
+        return f"<EntityClaim {self.id} entity={self.entity_id} {self.status.value}>"
+
+
+class EntityClaimEvent(db.Model):
+    """One step of a claim (submitted, approved, rejected, withdrawn), with who, when and why."""
+
+    __tablename__ = "entity_claim_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("entity_claims.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(16))
+    from_status: Mapped[ClaimStatus | None] = mapped_column(value_enum(ClaimStatus, "entity_claim_event_from"))
+    to_status: Mapped[ClaimStatus] = mapped_column(value_enum(ClaimStatus, "entity_claim_event_to"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    claim: Mapped[EntityClaim] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<EntityClaimEvent {self.action} claim={self.claim_id}>"

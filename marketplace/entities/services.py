@@ -144,6 +144,9 @@ def register_entity(actor: User, data: EntityInput) -> Entity:
     if actor.role is not Role.OPERATOR:
         raise NotAllowed(_("只有经营主体用户可以登记主体"))
     checked = check_input(data)
+    from marketplace.entities.claims import check_claimable_registration
+
+    check_claimable_registration(checked.credit_code, data.name, data.region_code)
     _raise(checked)
     entity = Entity(owner_id=actor.id, verification_status=VerificationStatus.UNVERIFIED)
     _apply(entity, data, checked)

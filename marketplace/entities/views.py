@@ -38,7 +38,10 @@ def _enum_or_none(enum_class, value):
 @login_required
 def list_entities():
     if current_user.role is Role.OPERATOR:
-        return render_template("entities/own.html", entities=services.own_entities(current_user))
+        from marketplace.entities.claims import own_claims
+
+        return render_template("entities/own.html", entities=services.own_entities(current_user),
+                               claims=own_claims(current_user))
     if not current_user.is_official:
         abort(403)
     form = EntityFilterForm(request.args)
@@ -76,19 +79,27 @@ def show_errors(form, error: DomainError, default: str = "name") -> None:
 @login_required
 @roles_required(Role.OPERATOR)
 def register_entity():
+    from marketplace.entities.claims import Claimable
+
     form = EntityForm()
+    claim_url = None
     if request.method == "GET":
         form.region_code.data = current_user.region_code
     if form.validate_on_submit():
         try:
             entity = services.register_entity(current_user, entity_input(form))
+        except Claimable as error:
+            lookup = ({"credit_code": error.entity.credit_code} if error.entity.credit_code
+                      else {"name": error.entity.name, "region_code": error.entity.region_code})
+            claim_url = url_for("entities.new_claim", **lookup)
+            show_errors(form, error)
         except DomainError as error:
             show_errors(form, error)
         else:
             db.session.commit()
             flash(_("已登记“%(name)s”，等待所在县农业农村部门核实；现在即可发布需求。", name=entity.name), "success")
             return redirect(url_for("entities.show_entity", entity_id=entity.id))
-    return render_template("entities/form.html", form=form, entity=None)
+    return render_template("entities/form.html", form=form, entity=None, claim_url=claim_url)
 
 
 @bp.get("/<int:entity_id>")

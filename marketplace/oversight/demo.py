@@ -1,6 +1,6 @@
 """Demo data for evaluation and oversight (called by `demo.services.seed_demo`; idempotent): the national
-default scheme, improvement records for the demo entities served, this year's results for the demo
-counselors and centers, and fresh roll-ups."""
+default scheme, improvement records for the demo entities served this year, last year's annual evaluation run
+by each demo department (the year `demo.history` filled with work), and fresh roll-ups."""
 
 from __future__ import annotations
 
@@ -8,15 +8,15 @@ from datetime import date
 
 from sqlalchemy import select
 
+from marketplace.accounts.models import Role, User
 from marketplace.agreements.models import Agreement
-from marketplace.centers.models import ServiceCenter
-from marketplace.directory.models import Counselor
 from marketplace.entities.models import Entity, ModelLevel
 from marketplace.evaluation import scoring, services
 from marketplace.evaluation.models import EntityImprovement, EvaluationKind, EvaluationScheme
 from marketplace.extensions import db
-from marketplace.oversight.services import ACTIVE, refresh_rollups
-from marketplace.regions.models import ROOT_CODE
+from marketplace.jobs.models import Job, JobState
+from marketplace.oversight.services import refresh_rollups
+from marketplace.regions.models import ROOT_CODE, Level
 
 
 def seed_oversight_demo(today: date | None = None) -> None:
@@ -36,12 +36,26 @@ def seed_oversight_demo(today: date | None = None) -> None:
                 members_before=entity.members, members_after=(entity.members or 0) + 3 if entity.members else None,
                 note="演示数据"))
     db.session.flush()
-    counselor_ids = list(db.session.scalars(select(Counselor.id).where(Counselor.status.in_(ACTIVE))
-                                            .order_by(Counselor.id)))
-    for start in range(0, len(counselor_ids), services.CHUNK):
-        services.evaluate_counselors(counselor_ids[start:start + services.CHUNK], year, EvaluationKind.ANNUAL)
-    center_ids = list(db.session.scalars(select(ServiceCenter.id).where(
-        ServiceCenter.status.in_(services.EVALUATED_CENTER_STATUSES))))
-    if center_ids:
-        services.evaluate_centers(center_ids, year)
+    _evaluate("counselor", year - 1, tuple(Level))  # the year demo.history filled with work
+    _evaluate("center", year, (Level.COUNTY,))  # the demo center was filed this year
     refresh_rollups()
+
+
+def _evaluate(subject: str, year: int, levels: tuple[Level, ...]) -> None:
+    """Each demo department at these levels runs the year's annual evaluation, as the evaluation task would
+    (a job per run, computed now instead of queued). Once per department, subject and year."""
+    done = {(job.actor_id, job.params.get("subject"), job.params.get("year"))
+            for job in db.session.scalars(select(Job).where(Job.kind == services.JOB_KIND))}
+    for official in db.session.scalars(select(User).where(User.role == Role.OFFICIAL).order_by(User.id)):
+        if official.level not in levels or not services.can_evaluate(official, subject) or \
+                (official.id, subject, year) in done:
+            continue
+        ids = list(db.session.scalars(services.subjects_query(official, subject, year, EvaluationKind.ANNUAL)))
+        if not ids:
+            continue
+        job = Job(kind=services.JOB_KIND, actor_id=official.id, region_code=official.department.region_code,
+                  total=len(ids), state=JobState.PENDING,
+                  params={"subject": subject, "year": year, "kind": EvaluationKind.ANNUAL.value})
+        db.session.add(job)
+        db.session.flush()
+        services.run_evaluation(job)

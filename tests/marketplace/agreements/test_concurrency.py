@@ -14,14 +14,14 @@ from marketplace.agreements import lifecycle
 from marketplace.agreements.models import Agreement, AgreementEvent, AgreementStatus, Signature
 from marketplace.errors import Conflict
 from marketplace.extensions import db
-from tests.conftest import require_service
+from tests.conftest import require_postgres_session
 
 pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture(autouse=True)
 def _postgres():
-    require_service("PostgreSQL", db.engine.dialect.name == "postgresql")
+    require_postgres_session()
 
 
 def press_at_once(app, agreement_id: int, presses: list[tuple[int, callable]]) -> list[str]:
