@@ -68,6 +68,11 @@ def main() -> None:
             page.wait_for_load_state("networkidle")
             page.goto(args.base + path)
             shoot(page, out, role)
+            if username == "zhengding":  # an official's drop-down menu, open
+                page.set_viewport_size(DESKTOP)
+                page.click("nav .dropdown-toggle:has-text('辅导员')")
+                page.wait_for_timeout(300)
+                page.screenshot(path=out / "navigation-menu-desktop.png")
             if username == "hebei":
                 for extra, name in (("/accounts/new", "create-account"), ("/audit/", "audit"),
                                     ("/inbox/", "inbox")):

@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 YEAR = 2025
 SEED = 2025
 CST = 8  # the demo's working hours are Beijing time; stored as UTC
+LAST_START = date(YEAR, 11, 10)  # the last need of the year; its agreement closes before the year ends
 
 # username, display name, county, township index, type, entity name, representative, industries, members, mu
 OPERATORS = [
@@ -61,19 +62,24 @@ OPERATORS = [
      "行唐县口头赵家家庭农场", "赵满仓", Industry.LIVESTOCK | Industry.GRAIN, None, 150),
 ]
 # Directory records without an account that get one (the first two unlinked ones of each county department).
-NEW_COUNSELORS = {"130123": ["fdy_hu", "fdy_xu_zd"], "130125": ["fdy_sun", "fdy_zhang"]}
+NEW_COUNSELORS = {"130123": ["fdy_zd1", "fdy_zd2", "fdy_zd3", "fdy_zd4"],
+                  "130125": ["fdy_xt1", "fdy_xt2", "fdy_xt3", "fdy_xt4"]}
 
-# Per counselor: (needs taken and agreements accepted, records per agreement, ratings, entities' improvement).
-# Ratings cycle over the agreements; improvement: how many of the four recorded dimensions went up.
+# Per counselor: (needs taken = agreements accepted, records per agreement, ratings cycling over them).
 PLANS = {
-    "fdy_liu": (6, 4, [5, 5, 4, 5, 5, 4], 4),
-    "fdy_yang": (5, 4, [5, 4, 5, 4, 4], 3),
-    "fdy_hu": (4, 3, [4, 5, 4, 4], 3),
-    "fdy_sun": (3, 3, [4, 4, 5], 2),
-    "fdy_chen": (3, 2, [4, 3, 4], 2),
-    "fdy_zhang": (2, 2, [3, 4], 1),
-    "fdy_xu_zd": (1, 2, [3], 1),
+    "fdy_liu": (6, 4, [5, 5, 4, 5, 5, 4]),
+    "fdy_yang": (6, 4, [5, 5, 4, 5, 5, 5]),
+    "fdy_zd1": (4, 3, [4, 5, 4, 4]),
+    "fdy_xt1": (4, 3, [5, 4, 4, 5]),
+    "fdy_zd4": (4, 3, [5, 4, 4, 5]),
+    "fdy_xt4": (3, 3, [4, 4, 5]),
+    "fdy_chen": (3, 2, [4, 3, 4]),
+    "fdy_zd3": (3, 2, [4, 4, 3]),
+    "fdy_xt3": (3, 3, [4, 4, 5]),
+    "fdy_xt2": (2, 2, [3, 4]),
+    "fdy_zd2": (1, 2, [3]),
 }
+IMPROVED = [4, 3, 4, 2, 4, 3, 1, 4, 3, 4, 2]  # dimensions improved, per served entity in turn
 RECORD_TEXTS = [
     (RecordKind.VISIT, "上门走访，了解{entity}经营现状和存在的问题，商定服务计划。"),
     (RecordKind.TRAINING, "为{entity}理事会成员和骨干开展专题培训 3 学时，讲解{topic}。"),
@@ -113,10 +119,10 @@ def seed_history_demo() -> None:
     if None in officials.values():
         return
     rng = random.Random(SEED)
-    owned = _entities(officials)
+    clock = Clock()
+    owned = _entities(officials, clock)
     counselors = _counselors(officials)
     stories = _plan(rng, counselors, owned)
-    clock = Clock()
     for story in stories:
         try:
             with db.session.begin_nested():
@@ -141,8 +147,9 @@ def _credit_code(prefix: str, county: str, rng: random.Random) -> str:
     return body + uscc.calc_check_digit(body)
 
 
-def _entities(officials: dict[str, User]) -> list[tuple[Entity, User]]:
-    """The demo entities of the two counties with their operators: the existing ones and seven more."""
+def _entities(officials: dict[str, User], clock: Clock) -> list[tuple[Entity, User]]:
+    """The demo entities of the two counties with their operators: the existing ones and seven more,
+    registered and verified early in the year."""
     from marketplace.demo.services import DEMO_PASSWORD
 
     rng = random.Random(SEED + 1)
@@ -162,6 +169,7 @@ def _entities(officials: dict[str, User]) -> list[tuple[Entity, User]]:
             region_code=towns[town % len(towns)].code if towns else county, industries=industries,
             members=members, area_mu=mu, model_level=ModelLevel.NONE, founded_year=2012 + n))
         entities.verify_entity(officials[county], entity, True, "已核对营业执照")
+        clock.stamp(_at(date(YEAR, 1, 6) + timedelta(days=3 * n), 10))
     pairs = db.session.execute(select(Entity, User).join(User, Entity.owner_id == User.id).where(
         func.substr(Entity.region_code, 1, 6).in_(tuple(officials))).order_by(Entity.id)).all()
     return [(entity, user) for entity, user in pairs]
@@ -172,16 +180,16 @@ def _counselors(officials: dict[str, User]) -> dict[str, tuple[Counselor, User]]
     from marketplace.demo.services import _issue
 
     for county, usernames in NEW_COUNSELORS.items():
-        for username in usernames:
+        for n, username in enumerate(usernames):
             if _user(username) is not None:
                 continue
-            counselor = db.session.scalar(select(Counselor).where(
+            counselor = db.session.scalar(select(Counselor).where(  # the longest serving first
                 Counselor.department_id == officials[county].department_id, Counselor.user_id.is_(None))
-                .order_by(Counselor.id).limit(1))
+                .order_by(Counselor.appointed_on, Counselor.id).limit(1))
             if counselor is None:
                 continue
             user = _issue(officials[county], username, counselor.name, Role.COUNSELOR, counselor.region_code[:6],
-                          counselor.phone, email=f"{username}@demo.fudao.local")
+                          f"138031{county[-3:]}{n:02d}", email=f"{username}@demo.fudao.local")
             link_account(officials[county], counselor, user)
     found = {}
     for username in PLANS:
@@ -195,7 +203,7 @@ def _counselors(officials: dict[str, User]) -> dict[str, tuple[Counselor, User]]
 def _plan(rng: random.Random, counselors: dict, owned: list[tuple[Entity, User]]) -> list[Story]:
     """Each counselor's agreements of the year, spread over its county's entities, in date order."""
     stories = []
-    for username, (count, n_records, ratings, _improved) in PLANS.items():
+    for username, (count, n_records, ratings) in PLANS.items():
         if username not in counselors:
             continue
         counselor, user = counselors[username]
@@ -203,9 +211,15 @@ def _plan(rng: random.Random, counselors: dict, owned: list[tuple[Entity, User]]
         local = [(e, u) for e, u in owned if e.region_code.startswith(county)]
         specialties = [s for s in Specialty if counselor.specialties & s] or [Specialty.FINANCE]
         offset = rng.randrange(len(local))
+        # Work starts a fortnight after the appointment; a counselor appointed late in the year does less.
+        first = max(date(YEAR, 2, 10), counselor.appointed_on + timedelta(days=14))
+        span = (LAST_START - first).days
+        if span < 0:
+            continue
+        count = min(count, 1 + span // 30)
         for n in range(count):
             entity, operator = local[(offset + n) % len(local)]
-            start = date(YEAR, 2, 10) + timedelta(days=n * (280 // count) + rng.randrange(20))
+            start = first + timedelta(days=n * span // count + rng.randrange(min(20, span // count + 1)))
             stories.append(Story(counselor, user, entity, operator, specialties[n % len(specialties)], start,
                                  n_records + rng.randrange(2), ratings[n % len(ratings)]))
     return sorted(stories, key=lambda s: (s.start, s.counselor.id))
@@ -216,7 +230,8 @@ def _plan(rng: random.Random, counselors: dict, owned: list[tuple[Entity, User]]
 class Clock:
     """Moves the rows a step made to that step's time: every table's rows added since the last stamp."""
 
-    TABLES = {"needs": ("created_at", "updated_at"), "need_events": ("created_at",),
+    TABLES = {"entities": ("created_at", "updated_at", "verified_at"), "needs": ("created_at", "updated_at"),
+              "need_events": ("created_at",),
               "invitations": ("created_at",), "match_logs": ("created_at",), "agreements": ("created_at",),
               "agreement_events": ("created_at",), "agreement_signatures": ("signed_at",),
               "service_records": ("created_at",), "audit_entries": ("created_at",),
@@ -280,7 +295,7 @@ def _live(story: Story, clock: Clock, rng: random.Random) -> None:
             participants=f"{s.counselor.name}（辅导员）、{s.entity.legal_representative}",
             place="远程" if kind is RecordKind.REMOTE else s.entity.address or s.entity.name), today=served_on)
         clock.stamp(_at(served_on, 18))
-        served_on += timedelta(days=5 + rng.randrange(9))
+        served_on += timedelta(days=3 + rng.randrange(6))
     submitted = _at(served_on, 10)
     lifecycle.submit(agreement, s.user, "服务项目已完成，请验收", now=submitted)
     clock.stamp(submitted)
@@ -302,22 +317,20 @@ def _live(story: Story, clock: Clock, rng: random.Random) -> None:
 
 
 def _improvements(rng: random.Random, officials: dict[str, User], stories: list[Story]) -> None:
-    """The county's record of how each served entity did in the year (the share of dimensions improved
-    follows its best counselor's plan)."""
-    improved: dict[int, int] = {}
-    for story in stories:
-        username = story.user.username
-        improved[story.entity.id] = max(improved.get(story.entity.id, 0), PLANS[username][3])
-    for entity_id in sorted(improved):
+    """The county's record of how each served entity did in the year: of the four dimensions, between one and
+    all four went up."""
+    served = sorted({story.entity.id for story in stories})
+    for n, entity_id in enumerate(served):
         entity = db.session.get(Entity, entity_id)
-        up = improved[entity_id]
+        up = IMPROVED[n % len(IMPROVED)]
         checklist = 55 + rng.randrange(15)
-        members = entity.members or 0
+        members = entity.members  # family farms report none
         revenue = 80 + rng.randrange(200)
         values = {
             "checklist_before": checklist, "checklist_after": checklist + (8 + rng.randrange(10) if up >= 1 else 0),
             "revenue_before": revenue, "revenue_after": revenue + (12 + rng.randrange(30) if up >= 2 else 0),
-            "members_before": members, "members_after": members + (3 + rng.randrange(6) if up >= 3 else 0),
+            "members_before": members,
+            "members_after": None if members is None else members + (3 + rng.randrange(6) if up >= 3 else 0),
             "model_level_before": ModelLevel.NONE,
             "model_level_after": ModelLevel.COUNTY if up >= 4 else ModelLevel.NONE,
             "note": "年度数据维护时核实",

@@ -137,7 +137,7 @@ def _seed_counselors(officials: dict[str, User]) -> None:
             specialties=rng.choice([1, 2, 4, 8, 16, 32, 64, 128]) | rng.choice([0, 4, 8, 32]),
             industries=rng.choice([1, 2, 4, 8, 16, 32, 64]) | rng.choice([0, 1, 4]),
             work_mode=rng.choice(modes), source=rng.choice(sources),
-            appointed_on=date(2024 + rng.randrange(2), 1 + rng.randrange(12), 1),
+            appointed_on=_appointed(date(2024 + rng.randrange(2), 1 + rng.randrange(12), 1), user),
             political_status=rng.choice(list(PoliticalStatus)), education=rng.choice(list(Education)),
             title=rng.choice(["高级农艺师", "农艺师", "会计师", "经济师", None]),
             employer=rng.choice(EMPLOYERS), is_remote=rng.random() < 0.4, capacity=rng.choice([3, 5, 8])))
@@ -153,6 +153,11 @@ def _seed_counselors(officials: dict[str, User]) -> None:
         towns = current_children(county)
         region_code = rng.choice(towns).code if towns and rng.random() < 0.7 else county
         appoint(officials[issuer], rng.choice(SURNAMES) + rng.choice(GIVEN), region_code, 100 + n)
+
+
+def _appointed(drawn: date, user: User | None) -> date:
+    """The demo accounts' counselors have served since 2024, so `demo.history` can give them a whole 2025."""
+    return drawn.replace(year=2024) if user is not None else drawn
 
 
 def _seed_centers() -> None:

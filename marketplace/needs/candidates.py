@@ -57,12 +57,22 @@ def asked(need: Need) -> list[tuple[str, int]]:
 def barred(need: Need) -> set[tuple[str, int]]:
     """(kind, id) of the providers whose agreement for this need was terminated for breach: they are not
     offered this need again (not ranked, not invitable, their offerings not bought for it)."""
+    return barred_for([need.id]).get(need.id, set())
+
+
+def barred_for(need_ids: list[int]) -> dict[int, set[tuple[str, int]]]:
+    """`barred` for many needs in one query (need id → barred providers)."""
     from marketplace.agreements.models import Agreement, AgreementStatus
 
-    rows = db.session.execute(select(Agreement.counselor_id, Agreement.center_id).where(
-        Agreement.need_id == need.id, Agreement.status == AgreementStatus.TERMINATED)).all()
-    return {("counselor", counselor_id) if counselor_id else ("center", center_id)
-            for counselor_id, center_id in rows}
+    if not need_ids:
+        return {}
+    rows = db.session.execute(select(Agreement.need_id, Agreement.counselor_id, Agreement.center_id).where(
+        Agreement.need_id.in_(need_ids), Agreement.status == AgreementStatus.TERMINATED)).all()
+    barred_by_need: dict[int, set[tuple[str, int]]] = {}
+    for need_id, counselor_id, center_id in rows:
+        barred_by_need.setdefault(need_id, set()).add(
+            ("counselor", counselor_id) if counselor_id else ("center", center_id))
+    return barred_by_need
 
 
 def rank_candidates(need: Need, kind: str = "counselor", limit: int = 10, exclude_asked: bool = False,

@@ -18,6 +18,7 @@ from marketplace.directory.labels import SPECIALTY_LABELS
 from marketplace.directory.models import Specialty
 from marketplace.extensions import db
 from marketplace.jurisdiction import scoped
+from marketplace.needs.candidates import barred_for
 from marketplace.needs.models import Need, NeedStatus
 from marketplace.ranking.records import candidate_pool, need_query, split_path
 from marketplace.regions.models import Region
@@ -51,9 +52,10 @@ def coverage_gaps(user: User) -> tuple[list[GapRow], list[Gap], int]:
                                .order_by(Need.opened_at.desc(), Need.id.desc()).limit(MAX_NEEDS)).all()
     pool = candidate_pool()
     ranker = Ranker(fairness=0.0)
+    barred = barred_for([need.id for need in needs])
     gaps: list[Gap] = []
     for need in needs:
-        best = ranker.rank(need_query(need), pool, limit=1)
+        best = ranker.rank(need_query(need), pool, limit=1, exclude=barred.get(need.id, ()))
         if best and best[0].score >= GOOD_SCORE:
             continue
         path = split_path(need.region.path)

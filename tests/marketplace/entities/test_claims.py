@@ -3,6 +3,8 @@ review, and the refusals (what the user reads, and that nothing is written)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select, update
 
@@ -13,6 +15,7 @@ from marketplace.entities.models import ClaimStatus, Entity, EntityClaim, Entity
 from marketplace.errors import Conflict, DomainError, NotAllowed
 from marketplace.extensions import db
 from marketplace.notifications.models import Notification
+from marketplace.regions.models import Level, Region
 from tests.conftest import text_of
 from tests.marketplace.needs.helpers import credit_code, entity_input, make_entity, make_need
 
@@ -46,7 +49,7 @@ def test_registering_a_department_held_code_offers_the_claim(client, login, worl
     login(world["operator"])
     data = {"type": "cooperative", "name": "我起的新名字合作社", "credit_code": entity.credit_code,
             "legal_representative": "赵德山", "contact_phone": "13931155555", "region_code": "130123100",
-            "industries": ["1"]}
+            "industries": ["1"], "model_level": "none"}
     response = client.post("/entities/new", data=data)
     page = text_of(response)
     assert response.status_code == 200
@@ -63,8 +66,11 @@ def test_registering_a_family_farm_by_name_and_township_offers_the_claim(world, 
     db.session.rollback()
     assert count(Entity) == 1
     # another township: a different farm, registered normally
+    other = db.session.scalars(select(Region.code).where(Region.level == Level.TOWNSHIP,
+                                                         Region.code.startswith("130123"),
+                                                         Region.code != "130123100")).first()
     make_entity(world["operator"], type=EntityType.FAMILY_FARM, name="王庄家庭农场", credit_code="",
-                region_code="130123101")
+                region_code=other)
     assert count(Entity) == 2
 
 
@@ -74,7 +80,7 @@ def test_operator_owned_code_keeps_the_uniqueness_message(client, login, world, 
     response = client.post("/entities/new", data={
         "type": "cooperative", "name": "另一个合作社", "credit_code": other.credit_code,
         "legal_representative": "刘建军", "contact_phone": "13931100001", "region_code": "130123100",
-        "industries": ["1"]})
+        "industries": ["1"], "model_level": "none"})
     page = text_of(response)
     assert "该统一社会信用代码已被登记" in page and "可申请认领" not in page
     lookup = client.get(f"/entities/claims/new?credit_code={other.credit_code}")
@@ -102,7 +108,7 @@ def test_lookup_messages(client, login, world):
     assert "未找到由农业农村部门登记的该主体，请直接登记" in text_of(
         client.get(f"/entities/claims/new?credit_code={credit_code(99999)}"))
     assert "统一社会信用代码校验位不正确" in text_of(client.get("/entities/claims/new?credit_code=931301230000000010"))
-    assert "没有信用代码的家庭农场请填写名称和所在乡镇" in text_of(client.get("/entities/claims/new?name=王庄家庭农场"))
+    assert "没有代码的家庭农场请填写名称和所在乡镇" in text_of(client.get("/entities/claims/new?name=王庄家庭农场"))
 
 
 def test_operator_claims_and_the_county_is_told(client, login, world, imported):
@@ -177,6 +183,7 @@ def test_county_approves_and_the_operator_takes_over(client, login, world, impor
     assert f"您对“{entity.name}”的认领申请已通过，现在可以发布需求" in titles(world["operator"])
     need = make_need(world["operator"], db.session.get(Entity, entity.id))
     assert need.entity_id == entity.id
+    client.post("/auth/logout")
     login(world["operator"])
     assert entity.name in text_of(client.get("/entities/"))
 
@@ -240,6 +247,7 @@ def test_reject_needs_a_reason_and_tells_the_operator(client, login, world, impo
     assert audits("entity_claim.reject") == 1
     note = db.session.scalars(select(Notification).where(Notification.user_id == world["operator"].id)).one()
     assert note.title == f"您对“{entity.name}”的认领申请未通过" and note.body == "电话与登记信息不符"
+    client.post("/auth/logout")
     login(world["operator"])
     page = text_of(client.get("/entities/"))
     assert "未通过" in page and "电话与登记信息不符" in page
@@ -269,6 +277,7 @@ def test_reviewer_sees_proof_hints_the_claimant_does_not(client, login, world, i
     assert "与登记信息一致" in page and "与登记信息不一致" in page and "通过认领" in page
     listing = text_of(client.get("/entities/claims"))
     assert "法定代表人一致" in listing and "电话不一致" in listing
+    client.post("/auth/logout")
     login(world["operator"])
     response = client.get(f"/entities/claims/{claim.id}")
     html = response.get_data(as_text=True)
@@ -278,8 +287,8 @@ def test_reviewer_sees_proof_hints_the_claimant_does_not(client, login, world, i
 
 def test_review_list_filters_paginates_without_n_plus_one(client, login, world, imported, make_user,
                                                           query_counter):
-    for _n in range(3):
-        claim_of(make_user(Role.OPERATOR, region_code="130123"), imported())
+    for n in range(3):
+        claim_of(make_user(Role.OPERATOR, region_code="130123"), imported(name=f"梨园{n}号合作社"))
     login(world["city"])
     with query_counter() as few:
         client.get("/entities/claims")
@@ -289,9 +298,10 @@ def test_review_list_filters_paginates_without_n_plus_one(client, login, world, 
         response = client.get("/entities/claims")
     assert response.status_code == 200 and len(many) == len(few)
     assert "共 23 条" in text_of(response)
-    assert "共 3 条" in text_of(client.get("/entities/claims?page=2"))
+    second = client.get("/entities/claims?page=2").get_data(as_text=True)
+    assert len(set(re.findall(r'/entities/claims/(\d+)"', second))) == 3
     assert "没有符合条件的认领申请" in text_of(client.get("/entities/claims?status=approved"))
-    assert "共 1 条" in text_of(client.get("/entities/claims?status=&q=第510导入"))
+    assert "共 1 条" in text_of(client.get("/entities/claims?status=&q=梨园1号"))
     assert "没有符合条件的认领申请" in text_of(client.get("/entities/claims?region_code=130102"))
 
 
@@ -343,9 +353,24 @@ def test_api_registration_of_a_held_code_is_a_conflict(client, world, imported, 
 def test_api_lookup_errors(client, world, api_token):
     response = client.post("/api/v1/entities/claims", headers=api_token(world["operator"]), json=PROOF)
     assert response.status_code == 400
-    assert "没有信用代码的家庭农场请填写名称和所在乡镇" in response.get_json()["error"]["message"]
+    assert "没有代码的家庭农场请填写名称和所在乡镇" in response.get_json()["error"]["message"]
     assert count(EntityClaim) == 0
 
 
 def test_domain_error_types():
     assert issubclass(claims.Claimable, Conflict) and issubclass(Conflict, DomainError)
+
+
+def test_a_reimport_after_the_claim_leaves_the_operators_entity_alone(world, imported, tmp_path):
+    from marketplace.entities import imports
+    from tests.marketplace.entities.test_imports import row, xlsx
+
+    entity = imported()
+    claims.transition(claim_of(world["operator"], entity), "approve", world["county"])
+    db.session.commit()
+    path = tmp_path / "again.xlsx"
+    path.write_bytes(xlsx([row(1, 统一社会信用代码=entity.credit_code, 主体名称="部门改的名字")]))
+    outcome = imports.import_file(world["county"], path)
+    db.session.rollback()
+    assert [e["message"] for e in outcome.errors] == ["该主体已由经营主体自行登记或由其他部门导入，不能通过本部门导入修改"]
+    assert db.session.get(Entity, entity.id).name == entity.name

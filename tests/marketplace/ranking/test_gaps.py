@@ -34,3 +34,18 @@ def test_gaps_page_for_another_province_is_empty(world, client, login):
     login(world["other_province"])
     page = client.get("/matching/gaps").get_data(as_text=True)
     assert "果树病虫害防治" not in page and "本辖区待对接的需求都有合适的候选人" in page
+
+
+def test_a_provider_terminated_for_breach_does_not_cover_the_need(world, db):
+    from marketplace.agreements.models import Agreement, AgreementStatus, ProviderKind
+
+    counselor = make_counselor(world["county"])
+    need = make_need(world["operator"])  # finance: only this counselor could serve it
+    assert coverage_gaps(world["county"])[1] == []
+    db.session.add(Agreement(
+        number="130123-2026-000001", title="代理记账", need_id=need.id, entity_id=need.entity_id,
+        provider_kind=ProviderKind.COUNSELOR, counselor_id=counselor.id, region_code=need.region_code,
+        owner_id=need.owner_id, entity_name=need.entity.name, provider_name=counselor.name,
+        status=AgreementStatus.TERMINATED))
+    db.session.flush()
+    assert [g.need.id for g in coverage_gaps(world["county"])[1]] == [need.id]
