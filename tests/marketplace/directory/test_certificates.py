@@ -284,7 +284,7 @@ def test_batch_page_polls_with_a_static_script(three, client, login, world):
     page = client.get(response.headers["Location"])
     html = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert "js/certificate-batch.js" in html and "data-status-url" in html
+    assert "js/job-progress.js" in html and "data-job-status-url" in html
     assert " style=" not in html and not re.search(r"<script>(?!</script>)", html)
 
 
