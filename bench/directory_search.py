@@ -11,21 +11,20 @@ count, page, template).
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import sys
 import time
-import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy import insert, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywhere without installing
 
+from bench.scratch import scratch_database
+
 GIVEN = ["建国", "秀英", "志强", "丽娟", "海涛", "春生"]
-ADMIN_URL = os.environ.get("FUDAO_BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 
 def main() -> None:
@@ -33,18 +32,8 @@ def main() -> None:
     parser.add_argument("--counselors", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
-    name = f"fudao_bench_{uuid.uuid4().hex[:6]}"
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        run(ADMIN_URL.rsplit("/", 1)[0] + f"/{name}", args.counselors, args.runs)
-    finally:
-        if not os.environ.get("FUDAO_BENCH_KEEP"):
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        else:
-            print(f"kept database {name}")
+    with scratch_database("fudao_bench") as url:
+        run(url, args.counselors, args.runs)
 
 
 def run(url: str, count: int, runs: int) -> None:

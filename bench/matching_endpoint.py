@@ -12,20 +12,19 @@ the live capacity check, the match log, JSON). The first request builds the pool
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import sys
 import time
-import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy import insert, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-ADMIN_URL = os.environ.get("FUDAO_BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+from bench.scratch import scratch_database
+
 PASSWORD = "Bench#Pass2026"
 
 
@@ -34,21 +33,12 @@ def main() -> None:
     parser.add_argument("--counselors", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=100)
     args = parser.parse_args()
-    name = f"fudao_bench_{uuid.uuid4().hex[:6]}"
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        run(ADMIN_URL.rsplit("/", 1)[0] + f"/{name}", args.counselors, args.runs)
-    finally:
-        if not os.environ.get("FUDAO_BENCH_KEEP"):
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        else:
-            print(f"kept database {name}")
+    with scratch_database("fudao_bench") as url:
+        run(url, args.counselors, args.runs)
 
 
 def run(url: str, count: int, runs: int) -> None:
+    from flask_migrate import upgrade
     from stdnum.cn import uscc
 
     from marketplace import create_app
@@ -67,7 +57,7 @@ def run(url: str, count: int, runs: int) -> None:
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False,
                       "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
     with app.app_context():
-        db.create_all()  # the new matching tables have no migration yet
+        upgrade(directory="migrations")
         load_regions(app.config["REGION_DATA_DIR"])
         db.session.commit()
         counties = db.session.scalars(select(Region).where(Region.level == Level.COUNTY,

@@ -5,7 +5,7 @@ agreements on PostgreSQL, and the roll-up refresh that feeds it.
         [--agreements 1000000] [--needs 300000] [--runs 50]
 
 Creates a scratch database on 127.0.0.1:5432 (dropped afterwards unless FUDAO_BENCH_KEEP=1), creates the
-tables (create_all), loads every region, gives each current county a department, bulk-loads the rows with
+schema (the Alembic migrations), loads every region, gives each current county a department, bulk-loads the rows with
 COPY, times `oversight.refresh_rollups` (the background task's work) and then the national, a provincial and
 a county dashboard through the Flask test client (the whole stack: session, scope, two reads, template).
 """
@@ -13,20 +13,18 @@ a county dashboard through the Flask test client (the whole stack: session, scop
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import sys
 import time
-import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy import insert, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-ADMIN_URL = os.environ.get("FUDAO_BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+from bench.scratch import scratch_database
 
 
 def main() -> None:
@@ -37,18 +35,8 @@ def main() -> None:
     parser.add_argument("--needs", type=int, default=300_000)
     parser.add_argument("--runs", type=int, default=50)
     args = parser.parse_args()
-    name = f"fudao_bench_oversight_{uuid.uuid4().hex[:6]}"
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        run(ADMIN_URL.rsplit("/", 1)[0] + f"/{name}", args)
-    finally:
-        if not os.environ.get("FUDAO_BENCH_KEEP"):
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        else:
-            print(f"kept database {name}")
+    with scratch_database("fudao_bench_oversight") as url:
+        run(url, args)
 
 
 def copy_rows(connection, table: str, columns: list[str], rows) -> int:
@@ -62,6 +50,8 @@ def copy_rows(connection, table: str, columns: list[str], rows) -> int:
 
 
 def run(url: str, args) -> None:
+    from flask_migrate import upgrade
+
     from marketplace import create_app
     from marketplace.accounts.models import Department, Role, User
     from marketplace.accounts.passwords import hash_password
@@ -74,7 +64,7 @@ def run(url: str, args) -> None:
                       "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
     rng = random.Random(7)
     with app.app_context():
-        db.create_all()
+        upgrade(directory="migrations")
         load_regions(app.config["REGION_DATA_DIR"])
         db.session.commit()
         counties = db.session.scalars(select(Region).where(Region.level == Level.COUNTY,

@@ -1,0 +1,30 @@
+"""A scratch PostgreSQL database for a benchmark: created on the server of FUDAO_BENCH_PG_ADMIN_URL (default
+the local one), handed to the benchmark as a URL, dropped afterwards unless FUDAO_BENCH_KEEP=1."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import create_engine, text
+
+ADMIN_URL = os.environ.get("FUDAO_BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+@contextmanager
+def scratch_database(prefix: str = "fudao_bench") -> Iterator[str]:
+    name = f"{prefix}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        if os.environ.get("FUDAO_BENCH_KEEP"):
+            print(f"kept database {name}")
+        else:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
