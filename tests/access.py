@@ -30,3 +30,12 @@ def request_as(client, user, kind: str, method: str, url: str, body: dict | None
     if files:
         data.update(files)
     return client.open(url, method=method, headers=headers, data=data)
+
+
+def access_cases(matrix) -> list:
+    """One pytest param per (route row, actor): (kind, method, path, actor, expected status)."""
+    import pytest
+
+    return [pytest.param(kind, method, path, actor, expected_status(expected, actor),
+                         id=f"{kind} {method} {path} as {actor}")
+            for kind, method, path, expected in matrix for actor in ACTORS]

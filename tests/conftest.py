@@ -139,13 +139,13 @@ def db(app) -> Iterator:
 
 class FreshClient(FlaskClient):
     """A test client whose every request starts with an empty `g`, as in production (the `db` fixture keeps
-    an app context open for the test body, which requests would otherwise share: the chosen locale and the
-    signed-in user would leak from one request into the next)."""
+    an app context open for the test body, which requests would otherwise share: the chosen locale, the
+    signed-in user and the CSRF token of the session before signing in would leak into the next request)."""
 
     def open(self, *args, **kwargs):
         from flask import g
 
-        for key in ("_flask_babel", "_login_user"):
+        for key in ("_flask_babel", "_login_user", "csrf_token"):
             g.pop(key, None)
         return super().open(*args, **kwargs)
 

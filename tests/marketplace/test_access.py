@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from marketplace.notifications.services import notify
-from tests.access import ACTORS, API, FORBIDDEN, FOUND, MISSING, OK, UNAUTH, WEB, request_as
+from tests.access import API, FORBIDDEN, FOUND, MISSING, OK, UNAUTH, WEB, access_cases, request_as
 
 # The subject of account routes is the county official of 正定县 (below national, province 河北, city 石家庄).
 
@@ -84,14 +84,7 @@ MATRIX: list[tuple[str, str, str, dict[str, int]]] = [
 BODIES = {"/disable": {"reason": "测试"}, "/enable": {"reason": "测试"}, "/reveal": {"reason": "核实身份"}}
 
 
-def _cases():
-    for kind, method, path, expected in MATRIX:
-        for actor in ACTORS:
-            status = expected.get(actor, expected.get("*"))
-            yield pytest.param(kind, method, path, actor, status, id=f"{method} {path} as {actor}")
-
-
-@pytest.mark.parametrize(("kind", "method", "path", "actor", "status"), list(_cases()))
+@pytest.mark.parametrize(("kind", "method", "path", "actor", "status"), access_cases(MATRIX))
 def test_access(client, make_user, world, db, kind, method, path, actor, status):
     subject = world["county"]
     target = make_user(region_code="130123", username="subject") if "{subject}" in path else None

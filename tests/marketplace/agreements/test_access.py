@@ -10,7 +10,17 @@ import pytest
 
 from marketplace.agreements import records
 from marketplace.extensions import db
-from tests.access import ACTORS, API, FORBIDDEN, FOUND, MISSING, OK, UNAUTH, WEB, expected_status, request_as
+from tests.access import (
+    API,
+    FORBIDDEN,
+    FOUND,
+    MISSING,
+    OK,
+    UNAUTH,
+    WEB,
+    access_cases,
+    request_as,
+)
 from tests.marketplace.agreements.conftest import draft, filed_center_offering
 from tests.marketplace.needs.helpers import make_need
 
@@ -66,14 +76,7 @@ def subjects(world):
             "offering": offering.id}
 
 
-def _cases():
-    for kind, method, path, expected in MATRIX:
-        for actor in ACTORS:
-            yield pytest.param(kind, method, path, actor, expected_status(expected, actor),
-                               id=f"{method} {path} as {actor}")
-
-
-@pytest.mark.parametrize(("kind", "method", "path", "actor", "status"), list(_cases()))
+@pytest.mark.parametrize(("kind", "method", "path", "actor", "status"), access_cases(MATRIX))
 def test_access(client, world, subjects, kind, method, path, actor, status):
     url = path.format(**subjects)
     body = BODIES.get("PATCH") if method == "PATCH" else next(

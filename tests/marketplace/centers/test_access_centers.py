@@ -9,7 +9,17 @@ import pytest
 from marketplace.centers import services
 from marketplace.centers.models import DocumentKind
 from marketplace.extensions import db
-from tests.access import ACTORS, API, FORBIDDEN, FOUND, MISSING, OK, UNAUTH, WEB, expected_status, request_as
+from tests.access import (
+    API,
+    FORBIDDEN,
+    FOUND,
+    MISSING,
+    OK,
+    UNAUTH,
+    WEB,
+    access_cases,
+    request_as,
+)
 from tests.marketplace.centers.conftest import PDF, attach_documents, center_input, offering_input
 
 IN_SCOPE = {"national": OK, "province": OK, "city": OK, "county": OK, "center_staff": OK}
@@ -82,14 +92,7 @@ def subjects(world):
     return {"draft": draft.id, "filed": filed.id, "offering": offering.id, "document": document.id}
 
 
-def _cases():
-    for kind, method, path, expected in MATRIX:
-        for actor in ACTORS:
-            yield pytest.param(kind, method, path, actor, expected_status(expected, actor),
-                               id=f"{kind} {method} {path} as {actor}")
-
-
-@pytest.mark.parametrize(("kind", "method", "path", "actor", "status"), list(_cases()))
+@pytest.mark.parametrize(("kind", "method", "path", "actor", "status"), access_cases(MATRIX))
 def test_access(client, world, subjects, kind, method, path, actor, status):
     url = path.format(**subjects)
     body = BODIES.get(path) if method == "PATCH" and path in BODIES else next(

@@ -13,7 +13,7 @@ import pytest
 from marketplace.directory import certificates, services
 from marketplace.directory.search import CounselorFilters
 from marketplace.extensions import db
-from tests.access import ACTORS, API, FORBIDDEN, FOUND, MISSING, OK, WEB, request_as
+from tests.access import API, FORBIDDEN, FOUND, MISSING, OK, WEB, access_cases, request_as
 from tests.marketplace.directory.certificate_helpers import appoint
 
 OFFICIALS_ABOVE = {"national": OK, "province": OK, "city": OK, "county": OK}
@@ -39,14 +39,7 @@ MATRIX: list[tuple[str, str, str, dict[str, int]]] = [
 ]
 
 
-def _cases():
-    for kind, method, path, expected in MATRIX:
-        for actor in ACTORS:
-            yield pytest.param(kind, method, path, actor, expected.get(actor, expected.get("*")),
-                               id=f"{method} {path} as {actor}")
-
-
-@pytest.mark.parametrize(("kind", "method", "path", "actor", "status"), list(_cases()))
+@pytest.mark.parametrize(("kind", "method", "path", "actor", "status"), access_cases(MATRIX))
 def test_access(client, world, kind, method, path, actor, status):
     county = world["county"]
     liu = appoint(county, appointed_on=date(2025, 1, 1))

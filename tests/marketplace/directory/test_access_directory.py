@@ -6,7 +6,17 @@ import pytest
 
 from marketplace.directory import services
 from marketplace.extensions import db
-from tests.access import ACTORS, API, FORBIDDEN, FOUND, MISSING, OK, UNAUTH, WEB, expected_status, request_as
+from tests.access import (
+    API,
+    FORBIDDEN,
+    FOUND,
+    MISSING,
+    OK,
+    UNAUTH,
+    WEB,
+    access_cases,
+    request_as,
+)
 
 OFFICIALS_IN_SCOPE = {"national": OK, "province": OK, "city": OK, "county": OK}
 NOT_IN_SCOPE = {"other_province": MISSING, "township": MISSING}
@@ -77,14 +87,7 @@ def subjects(world, appoint, monkeypatch):
     return {"counselor": counselor.id, "request": request.id}
 
 
-def _cases():
-    for kind, method, path, expected in MATRIX:
-        for actor in ACTORS:
-            yield pytest.param(kind, method, path, actor, expected_status(expected, actor),
-                               id=f"{method} {path} as {actor}")
-
-
-@pytest.mark.parametrize(("kind", "method", "path", "actor", "status"), list(_cases()))
+@pytest.mark.parametrize(("kind", "method", "path", "actor", "status"), access_cases(MATRIX))
 def test_access(client, world, subjects, kind, method, path, actor, status):
     url = path.format(**subjects)
     body = BODIES.get("PATCH") if method == "PATCH" else next(

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.access import ACTORS, FORBIDDEN, FOUND, MISSING, OK, WEB, request_as
+from tests.access import FORBIDDEN, FOUND, MISSING, OK, WEB, access_cases, request_as
 
 MATRIX: list[tuple[str, str, str, dict[str, int]]] = [
     (WEB, "GET", "/directory/yearly", {"anonymous": FOUND, "national": OK, "province": OK, "other_province": OK,
@@ -26,14 +26,7 @@ MATRIX: list[tuple[str, str, str, dict[str, int]]] = [
 ]
 
 
-def _cases():
-    for kind, method, path, expected in MATRIX:
-        for actor in ACTORS:
-            yield pytest.param(kind, method, path, actor, expected.get(actor, expected.get("*")),
-                               id=f"{method} {path} as {actor}")
-
-
-@pytest.mark.parametrize(("kind", "method", "path", "actor", "status"), list(_cases()))
+@pytest.mark.parametrize(("kind", "method", "path", "actor", "status"), access_cases(MATRIX))
 def test_access(client, world, kind, method, path, actor, status):
     url = path.format(department=world["county"].department_id)
     body = {"reason": "补录上年度数据", "until": (date.today() + timedelta(days=30)).isoformat()} \

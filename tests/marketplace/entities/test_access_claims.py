@@ -12,7 +12,17 @@ import pytest
 from marketplace.accounts.models import Role
 from marketplace.entities import claims
 from marketplace.extensions import db
-from tests.access import ACTORS, API, FORBIDDEN, FOUND, MISSING, OK, UNAUTH, WEB, expected_status, request_as
+from tests.access import (
+    API,
+    FORBIDDEN,
+    FOUND,
+    MISSING,
+    OK,
+    UNAUTH,
+    WEB,
+    access_cases,
+    request_as,
+)
 from tests.marketplace.entities.conftest import imported_entity
 
 OFFICIALS = ("national", "province", "other_province", "city", "county", "township")
@@ -64,14 +74,7 @@ def _body(path: str, subjects: dict) -> dict:
     return {}
 
 
-def _cases():
-    for kind, method, path, expected in MATRIX:
-        for actor in ACTORS:
-            yield pytest.param(kind, method, path, actor, expected_status(expected, actor),
-                               id=f"{kind} {method} {path} as {actor}")
-
-
-@pytest.mark.parametrize(("kind", "method", "path", "actor", "status"), list(_cases()))
+@pytest.mark.parametrize(("kind", "method", "path", "actor", "status"), access_cases(MATRIX))
 def test_access(client, world, subjects, kind, method, path, actor, status):
     body = _body(path, subjects) if method == "POST" else None
     response = request_as(client, world.get(actor), kind, method, path.format(**subjects), body)

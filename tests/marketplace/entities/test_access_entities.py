@@ -5,7 +5,17 @@ from __future__ import annotations
 
 import pytest
 
-from tests.access import ACTORS, API, FORBIDDEN, FOUND, MISSING, OK, UNAUTH, WEB, expected_status, request_as
+from tests.access import (
+    API,
+    FORBIDDEN,
+    FOUND,
+    MISSING,
+    OK,
+    UNAUTH,
+    WEB,
+    access_cases,
+    request_as,
+)
 from tests.marketplace.needs.helpers import make_entity, make_need
 
 IN_SCOPE = {"national": OK, "province": OK, "city": OK, "county": OK, "township": OK}
@@ -43,14 +53,7 @@ def subjects(world):
     return {"entity": entity.id}
 
 
-def _cases():
-    for kind, method, path, expected in MATRIX:
-        for actor in ACTORS:
-            yield pytest.param(kind, method, path, actor, expected_status(expected, actor),
-                               id=f"{method} {path} as {actor}")
-
-
-@pytest.mark.parametrize(("kind", "method", "path", "actor", "status"), list(_cases()))
+@pytest.mark.parametrize(("kind", "method", "path", "actor", "status"), access_cases(MATRIX))
 def test_access(client, world, subjects, kind, method, path, actor, status):
     url = path.format(**subjects)
     body = BODIES.get("PATCH") if method == "PATCH" else next(

@@ -10,7 +10,7 @@ import pytest
 
 from marketplace.entities.imports import JOB_KIND
 from marketplace.jobs.models import Job, JobState
-from tests.access import ACTORS, API, FORBIDDEN, FOUND, MISSING, OK, UNAUTH, WEB, request_as
+from tests.access import API, FORBIDDEN, FOUND, MISSING, OK, UNAUTH, WEB, access_cases, request_as
 
 OFFICIALS_OK = {"national": OK, "province": OK, "other_province": OK, "city": OK, "county": OK, "township": OK}
 IMPORTERS_400 = {"national": 400, "province": 400, "other_province": 400, "city": 400, "county": 400}
@@ -40,14 +40,7 @@ def job(world, db):
     return job
 
 
-def _cases():
-    for kind, method, path, expected in MATRIX:
-        for actor in ACTORS:
-            yield pytest.param(kind, method, path, actor, expected.get(actor, expected.get("*")),
-                               id=f"{method} {path} as {actor}")
-
-
-@pytest.mark.parametrize(("kind", "method", "path", "actor", "status"), list(_cases()))
+@pytest.mark.parametrize(("kind", "method", "path", "actor", "status"), access_cases(MATRIX))
 def test_access(client, world, job, kind, method, path, actor, status):
     response = request_as(client, world.get(actor), kind, method, path.format(job=job.id))
     assert response.status_code == status, response.get_data(as_text=True)[:500]

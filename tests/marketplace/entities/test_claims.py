@@ -16,7 +16,7 @@ from marketplace.errors import Conflict, DomainError, NotAllowed
 from marketplace.extensions import db
 from marketplace.notifications.models import Notification
 from marketplace.regions.models import Level, Region
-from tests.conftest import text_of
+from tests.conftest import TEST_PASSWORD, csrf_token_from, text_of
 from tests.marketplace.needs.helpers import credit_code, entity_input, make_entity, make_need
 
 PROOF = {"legal_representative": "赵德山", "contact_phone": "139 3115 5555"}
@@ -372,5 +372,19 @@ def test_a_reimport_after_the_claim_leaves_the_operators_entity_alone(world, imp
     path.write_bytes(xlsx([row(1, 统一社会信用代码=entity.credit_code, 主体名称="部门改的名字")]))
     outcome = imports.import_file(world["county"], path)
     db.session.rollback()
-    assert [e["message"] for e in outcome.errors] == ["该主体已由经营主体自行登记或由其他部门导入，不能通过本部门导入修改"]
+    assert [e["message"] for e in outcome.errors] == [
+        "该主体已由经营主体自行登记或由其他部门导入，不能通过本部门导入修改"]
     assert db.session.get(Entity, entity.id).name == entity.name
+
+
+def test_the_claim_form_carries_its_csrf_token(client, world, imported, csrf_enabled):
+    entity = imported()
+    token = csrf_token_from(client.get("/auth/login").get_data(as_text=True))
+    client.post("/auth/login", data={"username": world["operator"].username, "password": TEST_PASSWORD,
+                                     "csrf_token": token})
+    page = client.get(f"/entities/claims/new?credit_code={entity.credit_code}").get_data(as_text=True)
+    token = csrf_token_from(page)
+    data = {"credit_code": entity.credit_code, "name": "", "region_code": "", **PROOF, "csrf_token": token}
+    response = client.post("/entities/claims/new", data=data)
+    assert response.status_code == 302, text_of(response)
+    assert count(EntityClaim, EntityClaim.entity_id == entity.id) == 1

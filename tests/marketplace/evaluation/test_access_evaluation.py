@@ -8,7 +8,7 @@ import pytest
 from marketplace.evaluation import services
 from marketplace.evaluation.models import CenterEvaluation, CounselorEvaluation
 from marketplace.extensions import db
-from tests.access import ACTORS, FORBIDDEN, FOUND, MISSING, OK, WEB, request_as
+from tests.access import FORBIDDEN, FOUND, MISSING, OK, WEB, access_cases, request_as
 
 OFFICIALS_OK = {"anonymous": FOUND, "national": OK, "province": OK, "other_province": OK, "city": OK, "county": OK,
                 "township": OK, "*": FORBIDDEN}
@@ -45,13 +45,6 @@ MATRIX: list[tuple[str, str, str, dict[str, int]]] = [
 ]
 
 
-def _cases():
-    for kind, method, path, expected in MATRIX:
-        for actor in ACTORS:
-            yield pytest.param(kind, method, path, actor, expected.get(actor, expected.get("*")),
-                               id=f"{method} {path} as {actor}")
-
-
 @pytest.fixture
 def subjects(world, served):
     from marketplace.centers import services as centers
@@ -69,7 +62,7 @@ def subjects(world, served):
             "center_result": db.session.query(CenterEvaluation).one().id}
 
 
-@pytest.mark.parametrize(("kind", "method", "path", "actor", "status"), list(_cases()))
+@pytest.mark.parametrize(("kind", "method", "path", "actor", "status"), access_cases(MATRIX))
 def test_access(client, world, subjects, kind, method, path, actor, status):
     url = path.format(**subjects)
     body = {"reason": "核实后调整", "grade": "qualified"} if url.endswith("/adjust") else {}

@@ -9,7 +9,7 @@ import pytest
 
 from marketplace.extensions import db
 from marketplace.oversight import reports
-from tests.access import ACTORS, FORBIDDEN, FOUND, MISSING, OK, WEB, request_as
+from tests.access import FORBIDDEN, FOUND, MISSING, OK, WEB, access_cases, request_as
 
 OFFICIALS = {"anonymous": FOUND, "national": OK, "province": OK, "other_province": OK, "city": OK, "county": OK,
              "township": OK, "*": FORBIDDEN}
@@ -35,14 +35,7 @@ MATRIX: list[tuple[str, str, str, dict[str, int]]] = [
 ]
 
 
-def _cases():
-    for kind, method, path, expected in MATRIX:
-        for actor in ACTORS:
-            yield pytest.param(kind, method, path, actor, expected.get(actor, expected.get("*")),
-                               id=f"{method} {path} as {actor}")
-
-
-@pytest.mark.parametrize(("kind", "method", "path", "actor", "status"), list(_cases()))
+@pytest.mark.parametrize(("kind", "method", "path", "actor", "status"), access_cases(MATRIX))
 def test_access(client, world, kind, method, path, actor, status):
     job = reports.start_report(world["county"], "130123", date(2026, 1, 1), date(2026, 6, 30))
     db.session.commit()

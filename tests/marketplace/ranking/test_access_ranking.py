@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.access import ACTORS, FORBIDDEN, FOUND, OK, WEB, expected_status, request_as
+from tests.access import FORBIDDEN, FOUND, OK, WEB, access_cases, request_as
 from tests.marketplace.needs.helpers import make_need
 
 MATRIX = [
@@ -13,14 +13,7 @@ MATRIX = [
 ]
 
 
-def _cases():
-    for kind, method, path, expected in MATRIX:
-        for actor in ACTORS:
-            yield pytest.param(kind, method, path, actor, expected_status(expected, actor),
-                               id=f"{method} {path} as {actor}")
-
-
-@pytest.mark.parametrize(("kind", "method", "path", "actor", "status"), list(_cases()))
+@pytest.mark.parametrize(("kind", "method", "path", "actor", "status"), access_cases(MATRIX))
 def test_access(client, world, kind, method, path, actor, status):
     make_need(world["operator"], category=32)
     response = request_as(client, world.get(actor), kind, method, path)
