@@ -91,3 +91,58 @@ class Ranker:
                                 reasons(need, pool, int(idx[j]), int(level[idx[j]]), float(km[j]), X[j]),
                                 tuple(round(float(x), 5) for x in X[j]))
                 for j in order]
+
+
+@dataclass(frozen=True)
+class Standing:
+    """One candidate's place among all candidates for a need: its scored entry, its rank (1 = best; None
+    when a learned model serves and the candidate fell outside the short list) and how many were ranked."""
+
+    candidate: RankedCandidate
+    rank: int | None
+    of: int
+
+
+def standing(ranker: Ranker, need: NeedQuery, pool: CandidatePool, position: int,
+             exclude: Iterable[tuple[str, int]] = ()) -> Standing | None:
+    """Where the candidate at `position` stands for `need`, by the same rules as `Ranker.rank` (ladder,
+    specialty, status, capacity, place, exclusions), all candidate kinds together; None when the ladder or
+    the rules leave it out. One vectorised pass over the pool, like `rank`, with reasons for this candidate
+    only (the counselor's view of a need: "recommended for you")."""
+    level, covered = nearness(need, pool)
+    mask = eligible(need, pool, level, covered, exclude=exclude)
+    if not mask[position]:
+        return None
+    idx, _ring = ladder(mask, level, ranker.min_pool)
+    where = np.flatnonzero(idx == position)
+    if where.size == 0:
+        return None
+    X, km = feature_matrix(need, pool, idx, level[idx], pool.need_vector(need))
+    score = ranker.cold.score(X)
+    me = int(where[0])
+    ranked_rows = np.arange(idx.size)
+    if ranker.model is not None:
+        keep = stable_order(score, pool.kind[idx], pool.ids[idx])[:ranker.shortlist]
+        score_me = float(ranker.model.score(X[me:me + 1])[0])
+        if me in keep:
+            ranked_rows = keep
+            score = np.asarray(ranker.model.score(X[keep]), dtype=np.float64)
+            me_in = int(np.flatnonzero(keep == me)[0])
+        else:
+            ranked_rows, me_in = None, -1
+    else:
+        me_in = me
+        score_me = float(score[me])
+    if ranker.fairness:
+        score_me -= float(fairness_penalty(pool.recent[position:position + 1], ranker.fairness)[0])
+    rank = None
+    if ranked_rows is not None:
+        rows = idx[ranked_rows]
+        final = score - fairness_penalty(pool.recent[rows], ranker.fairness) if ranker.fairness else score
+        order = stable_order(final, pool.kind[rows], pool.ids[rows])
+        rank = int(np.flatnonzero(order == me_in)[0]) + 1
+    candidate = RankedCandidate(KIND_NAMES[pool.kind[position]], int(pool.ids[position]), pool.names[position],
+                                round(score_me, 4), reasons(need, pool, position, int(level[position]),
+                                                            float(km[me]), X[me]),
+                                tuple(round(float(x), 5) for x in X[me]))
+    return Standing(candidate, rank, int(idx.size))

@@ -311,14 +311,21 @@ def counselor_of(user: User) -> Counselor | None:
 
 
 def visible_need(need_id: int, user: User) -> Need:
-    """The need if the user may see it: in scope (officials, the operator), or a counselor it was offered to.
-    404 otherwise."""
+    """The need if the user may see it: in scope (officials, the operator), a counselor it was offered to, or
+    a counselor or center staff member it is recommended to while open. 404 otherwise."""
     need = db.session.scalars(scoped(Need, user).where(Need.id == need_id)).first()
     if need is None:
         counselor = counselor_of(user)
         if counselor is not None:
             need = db.session.scalars(select(Need).where(Need.id == need_id, exists().where(
                 Invitation.need_id == Need.id, Invitation.counselor_id == counselor.id))).first()
+    if need is None and user.role in (Role.COUNSELOR, Role.CENTER_STAFF):
+        # an open need recommended to the provider ("为您推荐的需求"): viewable, to decide whether to take it
+        from marketplace.needs.recommendations import is_recommended
+
+        candidate = db.session.get(Need, need_id)
+        if candidate is not None and candidate.status is NeedStatus.OPEN and is_recommended(user, candidate):
+            need = candidate
     if need is None:
         abort(404)
     return need

@@ -11,13 +11,15 @@ from flask_login import current_user, login_required
 
 from marketplace.accounts.models import Role
 from marketplace.auth.decorators import roles_required
+from marketplace.entities.labels import TYPE_LABELS as ENTITY_TYPE_LABELS
 from marketplace.entities.models import Entity
 from marketplace.entities.services import own_entities
 from marketplace.entities.views import show_errors
 from marketplace.errors import DomainError
 from marketplace.extensions import db
+from marketplace.forms import EmptyForm
 from marketplace.jurisdiction import get_scoped_or_404
-from marketplace.needs import invitations, services
+from marketplace.needs import invitations, recommendations, services
 from marketplace.needs.candidates import rank_candidates
 from marketplace.needs.forms import AnswerForm, InviteForm, NeedActionForm, NeedFilterForm, NeedForm
 from marketplace.needs.models import Invitation, InvitationStatus, NeedStatus, ServiceMode, Urgency
@@ -115,8 +117,11 @@ def show_inbox():
 
     agreements = agreements_by_invitation([i.id for i in items if i.status is InvitationStatus.ACCEPTED],
                                           current_user)
+    providers, recommended = recommendations.recommend(current_user)
     return render_template("needs/inbox.html", counselor=counselor, items=items, open_count=open_count,
-                           answer_form=AnswerForm(), agreements=agreements)
+                           answer_form=AnswerForm(), agreements=agreements, providers=providers,
+                           recommended=recommended, shown_limit=recommendations.SHOWN,
+                           entity_types=ENTITY_TYPE_LABELS)
 
 
 @bp.get("/<int:need_id>")
@@ -132,8 +137,15 @@ def show_need(need_id: int):
     if current_user.role is Role.COUNSELOR:
         counselor = services.counselor_of(current_user)
         own_invitation = next((i for i in need.invitations if counselor and i.counselor_id == counselor.id), None)
+    # a provider viewing a need only because it is recommended to them sees the need, not who else was asked
+    recommended_only = current_user.role is Role.CENTER_STAFF or (
+        current_user.role is Role.COUNSELOR and own_invitation is None
+        and (counselor is None or need.assigned_counselor_id != counselor.id))
+    interested = recommended_only and recommendations.has_expressed_interest(current_user, need)
     return render_template("needs/show.html", need=need, is_owner=is_owner, candidates=candidates, asked=asked,
-                           history=services.load_history(need), actions=services.allowed_actions(need, current_user),
+                           history=[] if recommended_only else services.load_history(need),
+                           recommended_only=recommended_only, interest_form=EmptyForm(),
+                           interested=interested, actions=services.allowed_actions(need, current_user),
                            action_form=NeedActionForm(), invite_form=InviteForm(), answer_form=AnswerForm(),
                            own_invitation=own_invitation)
 
@@ -222,6 +234,25 @@ def invite_candidate(need_id: int):
         db.session.commit()
         flash(_("已邀请 %(name)s，对方将在 %(hours)d 小时内答复", name=invitation.candidate_name,
                 hours=int(invitations.timeout().total_seconds() // 3600)), "success")
+    return redirect(url_for("needs.show_need", need_id=need_id))
+
+
+@bp.post("/<int:need_id>/interest")
+@login_required
+@roles_required(Role.COUNSELOR, Role.CENTER_STAFF)
+def express_interest(need_id: int):
+    need = services.visible_need(need_id, current_user)
+    if not EmptyForm().validate_on_submit():
+        flash(_("页面已过期，请重试"), "danger")
+        return redirect(url_for("needs.show_need", need_id=need_id))
+    try:
+        recommendations.express_interest(current_user, need)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        flash(_("已告知主体您有意承接此需求，请留意邀请消息"), "success")
     return redirect(url_for("needs.show_need", need_id=need_id))
 
 

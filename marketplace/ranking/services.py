@@ -20,7 +20,7 @@ from marketplace.ranking.records import candidate_pool, live_filter, load_record
 from marketplace.timeutil import as_utc, utcnow
 from matching import persistence, training
 from matching.pool import CandidatePool
-from matching.ranker import FAIRNESS, RankedCandidate, Ranker
+from matching.ranker import FAIRNESS, RankedCandidate, Ranker, Standing, standing
 from matching.scorer import ColdStartScorer, LearnedScorer
 
 log = logging.getLogger(__name__)
@@ -72,6 +72,31 @@ def check(need: Need, kind: str, candidate_id: int) -> tuple[Ranker, RankedCandi
             return used, None
     ranked = used.rank(need_query(need), pool, limit=1, only=[position])
     return used, ranked[0] if ranked else None
+
+
+def standings(kind: str, candidate_id: int, needs: list[Need],
+              exclude: dict[int, set[tuple[str, int]]] | None = None) -> tuple[Ranker, dict[int, Standing]]:
+    """How one candidate stands for each of `needs` (need id → its score, reasons and rank among all
+    candidates), by the rules of `rank`; needs it is not eligible for (ladder, capacity, place, `exclude` by
+    need id) are left out. Checked live once for status and workload. No SQL per need: the needs must come
+    with their entity and region loaded."""
+    used = ranker()
+    if not needs or not live_filter([(kind, candidate_id)]):
+        return used, {}
+    pool = candidate_pool()
+    position = pool.index_of(kind, candidate_id)
+    if position is None:  # appointed or filed since the pool was cached
+        pool = CandidatePool.build(load_records({kind: [candidate_id]}))
+        position = pool.index_of(kind, candidate_id)
+        if position is None:
+            return used, {}
+    exclude = exclude or {}
+    out: dict[int, Standing] = {}
+    for need in needs:
+        found = standing(used, need_query(need), pool, position, exclude=exclude.get(need.id, ()))
+        if found is not None:
+            out[need.id] = found
+    return used, out
 
 
 def log_shown(need: Need, kind: str, used: Ranker, ranked: list[RankedCandidate]) -> MatchLog | None:

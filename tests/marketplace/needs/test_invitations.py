@@ -168,6 +168,11 @@ def test_inbox_and_visibility(world, setup):
     assert [i.need_id for i in invitations.inbox(users[0])] == [need.id]
     assert invitations.inbox(users[1]) == []
     assert services.visible_need(need.id, users[0]) is need
+    # not invited, but the open need is recommended to the second counselor (same specialty and county) ...
+    assert services.visible_need(need.id, users[1]) is need
+    # ... and no longer once it is out of their specialty
+    setup["counselors"][1].specialties = 1
+    db.session.commit()
     with pytest.raises(Exception) as error:
         services.visible_need(need.id, users[1])
     assert getattr(error.value, "code", None) == 404
