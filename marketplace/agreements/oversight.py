@@ -9,6 +9,7 @@ from datetime import date, datetime
 from io import BytesIO
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, and_, exists, false, func, select
 
 from marketplace.agreements.labels import PROVIDER_LABELS, STATUS_LABELS
@@ -85,8 +86,9 @@ def _day(value: datetime | date | None) -> str:
     return value.strftime("%Y-%m-%d")
 
 
-HEADERS = ("协议编号", "协议名称", "状态", "地区", "甲方（服务对象）", "乙方类型", "乙方（服务方）", "合同金额（元）",
-           "签署日期", "申请验收日期", "验收期限", "验收日期", "满意度", "逾期")
+HEADERS = (_l("协议编号"), _l("协议名称"), _l("状态"), _l("地区"), _l("甲方（服务对象）"), _l("乙方类型"),
+           _l("乙方（服务方）"), _l("合同金额（元）"), _l("签署日期"), _l("申请验收日期"), _l("验收期限"),
+           _l("验收日期"), _l("满意度"), _l("逾期"))
 
 
 def export_rows(query: Select, now: datetime | None = None):
@@ -108,7 +110,7 @@ def build_export(query: Select) -> bytes:
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("服务协议"))
-    sheet.append(list(HEADERS))
+    sheet.append([str(header) for header in HEADERS])
     for row in export_rows(query):
         sheet.append(list(row))
     buffer = BytesIO()

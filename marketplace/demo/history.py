@@ -9,7 +9,8 @@ afterwards: each step's new rows (and the timestamps the services set to "now") 
 time in 2025. Service records carry their real 2025 dates, so their hash chains verify as written.
 
 Counselors are given different amounts of work, so the 2025 evaluation spans 优秀 to 不合格. Deterministic
-(fixed seed); idempotent: nothing is made when an agreement was already accepted in that year.
+(fixed seed); idempotent: nothing is made when an agreement was already accepted in that year. The ranker
+stays cold-start: `flask matching train` learns from these match logs and outcomes when wanted.
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ PLANS = {
     "fdy_xt2": (2, 2, [3, 4]),
     "fdy_zd2": (1, 2, [3]),
 }
-IMPROVED = [4, 3, 4, 2, 4, 3, 1, 4, 3, 4, 2]  # dimensions improved, per served entity in turn
+IMPROVED = [4, 4, 3, 2, 4, 3, 3, 4, 4, 2, 3]  # dimensions improved, per served entity in turn
 RECORD_TEXTS = [
     (RecordKind.VISIT, "上门走访，了解{entity}经营现状和存在的问题，商定服务计划。"),
     (RecordKind.TRAINING, "为{entity}理事会成员和骨干开展专题培训 3 学时，讲解{topic}。"),

@@ -28,7 +28,7 @@ def _lookup(form: ClaimForm) -> claims.Lookup:
 @login_required
 @roles_required(Role.OPERATOR)
 def new_claim():
-    form = ClaimForm() if request.method == "POST" else ClaimForm(formdata=request.args, meta={"csrf": False})
+    form = ClaimForm() if request.method == "POST" else ClaimForm(formdata=request.args)
     lookup, match = _lookup(form), None
     if request.method == "POST" and form.validate_on_submit():
         proof = claims.Proof(form.legal_representative.data or "", form.contact_phone.data or "",

@@ -15,11 +15,11 @@ from marketplace.evaluation.models import CounselorEvaluation, EntityImprovement
 from marketplace.jobs.models import Job, JobState
 from marketplace.needs.models import Invitation, InvitationStatus
 from marketplace.notifications.models import Notification
-from marketplace.ranking.models import MatchLog
+from marketplace.ranking.models import MatchLog, ModelVersion
 from marketplace.ranking.services import training_examples
 
 TABLES = (Agreement, ServiceRecord, Invitation, MatchLog, CounselorEvaluation, EntityImprovement, Job,
-          Notification)
+          Notification, ModelVersion)
 
 
 def _counts(db):
@@ -57,3 +57,4 @@ def test_previous_year_is_consistent_and_made_once(db):
 
     examples = training_examples()
     assert len({e.query for e in examples if e.relevance > 0}) >= 20  # enough for `flask matching train`
+    assert db.session.scalar(select(ModelVersion)) is None  # the demo starts cold; training is a command
