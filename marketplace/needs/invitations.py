@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import false, select, update
+from sqlalchemy import case, false, select, update
 from sqlalchemy.orm import selectinload
 
 from marketplace.accounts.models import Role, User
@@ -215,9 +215,11 @@ def visible_invitations(user: User):
 
 
 def inbox(user: User) -> list[Invitation]:
-    """A counselor's (or a center's) invitations, pending first (soonest due), then the answered ones."""
+    """A counselor's (or a center's) invitations: pending first (soonest due), then the answered ones, newest
+    first."""
     if user.role not in (Role.COUNSELOR, Role.CENTER_STAFF):
         return []
+    pending = Invitation.status == I.PENDING
     return list(db.session.scalars(visible_invitations(user).options(selectinload(Invitation.need))
-                                   .order_by((Invitation.status == I.PENDING).desc(), Invitation.due_at,
+                                   .order_by(pending.desc(), case((pending, Invitation.due_at)),
                                              Invitation.id.desc()).limit(100)))

@@ -176,3 +176,18 @@ def test_inbox_and_visibility(world, setup):
     with pytest.raises(Exception) as error:
         services.visible_need(need.id, users[1])
     assert getattr(error.value, "code", None) == 404
+
+
+def test_inbox_lists_pending_first_then_the_newest_answers(world, setup):
+    from tests.marketplace.needs.helpers import make_need
+
+    users, best = setup["users"], setup["counselors"][0]
+    first, second, third = setup["need"], make_need(world["operator"], title="第二个需求"), \
+        make_need(world["operator"], title="第三个需求")
+    answered_old = invitations.invite(world["operator"], first, "counselor", best.id)
+    answered_new = invitations.invite(world["operator"], second, "counselor", best.id)
+    pending = invitations.invite(world["operator"], third, "counselor", best.id)
+    invitations.answer(users[0], answered_old, False, "时间冲突")
+    invitations.answer(users[0], answered_new, False, "时间冲突")
+    db.session.commit()
+    assert [i.id for i in invitations.inbox(users[0])] == [pending.id, answered_new.id, answered_old.id]
