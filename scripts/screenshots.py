@@ -35,6 +35,17 @@ DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 
 
+def sign_in(browser, base: str, username: str, viewport=DESKTOP):
+    """A new page signed in as a demo user."""
+    page = browser.new_page(viewport=viewport)
+    page.goto(base + "/auth/login")
+    page.fill("#username", username)
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    return page
+
+
 def shoot(page, out: Path, name: str) -> None:
     page.set_viewport_size(DESKTOP)
     page.screenshot(path=out / f"{name}-desktop.png", full_page=True)

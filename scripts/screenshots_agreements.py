@@ -15,22 +15,7 @@ from pathlib import Path
 import pypdfium2
 from playwright.sync_api import sync_playwright
 
-from marketplace.demo.services import DEMO_PASSWORD
-
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
-
-
-def sign_in(browser, base: str, username: str, viewport=DESKTOP):
-    page = browser.new_page(viewport=viewport)
-    page.goto(base + "/auth/login")
-    page.fill("#username", username)
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
-    return page
+from scripts.screenshots import FLAGS, PHONE, sign_in
 
 
 def main() -> None:

@@ -13,21 +13,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from marketplace.demo.services import DEMO_PASSWORD
-
-PHONE = {"width": 390, "height": 844}
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
-
-
-def sign_in(browser, base: str, username: str):
-    page = browser.new_page(viewport=PHONE)
-    page.goto(base + "/auth/login")
-    page.fill("#username", username)
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
-    return page
+from scripts.screenshots import FLAGS, PHONE, sign_in
 
 
 def main() -> None:
@@ -45,7 +31,7 @@ def main() -> None:
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
-        page = sign_in(browser, args.base, args.operator)
+        page = sign_in(browser, args.base, viewport=PHONE, username=args.operator)
         page.goto(args.base + "/entities/new")
         page.wait_for_load_state("networkidle")
         page.select_option("#type", "family_farm")
@@ -77,7 +63,7 @@ def main() -> None:
         page.wait_for_load_state("networkidle")
         shot(page, "need-invited")
         page.close()
-        page = sign_in(browser, args.base, "fdy_liu")
+        page = sign_in(browser, args.base, viewport=PHONE, username="fdy_liu")
         page.goto(args.base + "/needs/inbox")
         shot(page, "counselor-inbox")
         page.close()
