@@ -159,40 +159,59 @@ def feature_matrix(need: NeedQuery, pool: CandidatePool, idx: np.ndarray, levels
     return np.column_stack(columns) if idx.size else np.zeros((0, len(FEATURES))), km
 
 
-def nearness_reason(level: int, km: float) -> str:
+class Reason(str):
+    """A reason as the Chinese text the library writes, carrying a `code` and its `params` so that a web layer
+    can render it in another language (it is a `str`, so it joins, compares and stores as the text)."""
+
+    code: str
+    params: dict
+
+    def __new__(cls, text: str, code: str, **params) -> Reason:
+        reason = super().__new__(cls, text)
+        reason.code, reason.params = code, params
+        return reason
+
+
+def nearness_reason(level: int, km: float) -> Reason:
     """"同市，约 12 公里"; just the level when the distance is unknown, under 1 km (county centroids: the
     same county is 0 km) or the service is remote."""
     label = NEARNESS_LABELS[int(level)]
     if level > 0 and not math.isnan(km) and km >= 1:
-        return f"{label}，约 {round(km)} 公里"
-    return label
+        return Reason(f"{label}，约 {round(km)} 公里", "near_km", level=int(level), km=round(km))
+    return Reason(label, "near", level=int(level))
 
 
-def reasons(need: NeedQuery, pool: CandidatePool, i: int, level: int, km: float, row: np.ndarray) -> list[str]:
+def reasons(need: NeedQuery, pool: CandidatePool, i: int, level: int, km: float, row: np.ndarray) -> list[Reason]:
     """Why candidate `i` was proposed, in Chinese, strongest facts first."""
     f = dict(zip(FEATURES, row, strict=True))
-    out = [f"专长匹配：{need.category_name}"] if f["specialty_match"] else []
+    out = [Reason(f"专长匹配：{need.category_name}", "specialty", category=need.category)] \
+        if f["specialty_match"] else []
     if need.industry and f["industry_match"] == 1.0:
-        out.append(f"产业匹配：{need.industry_name}")
+        out.append(Reason(f"产业匹配：{need.industry_name}", "industry", industry=need.industry))
     out.append(nearness_reason(level, km))
     if not math.isinf(pool.capacity[i]):
-        out.append(f"在办 {int(pool.open_count[i])}/{int(pool.capacity[i])}")
+        open_count, capacity = int(pool.open_count[i]), int(pool.capacity[i])
+        out.append(Reason(f"在办 {open_count}/{capacity}", "workload", open=open_count, capacity=capacity))
     if pool.sat_count[i] > 0:
-        out.append(f"满意度 {pool.sat_mean[i]:.1f}（{int(pool.sat_count[i])} 次）")
+        mean, count = round(float(pool.sat_mean[i]), 1), int(pool.sat_count[i])
+        out.append(Reason(f"满意度 {mean:.1f}（{count} 次）", "satisfaction", mean=mean, count=count))
     if pool.invited[i] >= 3:
-        out.append(f"接受邀请 {round(100 * pool.accepted[i] / pool.invited[i])}%")
+        rate = round(100 * pool.accepted[i] / pool.invited[i])
+        out.append(Reason(f"接受邀请 {rate}%", "acceptance", rate=rate))
     if pool.grade[i] >= 2:  # a reason to choose: 合格 or 优秀 (lower grades only lower the score)
-        out.append(f"最近评价：{GRADE_LABELS[pool.grade[i]]}")
+        out.append(Reason(f"最近评价：{GRADE_LABELS[pool.grade[i]]}", "grade", grade=int(pool.grade[i])))
     price = pool.prices[i, _bit_index(need.category)] if need.category else math.nan
     if not math.isnan(price):
-        if need.budget is not None:
-            out.append("报价在预算内" if price <= need.budget else f"报价 {price:,.0f} 元起，超出预算")
+        if need.budget is not None and price <= need.budget:
+            out.append(Reason("报价在预算内", "price_within_budget", price=float(price)))
+        elif need.budget is not None:
+            out.append(Reason(f"报价 {price:,.0f} 元起，超出预算", "price_over_budget", price=float(price)))
         else:
-            out.append(f"报价 {price:,.0f} 元起")
+            out.append(Reason(f"报价 {price:,.0f} 元起", "price", price=float(price)))
     if f["type_experience"]:
-        out.append("服务过同类主体")
+        out.append(Reason("服务过同类主体", "type_experience"))
     if f["industry_experience"] and need.industry:
-        out.append(f"有{need.industry_name}服务经验")
+        out.append(Reason(f"有{need.industry_name}服务经验", "industry_experience", industry=need.industry))
     if f["text_similarity"] >= 0.3:
-        out.append("服务内容相近")
+        out.append(Reason("服务内容相近", "similar_work"))
     return out

@@ -1,0 +1,56 @@
+"""The matching reasons in the reader's language. `matching/` writes each reason in Chinese and tags it with a
+code and parameters (`matching.features.Reason`); pages render them through Babel with `reason_text`. A plain
+string (a reason stored with an invitation) is shown as it was written."""
+
+from __future__ import annotations
+
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from marketplace.directory.labels import INDUSTRY_LABELS, SPECIALTY_LABELS
+from marketplace.directory.models import Industry, Specialty
+
+NEAR_LABELS = {4: _l("同乡镇"), 3: _l("同县"), 2: _l("同市"), 1: _l("同省"), 0: _l("远程服务")}
+GRADE_LABELS = {0: _l("不合格"), 1: _l("基本合格"), 2: _l("合格"), 3: _l("优秀")}  # matching's grade codes
+
+
+def _specialty(bit: int) -> str:
+    return str(SPECIALTY_LABELS[Specialty(bit)])
+
+
+def _industry(bit: int) -> str:
+    return str(INDUSTRY_LABELS[Industry(bit)])
+
+
+def _price(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+RENDER = {
+    "specialty": lambda p: _("专长匹配：%(name)s", name=_specialty(p["category"])),
+    "industry": lambda p: _("产业匹配：%(name)s", name=_industry(p["industry"])),
+    "near": lambda p: str(NEAR_LABELS[p["level"]]),
+    "near_km": lambda p: _("%(near)s，约 %(km)d 公里", near=NEAR_LABELS[p["level"]], km=p["km"]),
+    "workload": lambda p: _("在办 %(open)d/%(capacity)d", open=p["open"], capacity=p["capacity"]),
+    "satisfaction": lambda p: _("满意度 %(mean).1f（%(count)d 次）", mean=p["mean"], count=p["count"]),
+    "acceptance": lambda p: _("接受邀请 %(rate)d%%", rate=p["rate"]),
+    "grade": lambda p: _("最近评价：%(grade)s", grade=GRADE_LABELS[p["grade"]]),
+    "price_within_budget": lambda p: _("报价在预算内"),
+    "price_over_budget": lambda p: _("报价 %(price)s 元起，超出预算", price=_price(p["price"])),
+    "price": lambda p: _("报价 %(price)s 元起", price=_price(p["price"])),
+    "type_experience": lambda p: _("服务过同类主体"),
+    "industry_experience": lambda p: _("有%(name)s服务经验", name=_industry(p["industry"])),
+    "similar_work": lambda p: _("服务内容相近"),
+}
+
+
+def reason_text(reason: str) -> str:
+    """The reason in the current language (the library's Chinese text itself for zh or an untagged string)."""
+    code = getattr(reason, "code", None)
+    if code not in RENDER or str(get_locale() or "zh_CN").startswith("zh"):
+        return str(reason)
+    try:
+        return RENDER[code](reason.params)
+    except (KeyError, ValueError):  # a parameter the labels do not know: the Chinese text is still right
+        return str(reason)
