@@ -196,7 +196,8 @@ def invitation_label(status: InvitationStatus) -> str:
     return str(INVITATION_LABELS[status])
 
 
-def _own_center_ids(user: User):
+def own_center_ids(user: User):
+    """The ids of the centers the user (center staff) registered, as a subquery."""
     model = matching._service_center_model()
     if model is None or not hasattr(model, "owner_id"):
         return select(Invitation.center_id).where(false())
@@ -210,7 +211,7 @@ def visible_invitations(user: User):
         counselor = counselor_of(user)
         return select(Invitation).where(Invitation.counselor_id == (counselor.id if counselor else -1))
     if user.role is Role.CENTER_STAFF:
-        return select(Invitation).where(Invitation.center_id.in_(_own_center_ids(user)))
+        return select(Invitation).where(Invitation.center_id.in_(own_center_ids(user)))
     return scoped(Invitation, user)
 
 

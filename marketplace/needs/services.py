@@ -311,14 +311,19 @@ def counselor_of(user: User) -> Counselor | None:
 
 
 def visible_need(need_id: int, user: User) -> Need:
-    """The need if the user may see it: in scope (officials, the operator), a counselor it was offered to, or
-    a counselor or center staff member it is recommended to while open. 404 otherwise."""
+    """The need if the user may see it: in scope (officials, the operator), a counselor or a center it was
+    offered to, or a counselor or center staff member it is recommended to while open. 404 otherwise."""
     need = db.session.scalars(scoped(Need, user).where(Need.id == need_id)).first()
     if need is None:
         counselor = counselor_of(user)
         if counselor is not None:
             need = db.session.scalars(select(Need).where(Need.id == need_id, exists().where(
                 Invitation.need_id == Need.id, Invitation.counselor_id == counselor.id))).first()
+    if need is None and user.role is Role.CENTER_STAFF:
+        from marketplace.needs.invitations import own_center_ids
+
+        need = db.session.scalars(select(Need).where(Need.id == need_id, exists().where(
+            Invitation.need_id == Need.id, Invitation.center_id.in_(own_center_ids(user))))).first()
     if need is None and user.role in (Role.COUNSELOR, Role.CENTER_STAFF):
         # an open need recommended to the provider ("为您推荐的需求"): viewable, to decide whether to take it
         from marketplace.needs.recommendations import is_recommended

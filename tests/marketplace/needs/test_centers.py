@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from marketplace.extensions import db
-from marketplace.needs import invitations
+from marketplace.needs import invitations, services
 from marketplace.needs.candidates import rank_candidates
 from marketplace.needs.models import InvitationStatus, NeedStatus
 from tests.marketplace.needs.helpers import credit_code, make_counselor, make_need
@@ -47,3 +47,21 @@ def test_center_invitation_answered_by_staff(world):
     db.session.commit()
     assert invitation.status is InvitationStatus.ACCEPTED
     assert need.status is NeedStatus.ASSIGNED and need.assigned_center_id == center.id
+
+
+def test_the_invited_centers_staff_can_open_the_need(world, client, login, make_user):
+    from marketplace.accounts.models import Role
+
+    center = make_center(world["center_staff"])
+    need = make_need(world["operator"], title="合作社财务规范化")
+    invitations.invite(world["operator"], need, "center", center.id)
+    db.session.commit()
+    login(world["center_staff"])
+    page = client.get(f"/needs/{need.id}")
+    assert page.status_code == 200 and "合作社财务规范化" in page.get_data(as_text=True)
+    other_staff = make_user(Role.CENTER_STAFF, region_code="130123")
+    client.post("/auth/logout")
+    login(other_staff)
+    services.transition(need, "cancel", world["operator"], "不需要了")  # no longer open: not recommended either
+    db.session.commit()
+    assert client.get(f"/needs/{need.id}").status_code == 404
