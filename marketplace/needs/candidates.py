@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 
 from marketplace.extensions import db
-from marketplace.needs.models import Invitation, Need, NeedStatus
+from marketplace.needs.models import Invitation, InvitationStatus, Need, NeedStatus
 from marketplace.ranking import services as ranking
 
 KINDS = ("counselor", "center", "all")
@@ -48,9 +48,10 @@ def _service_center_model():
 
 
 def asked(need: Need) -> list[tuple[str, int]]:
-    """(kind, id) of every candidate already invited for the need."""
+    """(kind, id) of every candidate already invited for the need (a withdrawn invitation does not count: the
+    need went to someone else then, and may be offered again after it reopens)."""
     rows = db.session.execute(select(Invitation.kind, Invitation.counselor_id, Invitation.center_id).where(
-        Invitation.need_id == need.id)).all()
+        Invitation.need_id == need.id, Invitation.status != InvitationStatus.WITHDRAWN)).all()
     return [(kind.value, counselor_id or center_id) for kind, counselor_id, center_id in rows]
 
 

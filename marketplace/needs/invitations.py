@@ -45,7 +45,8 @@ def invite(actor: User | None, need: Need, kind: str, candidate_id: int, now: da
     if (kind, candidate_id) in matching.barred(need):
         raise Conflict(_("该服务方承接此需求的协议已因违约终止，不能再次邀请"))
     column = Invitation.counselor_id if kind == "counselor" else Invitation.center_id
-    if db.session.scalar(select(Invitation.id).where(Invitation.need_id == need.id, column == candidate_id)):
+    if db.session.scalar(select(Invitation.id).where(Invitation.need_id == need.id, column == candidate_id,
+                                                      Invitation.status != I.WITHDRAWN)):
         raise Conflict(_("已邀请过该候选人"))
     candidate = matching.check_candidate(need, kind, candidate_id)
     if candidate is None:

@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
@@ -128,8 +128,12 @@ class Invitation(Scoped, db.Model):
 
     __tablename__ = "invitations"
     __table_args__ = (
-        UniqueConstraint("need_id", "counselor_id", name="uq_invitations_need_counselor"),
-        UniqueConstraint("need_id", "center_id", name="uq_invitations_need_center"),
+        # One live invitation per candidate and need; a withdrawn one (the need went to someone else) does not
+        # count, so the candidate can be asked again when the need reopens.
+        Index("uq_invitations_need_counselor", "need_id", "counselor_id", unique=True,
+              sqlite_where=text("status != 'withdrawn'"), postgresql_where=text("status != 'withdrawn'")),
+        Index("uq_invitations_need_center", "need_id", "center_id", unique=True,
+              sqlite_where=text("status != 'withdrawn'"), postgresql_where=text("status != 'withdrawn'")),
         CheckConstraint("(kind = 'counselor' AND counselor_id IS NOT NULL AND center_id IS NULL) OR "
                         "(kind = 'center' AND center_id IS NOT NULL AND counselor_id IS NULL)",
                         name="one_candidate"),

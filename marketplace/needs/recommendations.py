@@ -23,7 +23,7 @@ from marketplace.directory.models import Counselor, CounselorStatus, counselor_s
 from marketplace.errors import Conflict, NotAllowed
 from marketplace.extensions import db
 from marketplace.needs.candidates import barred_for, open_assignments
-from marketplace.needs.models import Invitation, Need, NeedStatus, ServiceMode
+from marketplace.needs.models import Invitation, InvitationStatus, Need, NeedStatus, ServiceMode
 from marketplace.notifications.services import notify
 from marketplace.ranking import services as ranking
 from marketplace.regions.models import Region
@@ -128,7 +128,8 @@ def recommend(user: User, limit: int = SHOWN, need_id: int | None = None) -> tup
     ids = [n.id for n in needs]
     invited: set[tuple[int, str, int]] = set()
     for nid, counselor_id, center_id in db.session.execute(select(
-            Invitation.need_id, Invitation.counselor_id, Invitation.center_id).where(Invitation.need_id.in_(ids))):
+            Invitation.need_id, Invitation.counselor_id, Invitation.center_id).where(
+            Invitation.need_id.in_(ids), Invitation.status != InvitationStatus.WITHDRAWN)):
         invited.add((nid, "counselor", counselor_id) if counselor_id else (nid, "center", center_id))
     barred = barred_for(ids)
     found: list[Recommendation] = []

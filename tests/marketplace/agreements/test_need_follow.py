@@ -280,3 +280,25 @@ def test_terminating_through_the_api_reopens_the_need_and_hides_the_provider(cli
                            json={"need_id": agreement.need_id, "kind": "counselor", "candidate_id": counselor.id})
     assert response.status_code == 409
     assert "违约终止" in response.get_json()["error"]["message"]
+
+
+def test_after_a_reopening_a_candidate_whose_invitation_was_withdrawn_can_be_asked_again(world, second_counselor):
+    counselor = world_counselor(world)
+    other, _user = second_counselor
+    need = make_need(world["operator"])
+    first = invitations.invite(world["operator"], need, "counselor", counselor.id)
+    withdrawn = invitations.invite(world["operator"], need, "counselor", other.id)
+    invitations.answer(world["counselor"], first, True)
+    db.session.commit()
+    assert withdrawn.status is InvitationStatus.WITHDRAWN
+    agreement = advance(world, services.create_from_invitation(world["operator"], first), "in_service")
+    lifecycle.terminate(agreement, world["operator"], "乙方三次未按期上门", "乙方退还已收费用")
+    db.session.commit()
+    assert need.status is N.OPEN
+    again = invitations.invite(world["operator"], need, "counselor", other.id)
+    db.session.commit()
+    assert again.id != withdrawn.id and again.status is InvitationStatus.PENDING
+    assert [i.status for i in need.invitations if i.counselor_id == other.id] == [
+        InvitationStatus.WITHDRAWN, InvitationStatus.PENDING]  # the history keeps both
+    with pytest.raises(Conflict, match="已邀请过该候选人"):  # one live invitation at a time
+        invitations.invite(world["operator"], need, "counselor", other.id)
