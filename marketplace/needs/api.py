@@ -6,13 +6,14 @@ from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from marketplace.accounts.models import Role
 from marketplace.api import api_user, committed, token_required
 from marketplace.api.schemas import PageArgs, PageMeta, page_meta
 from marketplace.entities.models import Entity
 from marketplace.errors import NotAllowed
 from marketplace.extensions import db
 from marketplace.jurisdiction import get_scoped_or_404
-from marketplace.needs import invitations, services
+from marketplace.needs import invitations, recommendations, services
 from marketplace.needs.candidates import rank_candidates
 from marketplace.needs.models import Invitation, Need, NeedStatus, ServiceMode, Urgency
 from marketplace.ranking import services as ranking
@@ -225,6 +226,42 @@ def change_status(data, need_id):
         raise NotAllowed(_("只有需求的发布人可以变更状态"))
     committed(lambda: services.transition(need, data["action"], api_user(), data["reason"]))
     return need
+
+
+class RecommendedProvider(Schema):
+    kind = fields.String()
+    id = fields.Integer()
+    name = fields.String()
+    is_active = fields.Boolean(metadata={"description": "在聘（辅导员）或已备案（服务中心）"})
+    at_capacity = fields.Boolean(metadata={"description": "在办已满：暂不推荐"})
+    open_count = fields.Integer()
+    capacity = fields.Integer(allow_none=True)
+
+
+class RecommendationSchema(Schema):
+    need = fields.Nested(NeedSchema)
+    provider = fields.Nested(RecommendedProvider)
+    score = fields.Float()
+    rank = fields.Integer(allow_none=True, metadata={"description": "在该需求全部候选中的名次"})
+    of = fields.Integer(metadata={"description": "该需求的候选总数"})
+    reasons = fields.List(fields.String())
+
+
+class Recommendations(Schema):
+    providers = fields.List(fields.Nested(RecommendedProvider))
+    items = fields.List(fields.Nested(RecommendationSchema))
+
+
+@blp.route("/recommended", methods=["GET"])
+@token_required
+@blp.response(200, Recommendations)
+def list_recommended():
+    """为您推荐的需求：本人（辅导员）或本人服务中心可承接的待对接需求，按匹配度排序，附名次和推荐理由。"""
+    user = api_user()
+    if user.role not in (Role.COUNSELOR, Role.CENTER_STAFF):
+        raise NotAllowed(_("只有辅导员和服务中心可以查看推荐的需求"))
+    providers, items = recommendations.recommend(user)
+    return {"providers": providers, "items": items}
 
 
 @blp.route("/<int:need_id>/matches", methods=["GET"])

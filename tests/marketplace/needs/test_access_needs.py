@@ -54,6 +54,8 @@ MATRIX = [
     (API, "GET", "/api/v1/needs/{need}/matches?kind=all", {"anonymous": UNAUTH, **IN_SCOPE, "operator": OK,
                                                            "*": MISSING}),
     (API, "GET", "/api/v1/invitations", {"anonymous": UNAUTH, "*": OK}),
+    (API, "GET", "/api/v1/needs/recommended", {"anonymous": UNAUTH, "counselor": OK, "center_staff": OK,
+                                               "*": FORBIDDEN}),
     (API, "POST", "/api/v1/invitations", {"anonymous": UNAUTH, "*": 422}),
     (API, "POST", "/api/v1/invitations/{invitation}/answer", {"anonymous": UNAUTH, "counselor": OK,
                                                               "*": MISSING}),

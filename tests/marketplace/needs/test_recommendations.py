@@ -179,3 +179,18 @@ def test_express_interest_refused_when_not_recommended(client, login, world, cou
     assert not db.session.scalars(select(Notification).where(Notification.title.contains("有意承接"))).all()
     other = make_need(world["operator"], title="组织建设", category=1)
     assert client.post(f"/needs/{other.id}/interest").status_code == 404
+
+
+def test_recommendations_over_the_api(client, world, counselor, api_token):
+    need = make_need(world["operator"], title="建立合作社财务账簿")
+    response = client.get("/api/v1/needs/recommended", headers=api_token(world["counselor"]))
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["providers"] == [{"kind": "counselor", "id": counselor.id, "name": "刘桂芳", "is_active": True,
+                                  "at_capacity": False, "open_count": 0, "capacity": counselor.capacity}]
+    [item] = body["items"]
+    assert item["need"]["id"] == need.id and item["need"]["title"] == "建立合作社财务账簿"
+    assert (item["rank"], item["of"]) == (1, 1) and "专长匹配：财务会计" in item["reasons"]
+    refused = client.get("/api/v1/needs/recommended", headers=api_token(world["operator"]))
+    assert refused.status_code == 403
+    assert refused.get_json()["error"]["message"] == "只有辅导员和服务中心可以查看推荐的需求"
