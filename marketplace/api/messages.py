@@ -3,7 +3,7 @@
 marshmallow has no translation hook, so its default messages are replaced once at import.
 """
 
-from marshmallow import fields, validate
+from marshmallow import Schema, fields, validate
 
 FIELD_MESSAGES = {
     fields.Field: {"required": "必填项", "null": "不能为空", "validator_failed": "取值无效"},
@@ -12,10 +12,17 @@ FIELD_MESSAGES = {
     fields.Email: {"invalid": "邮箱格式不正确"},
     fields.DateTime: {"invalid": "日期时间格式不正确"},
     fields.Boolean: {"invalid": "应为 true 或 false"},
+    fields.Date: {"invalid": "日期格式不正确（应为 YYYY-MM-DD）"},
+    fields.Decimal: {"invalid": "应为数字", "special": "应为数字"},
+    fields.Float: {"invalid": "应为数字", "special": "应为数字"},
+    fields.List: {"invalid": "应为列表"},
+    fields.Nested: {"type": "应为对象"},
 }
+SCHEMA_MESSAGES = {"type": "输入类型不正确", "unknown": "未知字段"}
 
 
 def localize() -> None:
+    Schema._default_error_messages = {**Schema._default_error_messages, **SCHEMA_MESSAGES}
     for field_class, messages in FIELD_MESSAGES.items():
         field_class.default_error_messages = {**field_class.default_error_messages, **messages}
     validate.Length.message_min = "长度至少为 {min}"

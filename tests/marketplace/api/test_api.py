@@ -452,3 +452,11 @@ def test_login_rate_limit_on_token_endpoint(app, client, make_user):
         assert_error(response, 429, "rate_limited")
     finally:
         app.config["RATELIMIT_LOGIN"] = saved
+
+
+def test_unknown_and_mistyped_fields_are_refused_in_chinese(client, world, api_token):
+    response = client.post("/api/v1/needs", headers=api_token(world["operator"]),
+                           json={"entity_id": "x", "titel": "拼错的字段", "budget": "很多"})
+    assert response.status_code == 422
+    fields = response.get_json()["error"]["fields"]
+    assert fields["titel"] == ["未知字段"] and fields["entity_id"] == ["应为整数"] and fields["budget"] == ["应为数字"]
