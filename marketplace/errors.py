@@ -9,10 +9,12 @@ class DomainError(Exception):
     status = 400
     code = "invalid"
 
-    def __init__(self, message: str, field: str | None = None):
+    def __init__(self, message: str, field: str | None = None, errors: dict[str, str] | None = None):
         super().__init__(message)
         self.message = message
         self.field = field
+        # Every refused field's message (a form shows each beside its field); the first is `message`.
+        self.errors: dict[str, str] = errors or ({field: message} if field else {})
 
 
 class NotAllowed(DomainError):
@@ -23,3 +25,10 @@ class NotAllowed(DomainError):
 class Conflict(DomainError):
     status = 409
     code = "conflict"
+
+
+def raise_if_errors(errors: dict[str, str]) -> None:
+    """Refuse with every field's message when there are any (the first becomes the error's own)."""
+    if errors:
+        field, message = next(iter(errors.items()))
+        raise DomainError(message, field=field, errors=errors)

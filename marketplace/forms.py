@@ -52,3 +52,11 @@ def enum_choices(labels: dict, blank: str | None = None) -> list[tuple[str, str]
     """Select choices from a {enum member: label} table, optionally with a leading blank choice."""
     choices = [(str(k.value), v) for k, v in labels.items()]
     return [("", blank), *choices] if blank is not None else choices
+
+
+def show_errors(form, error, default: str = "name") -> None:
+    """Put a refused action's messages beside their fields (`DomainError.errors`); a message for a field the
+    form does not have goes beside `default`."""
+    for name, message in (error.errors or {default: error.message}).items():
+        field = getattr(form, name, None) or getattr(form, default)
+        field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]

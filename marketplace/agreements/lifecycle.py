@@ -30,10 +30,10 @@ from marketplace.agreements.models import (
     Party,
     Signature,
 )
-from marketplace.agreements.services import check_input, raise_errors, require_party
+from marketplace.agreements.services import check_input, require_party
 from marketplace.audit.services import record
 from marketplace.entities.services import county_officials
-from marketplace.errors import Conflict, DomainError, NotAllowed
+from marketplace.errors import Conflict, DomainError, NotAllowed, raise_if_errors
 from marketplace.extensions import db
 from marketplace.jurisdiction import region_in_jurisdiction
 from marketplace.needs.models import NeedStatus
@@ -172,7 +172,7 @@ def propose(agreement: Agreement, actor: User) -> AgreementEvent:
     """Send a complete draft to the other party for signing."""
     from marketplace.agreements.services import current_input
 
-    raise_errors(check_input(current_input(agreement)))
+    raise_if_errors(check_input(current_input(agreement)))
     if agreement.provider_user_id is None:
         raise Conflict(_("服务方尚未开通账户，不能提交签署"))
     if agreement.status is S.DRAFT:

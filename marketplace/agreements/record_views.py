@@ -13,9 +13,9 @@ from marketplace.agreements.lifecycle import ItemCheck
 from marketplace.agreements.models import AgreementStatus, Attachment, Party, RecordKind
 from marketplace.agreements.views import bp
 from marketplace.centers import uploads
-from marketplace.entities.views import show_errors
 from marketplace.errors import DomainError
 from marketplace.extensions import db
+from marketplace.forms import show_errors
 
 
 def _checks(agreement) -> tuple[list[ItemCheck], bool]:

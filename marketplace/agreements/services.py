@@ -30,7 +30,7 @@ from marketplace.agreements.models import (
 from marketplace.audit.services import record
 from marketplace.centers.models import CenterStatus, Offering, ServiceCenter
 from marketplace.directory.models import Counselor
-from marketplace.errors import Conflict, DomainError, NotAllowed
+from marketplace.errors import Conflict, NotAllowed, raise_if_errors
 from marketplace.extensions import db
 from marketplace.jurisdiction import in_region, scoped
 from marketplace.needs.models import Invitation, InvitationStatus, Need, NeedStatus
@@ -278,12 +278,6 @@ def check_input(data: AgreementInput) -> dict[str, str]:
     return errors
 
 
-def raise_errors(errors: dict[str, str]) -> None:
-    if errors:
-        name, message = next(iter(errors.items()))
-        error = DomainError(message, field=name)
-        error.errors = errors  # type: ignore[attr-defined]
-        raise error
 
 
 def current_input(agreement: Agreement) -> AgreementInput:
@@ -315,7 +309,7 @@ def update_agreement(actor: User, agreement: Agreement, data: AgreementInput) ->
 
         raise Conflict(_("协议当前为“%(status)s”，不能修改", status=status_label(agreement.status)))
     data = normalize(data)
-    raise_errors(check_input(data))
+    raise_if_errors(check_input(data))
     if current_input(agreement) == data:
         return False
     for name in HEADER:

@@ -17,9 +17,9 @@ from marketplace.agreements.forms import ActionForm, AgreementFilterForm, Agreem
 from marketplace.agreements.models import AgreementStatus, ProviderKind, ServiceMethod
 from marketplace.auth.decorators import roles_required
 from marketplace.centers.models import Offering
-from marketplace.entities.views import show_errors
 from marketplace.errors import DomainError
 from marketplace.extensions import db
+from marketplace.forms import show_errors
 from marketplace.jurisdiction import get_scoped_or_404, scoped
 from marketplace.needs.models import Invitation, Need
 from marketplace.timeutil import utcnow

@@ -35,7 +35,7 @@ from marketplace.centers.models import (
     center_service_areas,
 )
 from marketplace.directory.models import Specialty
-from marketplace.errors import Conflict, DomainError, NotAllowed
+from marketplace.errors import Conflict, DomainError, NotAllowed, raise_if_errors
 from marketplace.extensions import db
 from marketplace.jurisdiction import region_in_jurisdiction, scoped
 from marketplace.notifications.services import notify
@@ -135,12 +135,6 @@ def check_center(data: CenterInput) -> tuple[dict[str, str], str | None]:
     return errors, code
 
 
-def _raise(errors: dict[str, str]) -> None:
-    if errors:
-        name, message = next(iter(errors.items()))
-        error = DomainError(message, field=name)
-        error.errors = errors  # type: ignore[attr-defined]
-        raise error
 
 
 def _apply(center: ServiceCenter, data: CenterInput, credit_code: str) -> list[str]:
@@ -167,7 +161,7 @@ def register_center(actor: User, data: CenterInput) -> ServiceCenter:
     if actor.role is not Role.CENTER_STAFF:
         raise NotAllowed(_("只有服务中心账户可以登记服务中心"))
     errors, code = check_center(data)
-    _raise(errors)
+    raise_if_errors(errors)
     center = ServiceCenter(owner_id=actor.id, status=CenterStatus.DRAFT)
     _apply(center, data, code)
     db.session.add(center)
@@ -193,7 +187,7 @@ def update_center(actor: User, center: ServiceCenter, data: CenterInput) -> list
         raise Conflict(_("只有草稿或退回修改的服务中心可以修改，当前状态为“%(status)s”",
                          status=status_label(center.status)))
     errors, code = check_center(data)
-    _raise(errors)
+    raise_if_errors(errors)
     changed = _apply(center, data, code)
     if changed:
         _event(center, "update", actor, center.status, center.status)
@@ -449,7 +443,7 @@ def add_offering(actor: User, center: ServiceCenter, data: OfferingInput) -> Off
     """Publish a priced service item; its initial price is the first row of its price history."""
     _check_manage(actor, center)
     errors, low, high = check_offering(center, data)
-    _raise(errors)
+    raise_if_errors(errors)
     offering = Offering(center_id=center.id, price_min=low, price_max=high, is_active=True)
     _apply_offering(offering, data)
     db.session.add(offering)
@@ -476,7 +470,7 @@ def update_offering(actor: User, offering: Offering, data: OfferingInput) -> lis
     center = offering.center
     _check_manage(actor, center)
     errors, low, high = check_offering(center, data)
-    _raise(errors)
+    raise_if_errors(errors)
     changed = _apply_offering(offering, data)
     if (offering.price_min, offering.price_max) != (low, high):
         db.session.add(OfferingPriceChange(offering_id=offering.id, old_min=offering.price_min,

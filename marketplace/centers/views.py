@@ -30,7 +30,7 @@ from marketplace.centers.models import (
 )
 from marketplace.errors import DomainError
 from marketplace.extensions import db
-from marketplace.forms import EmptyForm
+from marketplace.forms import EmptyForm, show_errors
 from marketplace.jurisdiction import get_scoped_or_404
 from marketplace.regions.models import Region
 
@@ -83,10 +83,6 @@ def _prepare(form: CenterForm) -> None:
     form.region_code.root_code = county.parent_code if county and county.parent_code else "000000"
 
 
-def _show_errors(form, error: DomainError, default: str = "name") -> None:
-    for name, message in (getattr(error, "errors", None) or {error.field or default: error.message}).items():
-        field = getattr(form, name, None) or getattr(form, default)
-        field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -101,7 +97,7 @@ def register_center():
         try:
             center = services.register_center(current_user, _form_input(form))
         except DomainError as error:
-            _show_errors(form, error)
+            show_errors(form, error)
         else:
             db.session.commit()
             flash(_("已登记服务中心，请上传制度文件后提交备案"), "success")
@@ -138,7 +134,7 @@ def edit_center(center_id: int):
         try:
             changed = services.update_center(current_user, center, _form_input(form))
         except DomainError as error:
-            _show_errors(form, error)
+            show_errors(form, error)
         else:
             db.session.commit()
             flash(_("已保存 %(n)d 项修改", n=len(changed)) if changed else _("没有修改"), "success")
@@ -232,7 +228,7 @@ def add_offering(center_id: int):
         try:
             services.add_offering(current_user, center, _offering_input(form))
         except DomainError as error:
-            _show_errors(form, error)
+            show_errors(form, error)
         else:
             db.session.commit()
             flash(_("已添加服务项目"), "success")
@@ -261,7 +257,7 @@ def edit_offering(center_id: int, offering_id: int):
         try:
             changed = services.update_offering(current_user, offering, _offering_input(form))
         except DomainError as error:
-            _show_errors(form, error)
+            show_errors(form, error)
         else:
             db.session.commit()
             flash(_("已保存服务项目") if changed else _("没有修改"), "success")

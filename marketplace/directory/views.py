@@ -25,6 +25,7 @@ from marketplace.directory.models import ChangeRequest, ChangeRequestStatus, Cou
 from marketplace.directory.search import CounselorFilters, counselor_query, public_counselor_query
 from marketplace.errors import DomainError
 from marketplace.extensions import db
+from marketplace.forms import show_errors
 from marketplace.jurisdiction import get_scoped_or_404, scoped
 from marketplace.regions.models import Level
 
@@ -94,10 +95,6 @@ def _prepare(form: CounselorForm, department) -> None:
         (r.code, _("%(name)s聘任（由县级录入）", name=r.name)) for r in children if r.level is Level.TOWNSHIP]
 
 
-def _show_errors(form: CounselorForm, error: DomainError) -> None:
-    for name, message in (getattr(error, "errors", None) or {error.field or "name": error.message}).items():
-        field = getattr(form, name, None) or form.name
-        field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -116,7 +113,7 @@ def appoint_counselor():
         try:
             counselor = services.appoint_counselor(current_user, _form_input(form))
         except DomainError as error:
-            _show_errors(form, error)
+            show_errors(form, error)
         else:
             db.session.commit()
             flash(_("已聘任 %(name)s，证书编号 %(no)s", name=counselor.name, no=counselor.certificate_no), "success")
@@ -155,7 +152,7 @@ def edit_counselor(counselor_id: int):
         try:
             changes = services.update_counselor(current_user, counselor, _form_input(form))
         except DomainError as error:
-            _show_errors(form, error)
+            show_errors(form, error)
         else:
             db.session.commit()
             flash(_("已保存 %(n)d 项修改", n=len(changes)) if changes else _("没有修改"), "success")

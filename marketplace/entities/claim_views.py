@@ -12,10 +12,10 @@ from marketplace.auth.decorators import roles_required
 from marketplace.entities import claims
 from marketplace.entities.forms import ClaimFilterForm, ClaimForm, RejectClaimForm
 from marketplace.entities.models import ClaimStatus, EntityClaim
-from marketplace.entities.views import _enum_or_none, bp, show_errors
+from marketplace.entities.views import _enum_or_none, bp
 from marketplace.errors import DomainError
 from marketplace.extensions import db
-from marketplace.forms import EmptyForm
+from marketplace.forms import EmptyForm, show_errors
 from marketplace.jurisdiction import get_scoped_or_404
 
 

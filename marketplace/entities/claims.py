@@ -19,7 +19,7 @@ from marketplace.accounts.models import Role, User
 from marketplace.audit.services import record
 from marketplace.entities.models import ClaimStatus, Entity, EntityClaim, EntityClaimEvent
 from marketplace.entities.services import check_credit_code, county_officials
-from marketplace.errors import Conflict, DomainError, NotAllowed
+from marketplace.errors import Conflict, DomainError, NotAllowed, raise_if_errors
 from marketplace.extensions import db
 from marketplace.identifiers import check_phone, normalize_phone
 from marketplace.jurisdiction import in_region, region_in_jurisdiction, scoped
@@ -134,11 +134,7 @@ def submit_claim(actor: User, lookup: Lookup, proof: Proof) -> EntityClaim:
     if len(note) > 500:
         errors["note"] = _("说明不超过 500 字")
     entity = claimable_entity(lookup)
-    if errors:
-        name, message = next(iter(errors.items()))
-        error = DomainError(message, field=name)
-        error.errors = errors  # type: ignore[attr-defined]
-        raise error
+    raise_if_errors(errors)
     pending = db.session.scalar(select(EntityClaim.id).where(
         EntityClaim.entity_id == entity.id, EntityClaim.claimant_id == actor.id,
         EntityClaim.status == ClaimStatus.PENDING))

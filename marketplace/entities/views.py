@@ -15,6 +15,7 @@ from marketplace.entities.forms import EntityFilterForm, EntityForm, VerifyForm
 from marketplace.entities.models import Entity, EntityType, ModelLevel, VerificationStatus
 from marketplace.errors import DomainError
 from marketplace.extensions import db
+from marketplace.forms import show_errors
 from marketplace.jurisdiction import get_scoped_or_404
 
 bp = Blueprint("entities", __name__, url_prefix="/entities")
@@ -69,10 +70,6 @@ def entity_input(form: EntityForm) -> services.EntityInput:
         founded_year=form.founded_year.data)
 
 
-def show_errors(form, error: DomainError, default: str = "name") -> None:
-    for name, message in (getattr(error, "errors", None) or {error.field or default: error.message}).items():
-        field = getattr(form, name, None) or getattr(form, default)
-        field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]
 
 
 @bp.route("/new", methods=["GET", "POST"])

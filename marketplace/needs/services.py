@@ -23,7 +23,7 @@ from marketplace.audit.services import record
 from marketplace.directory.models import Counselor, Industry, Specialty
 from marketplace.entities.models import Entity
 from marketplace.entities.services import county_officials
-from marketplace.errors import Conflict, DomainError, NotAllowed
+from marketplace.errors import Conflict, DomainError, NotAllowed, raise_if_errors
 from marketplace.extensions import db
 from marketplace.jurisdiction import in_region, scoped
 from marketplace.needs.models import (
@@ -103,12 +103,6 @@ def check_need(data: NeedInput, entity: Entity) -> dict[str, str]:
     return errors
 
 
-def _raise(errors: dict[str, str]) -> None:
-    if errors:
-        name, message = next(iter(errors.items()))
-        error = DomainError(message, field=name)
-        error.errors = errors  # type: ignore[attr-defined]
-        raise error
 
 
 def _apply(need: Need, data: NeedInput, entity: Entity) -> list[str]:
@@ -130,7 +124,7 @@ def create_need(actor: User, entity: Entity, data: NeedInput, publish: bool = Fa
     """The entity's operator posts a need, as a draft or published at once."""
     if entity.owner_id != actor.id:
         raise NotAllowed(_("只能为本人登记的主体发布需求"))
-    _raise(check_need(data, entity))
+    raise_if_errors(check_need(data, entity))
     need = Need(entity=entity, entity_id=entity.id, owner_id=entity.owner_id, status=S.DRAFT)
     _apply(need, data, entity)
     db.session.add(need)
@@ -151,7 +145,7 @@ def update_need(actor: User, need: Need, data: NeedInput) -> list[str]:
         raise NotAllowed(_("只有需求的发布人可以修改"))
     if need.status not in EDITABLE:
         raise Conflict(_("当前状态“%(status)s”下不能修改需求", status=status_label(need.status)))
-    _raise(check_need(data, need.entity))
+    raise_if_errors(check_need(data, need.entity))
     changed = _apply(need, data, need.entity)
     if changed:
         _event(need, "update", actor, need.status, need.status)

@@ -14,10 +14,9 @@ from marketplace.auth.decorators import roles_required
 from marketplace.entities.labels import TYPE_LABELS as ENTITY_TYPE_LABELS
 from marketplace.entities.models import Entity
 from marketplace.entities.services import own_entities
-from marketplace.entities.views import show_errors
 from marketplace.errors import DomainError
 from marketplace.extensions import db
-from marketplace.forms import EmptyForm
+from marketplace.forms import EmptyForm, show_errors
 from marketplace.jurisdiction import get_scoped_or_404
 from marketplace.needs import invitations, recommendations, services
 from marketplace.needs.candidates import rank_candidates
