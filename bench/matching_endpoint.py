@@ -23,7 +23,7 @@ from sqlalchemy import insert, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.scratch import scratch_database
+from bench.scratch import bench_app, scratch_database
 
 PASSWORD = "Bench#Pass2026"
 
@@ -38,10 +38,8 @@ def main() -> None:
 
 
 def run(url: str, count: int, runs: int) -> None:
-    from flask_migrate import upgrade
     from stdnum.cn import uscc
 
-    from marketplace import create_app
     from marketplace.accounts.models import Department, Role, User
     from marketplace.accounts.passwords import hash_password
     from marketplace.directory.models import Counselor, CounselorStatus, Source, WorkMode, counselor_service_areas
@@ -50,18 +48,11 @@ def run(url: str, count: int, runs: int) -> None:
     from marketplace.extensions import db
     from marketplace.needs import services as needs
     from marketplace.needs.models import Invitation, InvitationKind, InvitationStatus
-    from marketplace.regions.models import Level, Region
-    from marketplace.regions.services import load_regions
+    from marketplace.regions.models import Level
     from marketplace.timeutil import utcnow
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False,
-                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    app, counties = bench_app(url)
     with app.app_context():
-        upgrade(directory="migrations")
-        load_regions(app.config["REGION_DATA_DIR"])
-        db.session.commit()
-        counties = db.session.scalars(select(Region).where(Region.level == Level.COUNTY,
-                                                           Region.valid_to.is_(None))).all()
         started = time.perf_counter()
         db.session.execute(insert(Department), [
             {"name": r.full_name + "农业农村局", "level": Level.COUNTY, "region_code": r.code} for r in counties])

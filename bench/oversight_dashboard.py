@@ -24,7 +24,7 @@ from sqlalchemy import insert, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.scratch import scratch_database
+from bench.scratch import bench_app, scratch_database
 
 
 def main() -> None:
@@ -50,25 +50,16 @@ def copy_rows(connection, table: str, columns: list[str], rows) -> int:
 
 
 def run(url: str, args) -> None:
-    from flask_migrate import upgrade
 
-    from marketplace import create_app
     from marketplace.accounts.models import Department, Role, User
     from marketplace.accounts.passwords import hash_password
     from marketplace.extensions import db
     from marketplace.oversight.services import refresh_rollups
     from marketplace.regions.models import Level, Region
-    from marketplace.regions.services import load_regions
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False,
-                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    app, counties = bench_app(url)
     rng = random.Random(7)
     with app.app_context():
-        upgrade(directory="migrations")
-        load_regions(app.config["REGION_DATA_DIR"])
-        db.session.commit()
-        counties = db.session.scalars(select(Region).where(Region.level == Level.COUNTY,
-                                                           Region.valid_to.is_(None))).all()
         townships: dict[str, list[str]] = {}
         for code, parent in db.session.execute(select(Region.code, Region.parent_code)
                                                .where(Region.level == Level.TOWNSHIP, Region.valid_to.is_(None))):
