@@ -40,13 +40,6 @@ def open_assignments(counselor_ids: list[int]) -> dict[int, int]:
     return dict(rows)
 
 
-def _service_center_model():
-    """The centers area's model (kept for the invitations module, which reads center staff through it)."""
-    from marketplace.centers.models import ServiceCenter
-
-    return ServiceCenter
-
-
 def asked(need: Need) -> list[tuple[str, int]]:
     """(kind, id) of every candidate already invited for the need (a withdrawn invitation does not count: the
     need went to someone else then, and may be offered again after it reopens)."""

@@ -10,11 +10,12 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import case, false, select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.orm import selectinload
 
 from marketplace.accounts.models import Role, User
 from marketplace.audit.services import record
+from marketplace.centers.models import ServiceCenter
 from marketplace.directory.models import Counselor, CounselorStatus
 from marketplace.errors import Conflict, DomainError, NotAllowed
 from marketplace.extensions import db
@@ -82,14 +83,8 @@ def candidate_users(invitation: Invitation) -> list[User]:
     if invitation.kind is InvitationKind.COUNSELOR:
         counselor = invitation.counselor or db.session.get(Counselor, invitation.counselor_id)
         return [counselor.user] if counselor is not None and counselor.user is not None else []
-    model = matching._service_center_model()
-    center = db.session.get(model, invitation.center_id) if model is not None else None
-    for name in ("owner_id", "user_id", "staff_id"):  # the centers area names its staff link
-        user_id = getattr(center, name, None)
-        if user_id is not None:
-            user = db.session.get(User, user_id)
-            return [user] if user is not None else []
-    return []
+    center = db.session.get(ServiceCenter, invitation.center_id)
+    return [center.owner] if center is not None and center.owner is not None else []
 
 
 def can_answer(actor: User, invitation: Invitation) -> bool:
@@ -199,10 +194,7 @@ def invitation_label(status: InvitationStatus) -> str:
 
 def own_center_ids(user: User):
     """The ids of the centers the user (center staff) registered, as a subquery."""
-    model = matching._service_center_model()
-    if model is None or not hasattr(model, "owner_id"):
-        return select(Invitation.center_id).where(false())
-    return select(model.id).where(model.owner_id == user.id)
+    return select(ServiceCenter.id).where(ServiceCenter.owner_id == user.id)
 
 
 def visible_invitations(user: User):

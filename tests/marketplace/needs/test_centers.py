@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
-
+from marketplace.centers import models as centers
 from marketplace.extensions import db
 from marketplace.needs import invitations, services
 from marketplace.needs.candidates import rank_candidates
 from marketplace.needs.models import InvitationStatus, NeedStatus
 from tests.marketplace.needs.helpers import credit_code, make_counselor, make_need
-
-centers = pytest.importorskip("marketplace.centers.models")
 
 
 def make_center(owner, status="filed", categories=4, region_code="130123", name="正定县服务中心"):
