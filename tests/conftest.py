@@ -26,6 +26,7 @@ from marketplace.regions.models import Region
 
 TEST_PASSWORD = "Test#Pass2026"
 TEST_PROVINCES = {"11", "13", "65"}
+pytest_plugins = ["tests.webpages"]
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
