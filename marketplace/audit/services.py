@@ -38,6 +38,7 @@ ACTION_LABELS = {
     "need.publish": _l("发布需求"), "need.assign": _l("需求已对接"), "need.start_service": _l("需求开始服务"),
     "need.close": _l("需求服务完成"), "need.cancel": _l("取消需求"), "need.expire": _l("需求过期"),
     "need.reopen": _l("需求重新开放（协议违约终止）"), "need.settle": _l("需求调解结案"),
+    "need.renew": _l("重新发布过期需求"), "need.view_contact": _l("承接方查看主体联系方式"),
     "need.interest": _l("表达承接意向"), "invitation.create": _l("邀请候选人"), "invitation.accepted": _l("接受邀请"),
     "invitation.declined": _l("谢绝邀请"), "invitation.expired": _l("邀请超时"),
     "invitation.withdrawn": _l("撤回邀请"),

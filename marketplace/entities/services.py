@@ -26,6 +26,7 @@ from marketplace.regions.models import Level, Region
 from marketplace.timeutil import utcnow
 
 CODE_REQUIRED = {EntityType.COOPERATIVE, EntityType.FEDERATION}
+COOPERATIVE_PREFIX = "93"  # farmer cooperatives and their federations (domain.md, GB 32100)
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # GB 32100: no I, O, S, V, Z
 
 
@@ -44,6 +45,10 @@ def check_credit_code(raw: str | None, entity_type: EntityType | None) -> tuple[
         return None, _("统一社会信用代码含有无效字符（不使用 I、O、S、V、Z）")
     if uscc.calc_check_digit(value[:17]) != value[17]:
         return None, _("统一社会信用代码校验位不正确")
+    if entity_type in CODE_REQUIRED and not value.startswith(COOPERATIVE_PREFIX):
+        # GB 32100: 9 = registered with market regulation, then 1 company, 2 individual business, 3 cooperative.
+        return None, _("合作社和联合社的统一社会信用代码以 93 开头（91 为企业，92 为个体工商户），"
+                       "请核对是否填成了其他主体的代码")
     return value, None
 
 

@@ -34,7 +34,7 @@ def test_lifecycle_through_the_api(client, world, api_token):
     assert signed["status"] == "proposed" and signed["signed_hash"] == patched["content_hash"]
     assert act(co, action="sign").get_json()["status"] == "signed"
     assert act(co, action="start").get_json()["status"] == "in_service"
-    record = client.post(f"{url}/records", json={"served_on": "2026-11-02", "kind": "visit", "content": "上门建账"},
+    record = client.post(f"{url}/records", json={"served_on": patched["term_start"], "kind": "visit", "content": "上门建账"},
                          headers=co)
     assert record.status_code == 201 and record.get_json()["seq"] == 1
     listed = client.get(f"{url}/records", headers=op).get_json()
