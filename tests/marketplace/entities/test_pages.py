@@ -61,7 +61,7 @@ def test_a_cooperative_with_an_individual_business_code_is_refused_everywhere(pa
 LONG = "正定县" + "A" * 114 + "合作社"  # 120 characters, the middle without a break opportunity
 
 
-def _widths(pages, paths: list[str]) -> dict[str, int]:
+def _widths(app, pages, paths: list[str]) -> dict[str, int]:
     """Each page's document width in headless Chromium at 390 px; requests are answered by the app itself
     (through WebTest, signed in as `pages` is), so no server runs."""
     sync_api = pytest.importorskip("playwright.sync_api")
@@ -69,7 +69,8 @@ def _widths(pages, paths: list[str]) -> dict[str, int]:
 
     def answer(route):
         path = route.request.url.removeprefix(base)
-        res = pages.get(path, expect_errors=True)
+        with app.app_context():  # Playwright calls back in its own greenlet, outside the test's context
+            res = pages.get(path, expect_errors=True)
         route.fulfill(status=res.status_int, body=res.body,
                       headers={"content-type": res.headers.get("Content-Type", "text/html")})
 
@@ -86,12 +87,12 @@ def _widths(pages, paths: list[str]) -> dict[str, int]:
     return widths
 
 
-def test_a_long_unbroken_name_does_not_widen_the_entities_pages_on_a_phone(pages, world):
+def test_a_long_unbroken_name_does_not_widen_the_entities_pages_on_a_phone(app, pages, world):
     require_service("headless Chromium (/usr/bin/chromium)", bool(shutil.which("chromium")))
     entity = make_entity(world["operator"], name=LONG)
     pages.sign_in(world["operator"])
-    own = _widths(pages, ["/entities/", f"/entities/{entity.id}"])
+    own = _widths(app, pages, ["/entities/", f"/entities/{entity.id}"])
     pages.sign_out()
     pages.sign_in(world["county"])
-    listed = _widths(pages, ["/entities/"])
+    listed = _widths(app, pages, ["/entities/"])
     assert set(own.values()) | set(listed.values()) == {390}, (own, listed)
