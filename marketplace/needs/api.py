@@ -202,7 +202,7 @@ class NeedItem(MethodView):
     @blp.arguments(NeedUpdate(partial=True))
     @blp.response(200, NeedSchema)
     def patch(self, data, need_id):
-        """修改草稿或待对接的需求（发布人）。"""
+        """修改草稿、待对接或已过期的需求（发布人）。"""
         need = get_scoped_or_404(Need, need_id, api_user())
         data.pop("publish", None)
         committed(lambda: services.update_need(api_user(), need, _input({**_current(need), **data})))
