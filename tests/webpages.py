@@ -66,7 +66,7 @@ class Pages(webtest.TestApp):
         assert matches, f"no button {label!r} on the page; it shows {[self.label_of(t) for _f, t in self.buttons(res)]}"
         return matches[0]
 
-    def press(self, res, label: str, form=None, upload_files=None, **fields):
+    def press(self, res, label: str, form=None, upload_files=None, extra_environ=None, **fields):
         """Press the button labelled `label` as a browser would: the fields of its form as rendered (with
         `fields` changed), posted to the button's `formaction` or else the form's action."""
         form, tag = self._button(res, label) if form is None else (form, next(
@@ -77,10 +77,11 @@ class Pages(webtest.TestApp):
         if tag.get("name"):
             params.append((tag["name"], tag.get("value", "")))
         action = tag.get("formaction") or form.action or res.request.path
+        extra = {"extra_environ": extra_environ} if extra_environ else {}
         if upload_files:
             return res.goto(action, method="post", params=params, upload_files=upload_files,
-                            content_type="multipart/form-data")
-        return res.goto(action, method=form.method.lower(), params=params)
+                            content_type="multipart/form-data", **extra)
+        return res.goto(action, method=form.method.lower(), params=params, **extra)
 
 
 @pytest.fixture
