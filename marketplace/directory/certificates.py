@@ -2,7 +2,7 @@
 
 A certificate shows its number, the counselor's name, the appointing department and its level, the term, the
 issue date, a place for the seal and a QR code to the public verification page (`PUBLIC_URL` + /verify/<no>).
-Chinese is set in reportlab's standard CJK font STSong-Light: viewers supply the glyphs, nothing is embedded,
+Chinese is set in the embedded (subsetted) TrueType font of `marketplace.pdffonts`, so any viewer shows it,
 and the text can be extracted back. A certificate is valid while the counselor is 在聘 and today is inside
 the term; a renewal issues a new number, and the old one then reads "已被新证书替代".
 """
@@ -248,7 +248,7 @@ def draw_certificate(canvas: Canvas, data: CertificateData) -> None:
     canvas.setFillColor(GREY)
     canvas.setFont(FONT, 9)
     canvas.drawString(qr_x + size + 6, qr_y + 50, _("扫码核验证书真伪"))
-    canvas.setFont("Helvetica", 7)
+    canvas.setFont(FONT, 7)
     canvas.drawString(qr_x + size + 6, qr_y + 38, data.url)
     canvas.restoreState()
     canvas.showPage()

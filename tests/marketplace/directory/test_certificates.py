@@ -19,6 +19,7 @@ from marketplace.directory.search import CounselorFilters
 from marketplace.jobs.models import Job, JobState
 from tests.conftest import text_of
 from tests.marketplace.directory.certificate_helpers import LIU_ID, LIU_PHONE, appoint
+from tests.pdfcheck import font_problems
 
 
 def pdf_text(data: bytes) -> str:
@@ -47,6 +48,7 @@ def test_certificate_text_is_chinese_and_complete(liu, client, login, world):
                      "2025年1月1日至2027年12月31日", "（盖章）"):
         assert expected in text, expected
     assert LIU_ID not in text and LIU_PHONE not in text
+    assert font_problems(response.data) == []
 
 
 def test_certificate_number_has_region_and_year(liu):
@@ -252,6 +254,7 @@ def test_batch_pdf(three, client, login, world, db):
     assert len(reader.pages) == 3
     text = pdf_text(download.data)
     assert all(name in text for name in ("刘桂芳", "张三", "王小明")) and "赵六" not in text
+    assert font_problems(download.data) == []
 
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "certificate.batch"))
     assert entry is not None and entry.object_id == job_id and entry.details["total"] == 3
