@@ -46,7 +46,6 @@ from marketplace.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
-DEFAULT_PUBLIC_URL = "http://127.0.0.1:5000"
 FONT = CJK_FONT
 PAGE = landscape(A4)
 PRINTABLE = (CounselorStatus.APPOINTED, CounselorStatus.SUSPENDED)
@@ -63,8 +62,9 @@ GREY = HexColor("#777777")
 # --- numbers, URLs, names -------------------------------------------------------------------------------------
 
 def verify_url(certificate_no: str, base: str | None = None) -> str:
-    """The public verification page of a certificate number (what the QR code holds)."""
-    base = base or current_app.config.get("PUBLIC_URL") or DEFAULT_PUBLIC_URL
+    """The public verification page of a certificate number (what the QR code holds), on the configured public
+    address (`PUBLIC_URL`, set by FUDAO_PUBLIC_URL; `scripts/run` sets it to the host and port it serves)."""
+    base = base or current_app.config["PUBLIC_URL"]
     return f"{base.rstrip('/')}/verify/{quote(certificate_no, safe='')}"
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import Role
 from marketplace.auth.decorators import roles_required
-from marketplace.directory import services
+from marketplace.directory import certificates, services
 from marketplace.directory.forms import (
     AccountForm,
     CounselorForm,
@@ -135,6 +135,7 @@ def _render_record(counselor: Counselor, revealed: dict | None = None):
         "directory/show.html", counselor=counselor, revealed=revealed or {}, requests=requests,
         can_edit=services.can_edit(current_user, counselor),
         can_view_personal=services.can_view_personal(current_user, counselor),
+        can_print=counselor.status in certificates.PRINTABLE,
         actions=services.allowed_actions(counselor), lifecycle_form=LifecycleForm(), purpose_form=PurposeForm(),
         account_form=AccountForm())
 
@@ -279,7 +280,8 @@ def own_profile():
             return redirect(url_for("directory.own_profile"))
     pending = db.session.scalars(select(ChangeRequest).where(
         ChangeRequest.counselor_id == counselor.id, ChangeRequest.status == ChangeRequestStatus.PENDING)).all()
-    return render_template("directory/own.html", form=form, counselor=counselor, pending=pending)
+    return render_template("directory/own.html", form=form, counselor=counselor, pending=pending,
+                           can_print=counselor.status in certificates.PRINTABLE)
 
 
 def _own_data(counselor: Counselor):
