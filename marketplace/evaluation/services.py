@@ -274,8 +274,11 @@ def subjects_query(actor: User, subject: str, year: int, kind: EvaluationKind):
             return query.where(Counselor.term_end >= date(year, 1, 1), Counselor.term_end < date(year + 1, 1, 1),
                                Counselor.status.in_([CounselorStatus.APPOINTED, CounselorStatus.SUSPENDED,
                                                      CounselorStatus.EXPIRED])).order_by(Counselor.id)
-        return query.where(Counselor.status.in_([CounselorStatus.APPOINTED, CounselorStatus.SUSPENDED])) \
-            .order_by(Counselor.id)
+        # Annual: those in post during the year (appointed by its last day, term not over before its first), so a
+        # counselor appointed after the period is not graded 0.00 不合格 on a year they never served.
+        return query.where(Counselor.status.in_([CounselorStatus.APPOINTED, CounselorStatus.SUSPENDED]),
+                           Counselor.appointed_on <= date(year, 12, 31),
+                           Counselor.term_end >= date(year, 1, 1)).order_by(Counselor.id)
     return select(ServiceCenter.id).where(in_jurisdiction(ServiceCenter.region_code, actor),
                                           ServiceCenter.status.in_(EVALUATED_CENTER_STATUSES)).order_by(ServiceCenter.id)
 
