@@ -42,7 +42,7 @@ from marketplace.extensions import db
 from marketplace.jobs.models import Job, JobState
 from marketplace.labels import level_label
 from marketplace.pdffonts import CJK_FONT, register_cjk_font
-from marketplace.timeutil import utcnow
+from marketplace.timeutil import local_today, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -424,7 +424,7 @@ def verify(certificate_no: str, today: date | None = None) -> Verification | Non
     number = normalize_number(certificate_no)
     if not number or len(number) > 32:
         return None
-    today = today or date.today()
+    today = today or local_today()
     counselor = db.session.scalar(select(Counselor).where(Counselor.certificate_no == number))
     if counselor is not None:
         valid, note = _validity(counselor, today)

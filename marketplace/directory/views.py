@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -28,6 +26,7 @@ from marketplace.extensions import db
 from marketplace.forms import show_errors
 from marketplace.jurisdiction import get_scoped_or_404, scoped
 from marketplace.regions.models import Level
+from marketplace.timeutil import local_today
 
 bp = Blueprint("directory", __name__, url_prefix="/directory")
 public_bp = Blueprint("public_directory", __name__, url_prefix="/public")
@@ -108,7 +107,7 @@ def appoint_counselor():
     form = CounselorForm()
     _prepare(form, department)
     if request.method == "GET":
-        form.appointed_on.data = date.today()
+        form.appointed_on.data = local_today()
     if form.validate_on_submit():
         try:
             counselor = services.appoint_counselor(current_user, _form_input(form))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from typing import Any
 
 from flask_babel import gettext as _
@@ -39,7 +39,7 @@ from marketplace.jobs.models import Job, JobState
 from marketplace.jurisdiction import in_jurisdiction, region_in_jurisdiction
 from marketplace.needs.models import Invitation, InvitationStatus
 from marketplace.regions.models import ROOT_CODE, Level, Region
-from marketplace.timeutil import utcnow
+from marketplace.timeutil import LOCAL_ZONE, local_today, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -162,8 +162,9 @@ def _improvement(row: EntityImprovement) -> scoring.Improvement:
 # --- indicators ------------------------------------------------------------------------------------------------
 
 def year_bounds(year: int) -> tuple[datetime, datetime]:
-    return (datetime.combine(date(year, 1, 1), time(), tzinfo=UTC),
-            datetime.combine(date(year + 1, 1, 1), time(), tzinfo=UTC))
+    """The year as calendar days in China."""
+    return (datetime.combine(date(year, 1, 1), time(), tzinfo=LOCAL_ZONE),
+            datetime.combine(date(year + 1, 1, 1), time(), tzinfo=LOCAL_ZONE))
 
 
 def _in_year(column, year: int):
@@ -289,7 +290,7 @@ def start_evaluation(actor: User, subject: str, year: int, kind: EvaluationKind 
         raise NotAllowed(_("只有县级及以上农业农村部门可以开展绩效评价"))
     if subject == "center" and kind is not EvaluationKind.ANNUAL:
         raise DomainError(_("服务中心只开展年度评价"), field="kind")
-    if year < 2000 or year > date.today().year:
+    if year < 2000 or year > local_today().year:
         raise DomainError(_("评价年度无效"), field="year")
     total = db.session.scalar(select(func.count()).select_from(
         subjects_query(actor, subject, year, kind).order_by(None).subquery()))

@@ -20,6 +20,7 @@ from marketplace.directory.certificates import mask_name, verify_url
 from marketplace.directory.models import CounselorStatus
 from marketplace.directory.search import CounselorFilters
 from marketplace.jobs.models import Job, JobState
+from marketplace.timeutil import local_today
 from tests.conftest import text_of
 from tests.marketplace.directory.certificate_helpers import LIU_ID, LIU_PHONE, appoint
 from tests.pdfcheck import font_problems
@@ -181,8 +182,8 @@ def test_verify_suspended(liu, client, world, db):
 
 
 def test_verify_expired(world, client, db):
-    counselor = appoint(world["county"], appointed_on=date.today() - timedelta(days=800),
-                        term_end=date.today() - timedelta(days=2))
+    counselor = appoint(world["county"], appointed_on=local_today() - timedelta(days=800),
+                        term_end=local_today() - timedelta(days=2))
     services.expire_due()
     db.session.commit()
     assert counselor.status is CounselorStatus.EXPIRED

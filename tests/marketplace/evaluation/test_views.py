@@ -10,6 +10,7 @@ from sqlalchemy import select
 from marketplace.evaluation.models import CounselorEvaluation, EntityImprovement, EvaluationScheme
 from marketplace.extensions import db
 from marketplace.jobs.models import Job
+from marketplace.timeutil import local_today
 from tests.conftest import text_of
 from tests.webpages import form_to
 
@@ -46,7 +47,7 @@ def test_a_counselor_appointed_after_the_year_is_not_graded_on_it(pages, world, 
 
 def test_run_for_a_future_year_is_refused_in_chinese(client, login, world, served):
     login(world["county"])
-    response = client.post("/evaluation/run", data={"subject": "counselor", "year": str(date.today().year + 1),
+    response = client.post("/evaluation/run", data={"subject": "counselor", "year": str(local_today().year + 1),
                                                     "kind": "annual"}, follow_redirects=True)
     assert "评价年度无效" in text_of(response)
     assert db.session.scalar(select(Job)) is None

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date
 
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from marketplace.extensions import db
 from marketplace.jobs.models import Job, JobState
+from marketplace.timeutil import local_today
 from tests.conftest import text_of as visible_text
 from tests.pdfcheck import font_problems
 
@@ -67,7 +67,7 @@ def test_export_holds_every_table(client, login, world, spread):
 
 def test_report_is_built_in_the_background_with_both_files(client, login, world, spread):
     login(world["province"])
-    today = date.today()
+    today = local_today()
     response = client.post("/oversight/reports", data={"region": "130000", "start": f"{today.year - 1}-01-01",
                                                         "end": today.isoformat()})
     assert response.status_code == 302
