@@ -36,7 +36,9 @@ def default_config(instance_path: str) -> dict:
         "RATELIMIT_API": "300 per minute",
         "RATELIMIT_VERIFY": "60 per minute",
         "RATELIMIT_HEADERS_ENABLED": True,
-        "PUBLIC_URL": "http://127.0.0.1:5000",  # FUDAO_PUBLIC_URL in production
+        # The site's address as people reach it (certificate QR codes, links in mail): FUDAO_PUBLIC_URL;
+        # scripts/run sets it to the host and port it serves.
+        "PUBLIC_URL": "http://127.0.0.1:5000",
         "BABEL_DEFAULT_LOCALE": "zh_CN",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "LANGUAGES": {"zh_CN": "中文", "en": "English"},

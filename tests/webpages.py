@@ -89,3 +89,10 @@ def pages(app):
     app.config["WTF_CSRF_ENABLED"] = True
     yield Pages(_FreshG(app), extra_environ={"REMOTE_ADDR": "127.0.0.1"})
     app.config["WTF_CSRF_ENABLED"] = False
+
+
+def form_to(page, action: str) -> webtest.Form:
+    """The one form of the page that submits to `action` (a path, or its end)."""
+    forms = {id(f): f for f in page.forms.values() if (f.action or "").split("?")[0].endswith(action)}
+    assert len(forms) == 1, f"{len(forms)} forms submit to {action}: {[f.action for f in page.forms.values()]}"
+    return next(iter(forms.values()))

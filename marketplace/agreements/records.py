@@ -26,7 +26,7 @@ from marketplace.centers import uploads
 from marketplace.errors import Conflict, DomainError, raise_if_errors
 from marketplace.extensions import db
 from marketplace.limits import RECORD, problems
-from marketplace.timeutil import utcnow
+from marketplace.timeutil import local_today, utcnow
 
 S = AgreementStatus
 RECORDABLE = (S.SIGNED, S.IN_SERVICE, S.SUBMITTED, S.DISPUTED)
@@ -81,7 +81,7 @@ def add_record(actor: User, agreement: Agreement, data: RecordInput, today: date
         from marketplace.agreements.lifecycle import status_label
 
         raise Conflict(_("协议当前为“%(status)s”，不能登记服务记录", status=status_label(agreement.status)))
-    check_record(data, today or date.today(), agreement)
+    check_record(data, today or local_today(), agreement)
     if data.corrects_id is not None and db.session.scalar(select(ServiceRecord.id).where(
             ServiceRecord.id == data.corrects_id, ServiceRecord.agreement_id == agreement.id)) is None:
         raise DomainError(_("要更正的记录不存在"), field="corrects_id")

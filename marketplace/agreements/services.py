@@ -35,6 +35,7 @@ from marketplace.extensions import db
 from marketplace.jurisdiction import in_region, scoped
 from marketplace.limits import AGREEMENT, ITEM, MONEY_MAX, problems
 from marketplace.needs.models import Invitation, InvitationStatus, Need, NeedStatus
+from marketplace.timeutil import local_today
 
 S = AgreementStatus
 EDITABLE = (S.DRAFT, S.PROPOSED)
@@ -191,7 +192,7 @@ def create_from_invitation(actor: User, invitation: Invitation, today: date | No
     if not is_assignee(need, invitation):
         # An earlier acceptance whose agreement was terminated; the need has since gone to someone else.
         raise Conflict(_("该需求已由其他服务方承接，不能按此邀请拟定协议"))
-    today = today or date.today()
+    today = today or local_today()
     agreement = _new(actor, need, today)
     agreement.invitation_id = invitation.id
     if invitation.counselor_id:
@@ -218,7 +219,7 @@ def create_from_offering(actor: User, need: Need, offering: Offering, today: dat
 
     if ("center", center.id) in barred(need):
         raise Conflict(_("该服务中心承接此需求的协议已因违约终止，不能再为此需求选购"))
-    today = today or date.today()
+    today = today or local_today()
     agreement = _new(actor, need, today)
     agreement.offering_id = offering.id
     _center_party(agreement, center)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -23,7 +22,7 @@ from marketplace.identifiers import check_phone, normalize_phone
 from marketplace.jurisdiction import in_region, scoped
 from marketplace.notifications.services import notify
 from marketplace.regions.models import Level, Region
-from marketplace.timeutil import utcnow
+from marketplace.timeutil import local_today, utcnow
 
 CODE_REQUIRED = {EntityType.COOPERATIVE, EntityType.FEDERATION}
 COOPERATIVE_PREFIX = "93"  # farmer cooperatives and their federations (domain.md, GB 32100)
@@ -114,7 +113,7 @@ def check_input(data: EntityInput, current: Entity | None = None, check_unique: 
             errors[name] = _("数量超出范围")
     if data.area_mu is not None and not 0 <= data.area_mu <= 10_000_000:
         errors["area_mu"] = _("面积超出范围")
-    if data.founded_year is not None and not 1949 <= data.founded_year <= date.today().year:
+    if data.founded_year is not None and not 1949 <= data.founded_year <= local_today().year:
         errors["founded_year"] = _("成立年份应在 1949 年到今年之间")
     return checked
 

@@ -35,7 +35,7 @@ def send_email(notification: Notification) -> bool:
         return False
     body = notification.body
     if notification.link:
-        body += "\n\n" + current_app.config.get("PUBLIC_URL", "http://127.0.0.1:5000") + notification.link
+        body += "\n\n" + current_app.config["PUBLIC_URL"].rstrip("/") + notification.link
     EmailMessage(subject=f"[辅导平台] {notification.title}", body=body,
                  to=[notification.user.email]).send()
     notification.emailed_at = utcnow()

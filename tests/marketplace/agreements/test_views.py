@@ -12,6 +12,7 @@ from marketplace.agreements.content import content_hash
 from marketplace.agreements.models import AgreementStatus, ItemResult
 from marketplace.extensions import db
 from tests.marketplace.agreements.conftest import assigned_need
+from tests.pdfcheck import font_problems
 
 S = AgreementStatus
 
@@ -146,6 +147,7 @@ def test_pdf_is_the_signed_content_with_its_hash(client, switch, world, make_agr
     assert agreement.content_hash in compact
     assert agreement.number in compact and "违约责任" in compact
     assert agreement.items[0].name in compact
+    assert font_problems(response.data) == []
 
 
 def test_officials_list_with_figures_filters_and_export(client, switch, world, make_agreement):
