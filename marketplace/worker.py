@@ -18,7 +18,6 @@ BEAT_SCHEDULE: dict = {
     "directory.expire_terms": {"task": "directory.expire_terms", "schedule": crontab(hour=1, minute=0)},
     "directory.send_yearly_reminders": {"task": "directory.send_yearly_reminders",
                                         "schedule": crontab(hour=8, minute=0)},
-    "imports.reap_stale": {"task": "imports.reap_stale", "schedule": crontab(minute="*")},
     "jobs.reap_stale": {"task": "jobs.reap_stale", "schedule": crontab(minute="*")},
     "outbox.sweep": {"task": "outbox.sweep", "schedule": 30.0},
     "needs.expire_invitations": {"task": "needs.expire_invitations", "schedule": crontab(minute="*/15")},
