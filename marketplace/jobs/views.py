@@ -27,6 +27,14 @@ def job_retry_url(job: Job) -> str | None:
     return url_for("jobs.retry_job", job_id=job.id)
 
 
+@bp.app_template_global()
+def job_waiting_for_broker(job: Job) -> bool:
+    """A pending job whose message the broker refused: the card says it starts once the service is back."""
+    from marketplace.outbox.services import refused_by_broker
+
+    return job.state is JobState.PENDING and refused_by_broker(job.id)
+
+
 @bp.post("/<job_id>/retry")
 @login_required
 @roles_required(Role.OFFICIAL)

@@ -158,7 +158,8 @@ def waiting_to_send(job_id: str) -> bool:
         or_(OutboxMessage.sent_at.is_(None), OutboxMessage.sent_at >= since)).limit(1)) is not None
 
 
-def backlog() -> int:
-    """Messages not yet taken by the broker (for the health check and the ops page)."""
-    with db.engine.connect() as connection:
-        return len(connection.execute(select(TABLE.c.id).where(TABLE.c.sent_at.is_(None)).limit(10_000)).all())
+def refused_by_broker(job_id: str) -> bool:
+    """The job's message is still unsent because the broker refused it (it is down)."""
+    return db.session.scalar(select(OutboxMessage.id).where(
+        OutboxMessage.job_id == job_id, OutboxMessage.sent_at.is_(None),
+        OutboxMessage.last_error.is_not(None)).limit(1)) is not None
