@@ -86,8 +86,10 @@ def dispatch(ids: list[int], redeliver_before: datetime | None = None) -> int:
             if eager:
                 _run_eagerly(celery, row)
             else:
+                # No result is read back (the job row is the result), so none is stored or subscribed to:
+                # a down Redis result backend would otherwise hold the request ~20 s in its retries.
                 celery.send_task(row.task_name, args=row.args, kwargs=row.kwargs, task_id=task_id_of(row.id),
-                                 retry=False)
+                                 retry=False, ignore_result=True)
         except Exception as error:
             log.warning("outbox: broker refused %s (%s): %s", row.task_name, row.id, error)
             with db.engine.begin() as connection:

@@ -63,8 +63,9 @@ class Broker:
     def __init__(self, app):
         self.app, self.eager = app, app.extensions["celery"]
         down = Celery("broker-down", set_as_current=False)
-        down.conf.update({**app.config["CELERY"], "broker_url": f"redis://127.0.0.1:{_closed_port()}/0",
-                          "result_backend": None, "task_ignore_result": True})
+        url = f"redis://127.0.0.1:{_closed_port()}/0"  # broker and result backend, as with REDIS_URL
+        down.conf.update({**app.config["CELERY"], "broker_url": url, "result_backend": url,
+                          "broker_transport_options": {"socket_connect_timeout": 2, "socket_timeout": 5}})
         app.extensions["celery"] = down
 
     def back(self) -> None:
