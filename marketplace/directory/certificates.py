@@ -33,7 +33,7 @@ from sqlalchemy import String, cast, func, select
 
 from marketplace.accounts.models import User
 from marketplace.audit.services import record
-from marketplace.background import enqueue_after_commit
+from marketplace.background import enqueue_job_after_commit
 from marketplace.directory.labels import STATUS_LABELS
 from marketplace.directory.models import Counselor, CounselorEvent, CounselorStatus, Source, WorkMode
 from marketplace.directory.search import CounselorFilters, counselor_query
@@ -308,9 +308,7 @@ def start_batch(actor: User, filters: CounselorFilters, fmt: str = "pdf") -> Job
     db.session.flush()
     record(actor, "certificate.batch", job, region_code=job.region_code, format=fmt, total=total,
            filters=job.params["filters"])
-    from tasks.certificates import batch
-
-    enqueue_after_commit(batch, job.id)
+    enqueue_job_after_commit("certificates.batch", job)
     return job
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import and_, func, select
 from marketplace.accounts.models import Role, User
 from marketplace.agreements.models import Agreement, AgreementItem, ItemResult, ServiceRecord
 from marketplace.audit.services import record
-from marketplace.background import enqueue_after_commit
+from marketplace.background import enqueue_job_after_commit
 from marketplace.centers.models import CenterStatus, ServiceCenter
 from marketplace.directory.models import Counselor, CounselorStatus
 from marketplace.directory.services import APPOINTING_LEVELS
@@ -301,9 +301,7 @@ def start_evaluation(actor: User, subject: str, year: int, kind: EvaluationKind 
     db.session.add(job)
     db.session.flush()
     record(actor, "evaluation.run", job, region_code=job.region_code, subject=subject, year=year, kind=kind.value)
-    from tasks.evaluation import run
-
-    enqueue_after_commit(run, job.id)
+    enqueue_job_after_commit("evaluation.run", job)
     return job
 
 

@@ -23,9 +23,7 @@ def notify(user: User, title: str, body: str = "", link: str | None = None) -> N
     db.session.add(notification)
     db.session.flush()
     if user.email:
-        from tasks.notifications import send_email
-
-        enqueue_after_commit(send_email, notification.id)
+        enqueue_after_commit("notifications.send_email", notification.id)
     return notification
 
 

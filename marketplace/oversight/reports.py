@@ -20,7 +20,7 @@ from wtforms.validators import DataRequired
 from marketplace.accounts.models import User
 from marketplace.agreements.models import Agreement
 from marketplace.audit.services import record
-from marketplace.background import enqueue_after_commit
+from marketplace.background import enqueue_job_after_commit
 from marketplace.directory.models import Counselor
 from marketplace.errors import DomainError, NotAllowed
 from marketplace.extensions import db
@@ -54,9 +54,7 @@ def start_report(actor: User, region_code: str, start: date, end: date) -> Job:
     db.session.add(job)
     db.session.flush()
     record(actor, "oversight.report", job, region_code=region_code, start=start.isoformat(), end=end.isoformat())
-    from tasks.oversight import build_report
-
-    enqueue_after_commit(build_report, job.id)
+    enqueue_job_after_commit("oversight.build_report", job)
     return job
 
 
