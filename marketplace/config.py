@@ -62,6 +62,11 @@ def default_config(instance_path: str) -> dict:
         "OPENAPI_JSON_PATH": "openapi.json",
         # Uploads: the import limit is checked before reading; Flask refuses larger bodies with a 413.
         "IMPORT_MAX_BYTES": 20 * 1024 * 1024,
+        # What an upload may expand to, checked before it is read (marketplace/imports/limits.py).
+        "IMPORT_MAX_UNCOMPRESSED": 200 * 1024 * 1024,
+        "IMPORT_MAX_RATIO": 100,
+        "IMPORT_MAX_ROWS": 60_000,
+        "IMPORT_MAX_COLUMNS": 100,
         "UPLOAD_MAX_BYTES": 10 * 1024 * 1024,
         "NEED_OPEN_DAYS": 30,
         "INVITATION_TIMEOUT_HOURS": 72,
@@ -74,6 +79,7 @@ def default_config(instance_path: str) -> dict:
         "MATCHING_FAIRNESS": 0.05,
         "MAX_CONTENT_LENGTH": 21 * 1024 * 1024,
         "IMPORT_STALE_AFTER": timedelta(minutes=5),
+        "IMPORT_LOCK_WAIT": timedelta(minutes=3),  # a second import of one department waits this long
         # Progress targets per level (千员带万社: about 1,000 counselors and 10,000 entities served per province,
         # about 30,000 counselors nationally); a level without an entry shows no target.
         "OVERSIGHT_TARGETS": {"national": {"counselors": 30000, "served": 310000},

@@ -28,7 +28,7 @@ from marketplace.agreements.labels import (
     SATISFACTION_LABELS,
     STATUS_LABELS,
 )
-from marketplace.forms import RegionField, enum_choices
+from marketplace.forms import RegionField, VersionedForm, enum_choices
 
 
 class ItemForm(Form):
@@ -48,7 +48,7 @@ class ItemForm(Form):
     offering_id = HiddenField()
 
 
-class AgreementForm(FlaskForm):
+class AgreementForm(VersionedForm, FlaskForm):
     title = StringField(_l("协议名称"), validators=[DataRequired(message=_l("请填写协议名称")), Length(max=200)])
     entity_address = StringField(_l("甲方地址"), validators=[Optional(), Length(max=200)])
     entity_representative = StringField(_l("甲方代表人"), validators=[Optional(), Length(max=64)])
