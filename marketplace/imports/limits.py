@@ -41,7 +41,11 @@ CELL_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:c|row)[\s>/]")
 VALUE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?v>\s*[^<\s]")
 
 
-class UploadTooLarge(DomainError):
+class ImportFileError(DomainError):
+    """The uploaded file itself is unusable (not a workbook, empty, corrupt, no known headers, too large)."""
+
+
+class UploadTooLarge(ImportFileError):
     """The upload would expand beyond the limits (refused before reading)."""
 
 
@@ -98,8 +102,6 @@ def expands_too_much(mb: int) -> UploadTooLarge:
 def inspect_xlsx(path: str | Path, limits: Limits | None = None) -> XlsxFacts:
     """Check the zip's entries and every worksheet's extent before the workbook is read; raise
     UploadTooLarge (or ImportFileError for a broken zip) with a Chinese message."""
-    from marketplace.imports.reader import ImportFileError
-
     limits = limits or Limits.current()
     mb = limits.max_uncompressed // (1024 * 1024)
     try:
@@ -134,11 +136,8 @@ def _scan(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, limits: Limits, fact
           worksheet: bool) -> int:
     """Inflate one entry in chunks (counting what it really expands to); for a worksheet, follow its row and
     cell references and note formulas without a cached value."""
-    from marketplace.imports.reader import ImportFileError
-
     mb = limits.max_uncompressed // (1024 * 1024)
-    row, col, max_row, max_col = 0, 0, 0, 0
-    uncached: set[tuple[int, int]] = set()
+    sheet = _SheetScan(limits)
     tail = b""
     with archive.open(entry) as stream:
         while chunk := stream.read(CHUNK):
@@ -154,31 +153,99 @@ def _scan(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, limits: Limits, fact
             data, tail = (data[:cut], data[cut:]) if cut > 0 else (data, b"")
             if len(tail) > 2 * CHUNK:  # a cell that never closes: not XML we can read
                 raise ImportFileError(_("文件已损坏或不是有效的 xlsx 工作簿，无法读取"))
-            for match in TAG.finditer(data):
-                name, attrs = match.group(1), match.group(2)
-                ref = REF_ATTR.search(attrs)
-                if name == b"c":
-                    col = column_number(ref.group(1)) if ref and ref.group(1) else col + 1
-                    if ref and ref.group(2):
-                        row = int(ref.group(2))
-                    max_col, max_row = max(max_col, col), max(max_row, row)
-                    if max_col > limits.max_columns or max_row > limits.max_rows:
-                        raise too_big(limits, f"{column_letters(max_col)}{max_row}")
-                elif name == b"row":
-                    row = int(ref.group(2)) if ref and ref.group(2) else row + 1
-                    col = 0
-                    if row > limits.max_rows:
-                        raise too_big(limits, f"A{row}")
-                elif name == b"dimension" and ref:
-                    last_col = ref.group(3) or ref.group(1)
-                    last_row = ref.group(4) or ref.group(2)
-                    if last_col and last_row and (column_number(last_col) > limits.max_columns
-                                                  or int(last_row) > limits.max_rows):
-                        raise too_big(limits, f"{last_col.decode()}{last_row.decode()}")
-                elif name == b"f":
-                    end = CELL_END.search(data, match.end())
-                    if end is None or not VALUE.search(data, match.end(), end.start()):
-                        uncached.add((row - 1, col - 1))
-    if uncached:
-        facts.uncached_formulas[entry.filename] = uncached
+            sheet.feed(data)
+    if tail:
+        sheet.feed(tail)
+    if sheet.uncached:
+        facts.uncached_formulas[entry.filename] = sheet.uncached
     return inflated
+
+
+class _SheetScan:
+    """The running position (row, column) through a worksheet's XML, its extent and its uncached formulas."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.row = self.col = self.max_row = self.max_col = 0
+        self.uncached: set[tuple[int, int]] = set()
+
+    def feed(self, data: bytes) -> None:
+        limits = self.limits
+        for match in TAG.finditer(data):
+            name, attrs = match.group(1), match.group(2)
+            ref = REF_ATTR.search(attrs)
+            if name == b"c":
+                self.col = column_number(ref.group(1)) if ref and ref.group(1) else self.col + 1
+                if ref and ref.group(2):
+                    self.row = int(ref.group(2))
+                self.max_col, self.max_row = max(self.max_col, self.col), max(self.max_row, self.row)
+                if self.max_col > limits.max_columns or self.max_row > limits.max_rows:
+                    raise too_big(limits, f"{column_letters(self.max_col)}{self.max_row}")
+            elif name == b"row":
+                self.row = int(ref.group(2)) if ref and ref.group(2) else self.row + 1
+                self.col = 0
+                if self.row > limits.max_rows:
+                    raise too_big(limits, f"A{self.row}")
+            elif name == b"dimension" and ref:
+                last_col, last_row = ref.group(3) or ref.group(1), ref.group(4) or ref.group(2)
+                if last_col and last_row and (column_number(last_col) > limits.max_columns
+                                              or int(last_row) > limits.max_rows):
+                    raise too_big(limits, f"{last_col.decode()}{last_row.decode()}")
+            elif name == b"f":
+                end = CELL_END.search(data, match.end())
+                if end is None or not VALUE.search(data, match.end(), end.start()):
+                    self.uncached.add((self.row - 1, self.col - 1))
+
+
+# BIFF records that place one cell at (row, column): FORMULA, LABELSST, NUMBER, RK, BLANK, BOOLERR, LABEL, RSTRING
+CELL_RECORDS = {0x0006, 0x0406, 0x00FD, 0x0203, 0x027E, 0x0201, 0x0205, 0x0204, 0x00D6}
+MULTI_RECORDS = {0x00BD, 0x00BE}  # MULRK, MULBLANK: row, first column, …, last column
+ROW_RECORD, DIMENSIONS_RECORD = 0x0208, 0x0200
+
+
+def inspect_xls(path: str | Path, limits: Limits | None = None) -> None:
+    """The same row and column limits for an old .xls (BIFF in an OLE2 file), from its cell records, before
+    python-calamine allocates the sheet's rectangle (one cell at IV65536 would make it 16.7 million cells)."""
+    import struct
+
+    import olefile
+
+    limits = limits or Limits.current()
+    corrupt = ImportFileError(_("文件已损坏或不是有效的 Excel 工作簿，无法读取"))
+    try:
+        with olefile.OleFileIO(str(path)) as ole:
+            name = next((n for n in ("Workbook", "Book") if ole.exists(n)), None)
+            if name is None:
+                raise corrupt
+            if ole.get_size(name) > limits.max_uncompressed:
+                raise expands_too_much(limits.max_uncompressed // (1024 * 1024))
+            data = ole.openstream(name).read()
+    except ImportFileError:
+        raise
+    except Exception as error:  # olefile raises OSError and its own errors for broken containers
+        raise corrupt from error
+    offset, size = 0, len(data)
+    max_row = max_col = 0
+    while offset + 4 <= size:
+        kind, length = struct.unpack_from("<HH", data, offset)
+        body = offset + 4
+        if body + length > size:
+            break
+        if kind in CELL_RECORDS and length >= 4:
+            row, col = struct.unpack_from("<HH", data, body)
+        elif kind in MULTI_RECORDS and length >= 6:
+            row, = struct.unpack_from("<H", data, body)
+            col, = struct.unpack_from("<H", data, body + length - 2)
+        elif kind == ROW_RECORD and length >= 6:
+            row, _first, col = struct.unpack_from("<HHH", data, body)
+            col = max(col - 1, 0)
+        elif kind == DIMENSIONS_RECORD and length >= 12:
+            _r0, row, _c0, col = struct.unpack_from("<IIHH", data, body)
+            row, col = max(row - 1, 0), max(col - 1, 0)
+        else:
+            offset = body + length
+            continue
+        max_row, max_col = max(max_row, row + 1), max(max_col, col + 1)
+        if max_row > limits.max_rows or max_col > limits.max_columns:
+            raise too_big(limits, f"{column_letters(max_col)}{max_row}")
+        offset = body + length

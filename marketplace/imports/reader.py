@@ -10,11 +10,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flask import current_app
+from flask import current_app, has_app_context
 from flask_babel import gettext as _
 
-from marketplace.errors import DomainError
-from marketplace.imports.limits import Limits, XlsxFacts, column_letters, inspect_xlsx, too_big
+from marketplace.imports.limits import (
+    ImportFileError,
+    Limits,
+    XlsxFacts,
+    column_letters,
+    inspect_xls,
+    inspect_xlsx,
+    too_big,
+)
 from marketplace.imports.spec import EXAMPLE_MARK, INSTRUCTIONS_SHEET, LISTS_SHEET, ImportKind, header_key, norm
 
 log = logging.getLogger(__name__)
@@ -22,10 +29,7 @@ log = logging.getLogger(__name__)
 HEADER_SCAN_ROWS = 10
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 SNIFF_BYTES = 4096
-
-
-class ImportFileError(DomainError):
-    """The uploaded file itself is unusable (not a workbook, empty, corrupt, no known headers, too large)."""
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024  # the config's IMPORT_MAX_BYTES, for use without an app
 
 
 @dataclass
@@ -75,7 +79,7 @@ def file_format(head: bytes) -> str | None:
 
 def check_upload(head: bytes, size: int) -> str:
     """Cheap checks before a file is accepted: size, empty, a known format (xlsx, xls or csv); its format."""
-    limit = current_app.config["IMPORT_MAX_BYTES"]
+    limit = current_app.config["IMPORT_MAX_BYTES"] if has_app_context() else DEFAULT_MAX_BYTES
     if size > limit:
         raise ImportFileError(_("文件太大：不能超过 %(mb)s MB", mb=limit // (1024 * 1024)))
     if size == 0:
@@ -98,7 +102,7 @@ def iter_raw_rows(path: str | Path, kind: ImportKind) -> Iterator[RawRow]:
     if fmt == "csv":
         yield from _rows(_csv_rows(path, limits), kind, {})
         return
-    facts = inspect_xlsx(path, limits) if fmt == "xlsx" else None
+    facts = inspect_xlsx(path, limits) if fmt == "xlsx" else inspect_xls(path, limits)
     from python_calamine import CalamineWorkbook
 
     try:
