@@ -272,3 +272,17 @@ def test_a_missing_required_column_is_reported_once_by_name(app, tmp_path):
     with pytest.raises(ImportFileError) as refused:
         list(iter_raw_rows(save(wb, tmp_path / "missing.xlsx"), Required()))
     assert refused.value.message.count("“数量”") == 1 and "缺少必填列" in refused.value.message
+
+
+def test_a_hostile_upload_fails_its_job_clearly_through_the_api(world, client, api_token, tmp_path):
+    from marketplace.directory.models import Counselor
+    from marketplace.extensions import db
+
+    headers = api_token(world["county"])
+    response = client.post("/api/v1/counselors/imports", headers=headers,
+                           data={"file": (io.BytesIO(xfd_file(tmp_path).read_bytes()), "名录.xlsx")})
+    assert response.status_code == 202
+    job = client.get(f"/api/v1/jobs/{response.get_json()['job_id']}", headers=headers).get_json()
+    assert job["state"] == "failed" and "XFD1048576" in job["errors"][0]["message"]
+    assert "服务器内部错误" not in job["errors"][0]["message"]
+    assert db.session.query(Counselor).count() == 0
