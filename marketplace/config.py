@@ -75,6 +75,11 @@ def default_config(instance_path: str) -> dict:
         "OPENAPI_JSON_PATH": "openapi.json",
         # Uploads: the import limit is checked before reading; Flask refuses larger bodies with a 413.
         "IMPORT_MAX_BYTES": 20 * 1024 * 1024,
+        # What an upload may expand to, checked before it is read (marketplace/imports/limits.py).
+        "IMPORT_MAX_UNCOMPRESSED": 200 * 1024 * 1024,
+        "IMPORT_MAX_RATIO": 100,
+        "IMPORT_MAX_ROWS": 60_000,
+        "IMPORT_MAX_COLUMNS": 100,
         "UPLOAD_MAX_BYTES": 10 * 1024 * 1024,
         "NEED_OPEN_DAYS": 30,
         "INVITATION_TIMEOUT_HOURS": 72,
@@ -96,6 +101,7 @@ def default_config(instance_path: str) -> dict:
         "OUTBOX_REDELIVER_AFTER": timedelta(minutes=10),
         "OUTBOX_MAX_ATTEMPTS": 5,
         "OUTBOX_KEEP": timedelta(days=7),
+        "IMPORT_LOCK_WAIT": timedelta(minutes=3),  # a second import of one department waits this long
         # Progress targets per level (千员带万社: about 1,000 counselors and 10,000 entities served per province,
         # about 30,000 counselors nationally); a level without an entry shows no target.
         "OVERSIGHT_TARGETS": {"national": {"counselors": 30000, "served": 310000},

@@ -10,6 +10,20 @@ from wtforms.validators import DataRequired
 from wtforms.widgets import CheckboxInput, ListWidget
 
 
+class VersionedForm:
+    """Mixin for an edit form: the version of the record it was rendered from (see marketplace/versioning.py).
+    The view fills it on GET (``form.lock_version.data = record.lock_version``) and passes
+    ``submitted_version(form)`` to the service, which refuses a save from a stale form."""
+
+    lock_version = HiddenField()
+
+
+def submitted_version(form) -> int | None:
+    from marketplace.versioning import parse
+
+    return parse(form.lock_version.data)
+
+
 class EmptyForm(FlaskForm):
     """A form with only the CSRF token, for POST buttons."""
 
@@ -72,7 +86,14 @@ def enum_choices(labels: dict, blank: str | None = None) -> list[tuple[str, str]
 
 def show_errors(form, error, default: str = "name") -> None:
     """Put a refused action's messages beside their fields (`DomainError.errors`); a message for a field the
-    form does not have goes beside `default`."""
+    form does not have goes beside `default`. A save from a stale form is flashed above the form."""
+    from flask import flash
+
+    from marketplace.versioning import StaleRecord
+
+    if isinstance(error, StaleRecord):
+        flash(error.message, "danger")
+        return
     for name, message in (error.errors or {default: error.message}).items():
         field = getattr(form, name, None) or getattr(form, default)
         field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]

@@ -13,7 +13,15 @@ from marketplace.agreements import lifecycle, oversight, records, services
 from marketplace.agreements.content import content_hash
 from marketplace.agreements.lifecycle import ItemCheck
 from marketplace.agreements.models import AgreementStatus, ProviderKind, RecordKind, ServiceMethod
-from marketplace.api import api_user, committed, token_required
+from marketplace.api import (
+    IF_MATCH,
+    api_user,
+    committed,
+    lock_version_field,
+    requested_version,
+    token_required,
+    with_etag,
+)
 from marketplace.api.schemas import PageArgs, PageMeta, page_meta
 from marketplace.centers.models import Offering
 from marketplace.errors import NotAllowed
@@ -105,6 +113,7 @@ class AgreementSchema(Schema):
     submitted_at = fields.DateTime(allow_none=True)
     accepted_at = fields.DateTime(allow_none=True)
     updated_at = fields.DateTime()
+    lock_version = lock_version_field(dump=True)
 
 
 class AgreementBrief(Schema):
@@ -159,6 +168,7 @@ class AgreementUpdate(Schema):
     term_start = fields.Date()
     term_end = fields.Date()
     items = fields.List(fields.Nested(AgreementItemSchema))
+    lock_version = lock_version_field()
 
 
 class ItemCheckSchema(Schema):
@@ -244,15 +254,18 @@ class AgreementItemView(MethodView):
     @token_required
     @blp.response(200, AgreementSchema)
     def get(self, agreement_id):
-        """一份协议，含服务项目、签名和当前内容摘要。"""
-        return services.visible_agreement(agreement_id, api_user())
+        """一份协议，含服务项目、签名和当前内容摘要（ETag 为其 lock_version）。"""
+        return with_etag(services.visible_agreement(agreement_id, api_user()))
 
     @token_required
     @blp.arguments(AgreementUpdate(partial=True))
     @blp.response(200, AgreementSchema)
+    @blp.doc(parameters=[IF_MATCH])
     def patch(self, data, agreement_id):
-        """修改草拟中或待签署的协议（双方）。已有签名时，修改使签名作废并退回草拟。"""
+        """修改草拟中或待签署的协议（双方）。已有签名时，修改使签名作废并退回草拟。给出 lock_version 或 If-Match
+        时，其间已被他人修改则返回 409。"""
         user = api_user()
+        lock = requested_version(data)
         agreement = services.visible_agreement(agreement_id, user)
         if services.party_of(user, agreement) is None:
             raise NotAllowed(_("只有协议双方可以执行此操作"))
@@ -262,8 +275,8 @@ class AgreementItemView(MethodView):
                 setattr(current, name, data[name] if data[name] is not None else None)
         if "items" in data:
             current.items = [_item_input(item) for item in data["items"]]
-        committed(lambda: services.update_agreement(user, agreement, current))
-        return agreement
+        committed(lambda: services.update_agreement(user, agreement, current, lock_version=lock))
+        return with_etag(agreement)
 
 
 @blp.route("/<int:agreement_id>/transitions", methods=["POST"])

@@ -60,7 +60,7 @@ def _with_counselor(operator: User, liu: User | None) -> None:
     if invitation.status is InvitationStatus.PENDING:
         invitations.answer(liu, invitation, True)
     # drafted a fortnight ago, so that the records below fall within the agreement's term
-    agreement = services.create_from_invitation(operator, invitation, today=date.today() - timedelta(days=14))
+    agreement = services.create_from_invitation(operator, invitation, today=local_today() - timedelta(days=14))
     lifecycle.propose(agreement, operator)
     lifecycle.sign(agreement, operator, DEMO_IP, "Mozilla/5.0 (demo)")
     lifecycle.sign(agreement, liu, "10.12.7.21", "Mozilla/5.0 (demo)")
@@ -99,7 +99,7 @@ def _with_center(operator: User, staff: User | None) -> None:
             category=int(Specialty.OPERATION), industry=coop.industries & -coop.industries,
             title="年度报告填报和信息公示", description="请服务中心代为完成市场主体年报填报和经营情况公示。",
             mode=ServiceMode.REMOTE), publish=True)
-        done = services.create_from_offering(operator, need, annual, today=date.today() - timedelta(days=25))
+        done = services.create_from_offering(operator, need, annual, today=local_today() - timedelta(days=25))
         lifecycle.propose(done, operator)
         lifecycle.sign(done, staff, "10.12.9.8", "Mozilla/5.0 (demo)")
         lifecycle.sign(done, operator, DEMO_IP, "Mozilla/5.0 (demo)")

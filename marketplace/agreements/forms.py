@@ -27,7 +27,7 @@ from marketplace.agreements.labels import (
     SATISFACTION_LABELS,
     STATUS_LABELS,
 )
-from marketplace.forms import RegionField, SubForm, enum_choices
+from marketplace.forms import RegionField, SubForm, VersionedForm, enum_choices
 from marketplace.limits import AGREEMENT, ITEM, RECORD
 
 A, IT = AGREEMENT, ITEM
@@ -63,7 +63,7 @@ class ItemForm(SubForm):
         return super().validate(extra_validators)
 
 
-class AgreementForm(FlaskForm):
+class AgreementForm(VersionedForm, FlaskForm):
     title = StringField(_l("协议名称"), validators=[DataRequired(message=_l("请填写协议名称")), A["title"].wtforms()])
     entity_address = StringField(_l("甲方地址"), validators=[Optional(), A["entity_address"].wtforms()])
     entity_representative = StringField(_l("甲方代表人"), validators=[Optional(), A["entity_representative"].wtforms()])

@@ -34,6 +34,7 @@ from marketplace.jurisdiction import Scoped
 from marketplace.needs.models import Invitation, Need
 from marketplace.regions.models import Region
 from marketplace.timeutil import UTCDateTime, utcnow
+from marketplace.versioning import Versioned
 
 MONEY = Numeric(12, 2, asdecimal=True)
 
@@ -83,7 +84,7 @@ class RecordKind(enum.Enum):
     OTHER = "other"          # 其他
 
 
-class Agreement(Scoped, db.Model):
+class Agreement(Scoped, Versioned, db.Model):
     """One agreement. `content_hash` is the SHA-256 of the canonical content at the first signature;
     `version` goes up with every change of content (which voids the signatures)."""
 

@@ -12,10 +12,10 @@ from decimal import Decimal
 
 from flask import abort
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import selectinload
 
-from marketplace import crypto
+from marketplace import crypto, numbering, versioning
 from marketplace.accounts.models import User
 from marketplace.agreements import item_templates
 from marketplace.agreements.content import item_amount, total_of
@@ -86,10 +86,10 @@ def require_party(user: User, agreement: Agreement, *parties: Party) -> Party:
 # --- numbering ------------------------------------------------------------------------------------------------
 
 def next_number(region_code: str, year: int) -> str:
-    """`<county code>-<year>-<sequence>`: the sequence counts agreements of that county and year."""
+    """`<county code>-<year>-<sequence>`: the sequence counts agreements of that county and year (a counter row
+    per county and year, marketplace/numbering.py, so two agreements proposed at once never share a number)."""
     prefix = f"{region_code[:6]}-{year}-"
-    last = db.session.scalar(select(func.max(Agreement.number)).where(Agreement.number.startswith(prefix)))
-    sequence = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    sequence = numbering.allocate("agreement", prefix, 1, lambda: numbering.max_sequence(Agreement.number, prefix))[0]
     return f"{prefix}{sequence:06d}"
 
 
@@ -332,10 +332,13 @@ def normalize(data: AgreementInput) -> AgreementInput:
     return data
 
 
-def update_agreement(actor: User, agreement: Agreement, data: AgreementInput) -> bool:
+def update_agreement(actor: User, agreement: Agreement, data: AgreementInput, lock_version: int | None = None,
+                     ) -> bool:
     """Either party edits a draft or a proposed agreement. Any change raises the version; after a signature
-    it voids every signature and returns the agreement to draft. Returns whether anything changed."""
+    it voids every signature and returns the agreement to draft. Returns whether anything changed. A save
+    from a form older than `lock_version` is refused (versioning.StaleRecord)."""
     require_party(actor, agreement)
+    versioning.check(agreement, lock_version)
     if agreement.status not in EDITABLE:
         from marketplace.agreements.lifecycle import status_label
 
@@ -344,6 +347,7 @@ def update_agreement(actor: User, agreement: Agreement, data: AgreementInput) ->
     raise_if_errors(check_input(data))
     if current_input(agreement) == data:
         return False
+    versioning.claim(agreement, lock_version)
     for name in HEADER:
         setattr(agreement, name, _clean(getattr(data, name)))
     for item in list(agreement.items):

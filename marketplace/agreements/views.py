@@ -19,7 +19,7 @@ from marketplace.auth.decorators import roles_required
 from marketplace.centers.models import Offering
 from marketplace.errors import DomainError
 from marketplace.extensions import db
-from marketplace.forms import show_errors
+from marketplace.forms import show_errors, submitted_version
 from marketplace.jurisdiction import get_scoped_or_404, scoped
 from marketplace.needs.models import Invitation, Need
 from marketplace.timeutil import utcnow
@@ -184,9 +184,12 @@ def edit_agreement(agreement_id: int):
         flash(_("协议当前为“%(status)s”，不能修改", status=lifecycle.status_label(agreement.status)), "warning")
         return redirect(url_for("agreements.show_agreement", agreement_id=agreement.id))
     form = AgreementForm() if request.method == "POST" else _prefill(agreement)
+    if request.method != "POST":
+        form.lock_version.data = agreement.lock_version
     if form.validate_on_submit():
         try:
-            changed = services.update_agreement(current_user, agreement, _form_input(form))
+            changed = services.update_agreement(current_user, agreement, _form_input(form),
+                                                lock_version=submitted_version(form))
         except DomainError as error:
             db.session.rollback()
             show_errors(form, error, default="title")

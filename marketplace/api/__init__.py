@@ -172,3 +172,34 @@ def init_error_handlers(app: Flask) -> None:
             return error_response(503, message, "storage_unavailable")
         return plain_page(503, message)
 
+
+
+# --- optimistic locking (marketplace/versioning.py) -------------------------------------------------------------
+
+LOCK_VERSION_DOC = ("记录的版本号（乐观锁）：每次修改加 1。修改时在请求体中给出读取时的 lock_version，或发送 "
+                    "If-Match 头（GET 响应的 ETag）；若其间已被他人修改，返回 409（code 为 stale，“该记录已被他人修改，"
+                    "请刷新后再改”），不写入任何内容。两者都不给时按当前版本修改。")
+IF_MATCH = {"in": "header", "name": "If-Match", "required": False, "schema": {"type": "string"},
+            "description": "读取时响应的 ETag（如 \"3\"），即记录的 lock_version；与请求体的 lock_version 二选一。"}
+
+
+def lock_version_field(dump: bool = False):
+    """The `lock_version` field of a response (dump) or an update request schema."""
+    from marshmallow import fields
+
+    if dump:
+        return fields.Integer(dump_only=True, metadata={"description": LOCK_VERSION_DOC})
+    return fields.Integer(load_default=None, allow_none=True, metadata={"description": LOCK_VERSION_DOC})
+
+
+def requested_version(data: dict) -> int | None:
+    """The version an API update was based on: the body's `lock_version` (removed from `data`) or If-Match."""
+    from marketplace.versioning import parse
+
+    body = data.pop("lock_version", None)
+    return parse(body if body is not None else request.headers.get("If-Match"))
+
+
+def with_etag(record):
+    """A response of `record` with its version as the ETag (sent back as If-Match on the next update)."""
+    return record, 200, {"ETag": f'"{record.lock_version}"'}

@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
-from marketplace.api import api_user, token_required
+from marketplace.api import IF_MATCH, api_user, lock_version_field, requested_version, token_required, with_etag
 from marketplace.api.schemas import PageArgs, PageMeta, page_meta
 from marketplace.centers import services, uploads
 from marketplace.centers.models import (
@@ -61,6 +61,7 @@ class OfferingSchema(PublicOfferingSchema):
     center_id = fields.Integer()
     is_active = fields.Boolean()
     updated_at = fields.DateTime()
+    lock_version = lock_version_field(dump=True)
     price_history = fields.List(fields.Nested(PriceChangeSchema), attribute="price_changes")
 
 
@@ -77,6 +78,8 @@ class OfferingWrite(Schema):
 
 
 class OfferingUpdate(OfferingWrite):
+    lock_version = lock_version_field()
+
     """The offering fields, all optional (used with partial=True)."""
 
 
@@ -130,6 +133,7 @@ class CenterSchema(PublicCenterSchema):
     owner_id = fields.Integer()
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
+    lock_version = lock_version_field(dump=True)
 
 
 class CenterDetailSchema(CenterSchema):
@@ -176,6 +180,8 @@ class CenterWrite(Schema):
 
 
 class CenterUpdate(CenterWrite):
+    lock_version = lock_version_field()
+
     """The registration fields, all optional (used with partial=True)."""
 
 
@@ -249,18 +255,21 @@ class CenterItem(MethodView):
     @token_required
     @blp.response(200, CenterDetailSchema)
     def get(self, center_id):
-        """一个服务中心，含备案记录和制度文件列表。"""
-        return get_scoped_or_404(ServiceCenter, center_id, api_user())
+        """一个服务中心，含备案记录和制度文件列表（ETag 为其 lock_version）。"""
+        return with_etag(get_scoped_or_404(ServiceCenter, center_id, api_user()))
 
     @token_required
     @blp.arguments(CenterUpdate(partial=True))
     @blp.response(200, CenterSchema)
+    @blp.doc(parameters=[IF_MATCH])
     def patch(self, data, center_id):
-        """修改服务中心信息（仅登记账户，草稿或退回修改时）。未给出的字段保持不变。"""
+        """修改服务中心信息（仅登记账户，草稿或退回修改时）。未给出的字段保持不变；给出 lock_version 或 If-Match
+        时，其间已被他人修改则返回 409。"""
         center = get_scoped_or_404(ServiceCenter, center_id, api_user())
-        services.update_center(api_user(), center, _input({**_current(center), **data}))
+        lock = requested_version(data)
+        services.update_center(api_user(), center, _input({**_current(center), **data}), lock_version=lock)
         db.session.commit()
-        return center
+        return with_etag(center)
 
 
 @blp.route("/<int:center_id>/transitions", methods=["POST"])
@@ -350,26 +359,29 @@ class OfferingItem(MethodView):
     @token_required
     @blp.response(200, OfferingSchema)
     def get(self, center_id, offering_id):
-        """一个服务项目及其价格变更记录。"""
-        return _offering(center_id, offering_id)
+        """一个服务项目及其价格变更记录（ETag 为其 lock_version）。"""
+        return with_etag(_offering(center_id, offering_id))
 
     @token_required
     @blp.arguments(OfferingUpdate(partial=True))
     @blp.response(200, OfferingSchema)
+    @blp.doc(parameters=[IF_MATCH])
     def patch(self, data, center_id, offering_id):
-        """修改服务项目；价格变化记入价格变更记录；is_active 上架或下架。"""
+        """修改服务项目；价格变化记入价格变更记录；is_active 上架或下架。给出 lock_version 或 If-Match 时，其间已被
+        他人修改则返回 409。"""
         offering = _offering(center_id, offering_id)
+        lock = requested_version(data)
         current = {"name": offering.name, "category": offering.category, "unit": offering.unit,
                    "price_min": offering.price_min, "price_max": offering.price_max,
                    "description": offering.description, "service_standard": offering.service_standard,
                    "delivery_days": offering.delivery_days}
         if "price_min" in data and "price_max" not in data:
             current["price_max"] = None  # a new single price
-        services.update_offering(api_user(), offering, _offering_input({**current, **data}))
+        services.update_offering(api_user(), offering, _offering_input({**current, **data}), lock_version=lock)
         if "is_active" in data:
             services.set_offering_active(api_user(), offering, data["is_active"])
         db.session.commit()
-        return offering
+        return with_etag(offering)
 
 
 @catalogue_blp.route("", methods=["GET"])

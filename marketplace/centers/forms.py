@@ -14,11 +14,11 @@ from marketplace.centers.labels import (
     STATUS_LABELS,
 )
 from marketplace.directory.labels import SPECIALTY_LABELS
-from marketplace.forms import MultiCheckboxField, RegionField
+from marketplace.forms import MultiCheckboxField, RegionField, VersionedForm
 from marketplace.forms import enum_choices as _choices
 
 
-class CenterForm(FlaskForm):
+class CenterForm(VersionedForm, FlaskForm):
     name = StringField(_l("服务中心名称"), validators=[DataRequired(message=_l("请填写服务中心名称")), Length(max=120)])
     operator_type = SelectField(_l("运营主体类型"), choices=_choices(OPERATOR_TYPE_LABELS))
     operator_name = StringField(_l("运营主体名称"), validators=[DataRequired(message=_l("请填写运营主体名称")),
@@ -48,7 +48,7 @@ class ActionForm(FlaskForm):
     deadline = DateField(_l("整改期限（责令整改时填写）"), validators=[Optional()])
 
 
-class OfferingForm(FlaskForm):
+class OfferingForm(VersionedForm, FlaskForm):
     name = StringField(_l("服务项目"), validators=[DataRequired(message=_l("请填写服务项目名称")), Length(max=120)])
     category = SelectField(_l("服务类别"), choices=_choices(SPECIALTY_LABELS))
     description = TextAreaField(_l("服务内容"), validators=[Optional(), Length(max=2000)])

@@ -14,6 +14,7 @@ from marketplace.extensions import db, value_enum
 from marketplace.jurisdiction import Scoped
 from marketplace.regions.models import Region
 from marketplace.timeutil import UTCDateTime, utcnow
+from marketplace.versioning import Versioned
 
 
 def _enum(enum_class: type, name: str):
@@ -68,7 +69,7 @@ center_service_areas = Table(
 )
 
 
-class ServiceCenter(Scoped, db.Model):
+class ServiceCenter(Scoped, Versioned, db.Model):
     """A service center. Officials see the centers placed in their jurisdiction; staff see the ones they
     registered. Only `filed` centers are public and offered to matching."""
 
@@ -168,7 +169,7 @@ class CenterDocument(db.Model):
 PRICE = Numeric(12, 2, asdecimal=True)
 
 
-class Offering(db.Model):
+class Offering(Versioned, db.Model):
     """A priced service item (价格公开). A single price is stored as min == max."""
 
     __tablename__ = "offerings"

@@ -15,9 +15,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, BinaryIO
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, or_, select, update
 from sqlalchemy.orm import selectinload
 
+from marketplace import numbering, versioning
 from marketplace.accounts.models import Department, Role, User
 from marketplace.audit.services import record
 from marketplace.centers import uploads
@@ -180,16 +181,19 @@ def is_owner(actor: User, center: ServiceCenter) -> bool:
     return actor.is_authenticated and actor.role is Role.CENTER_STAFF and center.owner_id == actor.id
 
 
-def update_center(actor: User, center: ServiceCenter, data: CenterInput) -> list[str]:
+def update_center(actor: User, center: ServiceCenter, data: CenterInput, lock_version: int | None = None,
+                  ) -> list[str]:
     if not is_owner(actor, center):
         raise NotAllowed(_("只有登记该服务中心的账户可以修改"))
     if center.status not in EDITABLE:
         raise Conflict(_("只有草稿或退回修改的服务中心可以修改，当前状态为“%(status)s”",
                          status=status_label(center.status)))
+    versioning.check(center, lock_version)
     errors, code = check_center(data)
     raise_if_errors(errors)
     changed = _apply(center, data, code)
     if changed:
+        versioning.claim(center, lock_version)
         _event(center, "update", actor, center.status, center.status)
         record(actor, "center.update", center, fields=changed)
     return changed
@@ -343,11 +347,10 @@ def reviewing_officials(center: ServiceCenter) -> list[User]:
 
 
 def next_filing_number(center: ServiceCenter, year: int) -> str:
-    """Filing numbers "<county code>-BA-<year>-<sequence>", one sequence per county and year."""
+    """Filing numbers "<county code>-BA-<year>-<sequence>", one sequence (a counter row) per county and year."""
     prefix = f"{center.region_code[:6]}-BA-{year}-"
-    last = db.session.scalar(select(func.max(ServiceCenter.filing_number))
-                             .where(ServiceCenter.filing_number.startswith(prefix)))
-    sequence = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    sequence = numbering.allocate("filing", prefix, 1,
+                                  lambda: numbering.max_sequence(ServiceCenter.filing_number, prefix))[0]
     return f"{prefix}{sequence:04d}"
 
 
@@ -465,10 +468,12 @@ def _apply_offering(offering: Offering, data: OfferingInput) -> list[str]:
     return changed
 
 
-def update_offering(actor: User, offering: Offering, data: OfferingInput) -> list[str]:
+def update_offering(actor: User, offering: Offering, data: OfferingInput, lock_version: int | None = None,
+                    ) -> list[str]:
     """Change an offering; a price change is written to its history (who, when, old and new)."""
     center = offering.center
     _check_manage(actor, center)
+    versioning.check(offering, lock_version)
     errors, low, high = check_offering(center, data)
     raise_if_errors(errors)
     changed = _apply_offering(offering, data)
@@ -479,6 +484,7 @@ def update_offering(actor: User, offering: Offering, data: OfferingInput) -> lis
         offering.price_min, offering.price_max = low, high
         changed.append("price")
     if changed:
+        versioning.claim(offering, lock_version)
         db.session.flush()
         db.session.expire(offering, ["price_changes"])
         record(actor, "offering.update", offering, region_code=center.region_code, center_id=center.id,

@@ -30,7 +30,7 @@ from marketplace.centers.models import (
 )
 from marketplace.errors import DomainError
 from marketplace.extensions import db
-from marketplace.forms import EmptyForm, show_errors
+from marketplace.forms import EmptyForm, show_errors, submitted_version
 from marketplace.jurisdiction import get_scoped_or_404
 from marketplace.regions.models import Region
 
@@ -130,9 +130,12 @@ def edit_center(center_id: int):
         return redirect(url_for("centers.show_center", center_id=center.id))
     form = CenterForm(obj=None if request.method == "POST" else _center_data(center))
     _prepare(form)
+    if request.method != "POST":
+        form.lock_version.data = center.lock_version
     if form.validate_on_submit():
         try:
-            changed = services.update_center(current_user, center, _form_input(form))
+            changed = services.update_center(current_user, center, _form_input(form),
+                                             lock_version=submitted_version(form))
         except DomainError as error:
             show_errors(form, error)
         else:
@@ -253,9 +256,12 @@ def edit_offering(center_id: int, offering_id: int):
         name=offering.name, category=str(offering.category), description=offering.description, unit=offering.unit,
         price_min=offering.price_min, price_max=offering.price_max, service_standard=offering.service_standard,
         delivery_days=offering.delivery_days))
+    if request.method != "POST":
+        form.lock_version.data = offering.lock_version
     if form.validate_on_submit():
         try:
-            changed = services.update_offering(current_user, offering, _offering_input(form))
+            changed = services.update_offering(current_user, offering, _offering_input(form),
+                                               lock_version=submitted_version(form))
         except DomainError as error:
             show_errors(form, error)
         else:

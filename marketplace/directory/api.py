@@ -5,7 +5,15 @@ from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from marketplace.api import api_user, committed, token_required
+from marketplace.api import (
+    IF_MATCH,
+    api_user,
+    committed,
+    lock_version_field,
+    requested_version,
+    token_required,
+    with_etag,
+)
 from marketplace.api.schemas import PageArgs, PageMeta, page_meta
 from marketplace.directory import services
 from marketplace.directory.models import (
@@ -58,6 +66,7 @@ class CounselorSchema(Schema):
     status = fields.Function(lambda c: c.status.value)
     data_year = fields.Integer(allow_none=True)
     updated_at = fields.DateTime()
+    lock_version = lock_version_field(dump=True)
 
 
 class CounselorPage(Schema):
@@ -99,6 +108,8 @@ class CounselorWrite(Schema):
 
 class CounselorUpdate(CounselorWrite):
     """The same fields as for an appointment, all optional (used with partial=True)."""
+
+    lock_version = lock_version_field()
 
 
 class Transition(Schema):
@@ -176,18 +187,21 @@ class CounselorItem(MethodView):
     @token_required
     @blp.response(200, CounselorSchema)
     def get(self, counselor_id):
-        """一名辅导员的记录。"""
-        return get_scoped_or_404(Counselor, counselor_id, api_user())
+        """一名辅导员的记录（ETag 为其 lock_version）。"""
+        return with_etag(get_scoped_or_404(Counselor, counselor_id, api_user()))
 
     @token_required
     @blp.arguments(CounselorUpdate(partial=True))
     @blp.response(200, CounselorSchema)
+    @blp.doc(parameters=[IF_MATCH])
     def patch(self, data, counselor_id):
-        """修改记录（仅聘任部门；7–12 月须上级解锁）。未给出的字段保持不变。"""
+        """修改记录（仅聘任部门；7–12 月须上级解锁）。未给出的字段保持不变；给出 lock_version 或 If-Match 时，
+        记录其间已被他人修改则返回 409。"""
         counselor = get_scoped_or_404(Counselor, counselor_id, api_user())
-        services.update_counselor(api_user(), counselor, _input({**_current(counselor), **data}))
+        lock = requested_version(data)
+        services.update_counselor(api_user(), counselor, _input({**_current(counselor), **data}), lock_version=lock)
         db.session.commit()
-        return counselor
+        return with_etag(counselor)
 
 
 @blp.route("/<int:counselor_id>/transitions", methods=["POST"])

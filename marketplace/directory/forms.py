@@ -22,11 +22,11 @@ from marketplace.directory.labels import (
     STATUS_LABELS,
     WORK_MODE_LABELS,
 )
-from marketplace.forms import MultiCheckboxField, RegionField
+from marketplace.forms import MultiCheckboxField, RegionField, VersionedForm
 from marketplace.forms import enum_choices as _choices
 
 
-class CounselorForm(FlaskForm):
+class CounselorForm(VersionedForm, FlaskForm):
     name = StringField(_l("姓名"), validators=[DataRequired(message=_l("请填写姓名")), Length(max=64)])
     id_number = StringField(_l("身份证号码"), validators=[DataRequired(message=_l("请填写身份证号码"))])
     phone = StringField(_l("手机号码"), validators=[DataRequired(message=_l("请填写手机号码"))])

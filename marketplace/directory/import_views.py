@@ -16,7 +16,8 @@ from marketplace.imports.web import add_import_routes, xlsx_response
 from marketplace.timeutil import utcnow
 
 add_import_routes(
-    bp, imports.KIND, form_label=_l("名录文件（xlsx）"), upload_title=_l("批量导入辅导员"), job_title=_l("批量导入"),
+    bp, imports.KIND, form_label=_l("名录文件（xlsx、xls 或 csv）"), upload_title=_l("批量导入辅导员"),
+    job_title=_l("批量导入"),
     back_endpoint="directory.list_counselors", back_label=_l("返回名录"), file_prefix="counselor",
     intro=_l("请先下载模板，按“填写说明”工作表填写后上传。所有行检查无误才会导入；任何一行有错，都不写入任何数据，"
              "并给出错误清单。身份证号码已由本部门录入的记录将按表格内容更新。"))

@@ -187,7 +187,7 @@ class Writer:
                            "v_phone_masked": mask_phone(row.checked.phone), "v_updated_at": now, "v_data_year": year})
         keys = [*COMPARED, "phone_cipher", "phone_masked", "updated_at", "data_year"]
         statement = update(table).where(table.c.id == bindparam("b_id")).values(
-            {k: bindparam(f"v_{k}") for k in keys})
+            {**{k: bindparam(f"v_{k}") for k in keys}, "lock_version": table.c.lock_version + 1})  # forms go stale
         for start in range(0, len(params), CHUNK):
             self.connection.execute(statement, params[start:start + CHUNK])
         events = [{"counselor_id": e.id, "action": "import_update", "from_status": e.status, "to_status": e.status,

@@ -67,13 +67,19 @@ COLUMNS: list[Column] = [
     Column("capacity", "同时服务数量", ("服务容量", "同时服务主体数"), False, "int",
            note=_l("选填，0 到 100 的整数，不填为 5")),
 ]
-COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
+# Offices' own sheets often carry these; when present they must agree with the ID number (which decides).
+EXTRA_COLUMNS: list[Column] = [
+    Column("gender", "性别", (), False, "choice", L.GENDER_LABELS),
+    Column("birth_date", "出生日期", ("出生年月日",), False, "date"),
+]
+COLUMN_BY_KEY = {c.key: c for c in [*COLUMNS, *EXTRA_COLUMNS]}
 # check_input's field names → the column that caused them
 FIELD_COLUMN = {c.key: c.header for c in COLUMNS} | {"service_area_codes": "所在地区"}
 
 
 class CounselorImport(ImportKind):
     job_kind, data_sheet, columns, key_columns, unit = JOB_KIND, DATA_SHEET, COLUMNS, ("name", "id_number"), "人"
+    extra_columns = EXTRA_COLUMNS
 
     def department(self, actor: User) -> Department:
         return appointing_department(actor)
@@ -119,34 +125,36 @@ def build_template(department: Department | None = None) -> bytes:
 # --- reading and checking --------------------------------------------------------------------------------------
 
 class ParsedRow:
-    __slots__ = ("checked", "data", "id_hash", "row")
+    __slots__ = ("checked", "data", "failed", "id_hash", "row", "stated")
 
-    def __init__(self, row: int, data: CounselorInput) -> None:
-        self.row, self.data, self.checked, self.id_hash = row, data, None, ""
+    def __init__(self, row: int, data: CounselorInput, failed: set[str] | frozenset = frozenset(),
+                 stated: dict | None = None) -> None:
+        self.row, self.data, self.checked, self.id_hash, self.failed = row, data, None, "", failed
+        self.stated = stated or {}  # gender / birth date as the file states them (checked against the ID)
 
 
-def parse_row(raw: RawRow, cells: CellParser, outcome: Outcome) -> ParsedRow | None:
-    """Turn cells into a CounselorInput; cell-level errors (bad label, date, number) go to `outcome`."""
+def parse_row(raw: RawRow, cells: CellParser, outcome: Outcome) -> ParsedRow:
+    """Turn cells into a CounselorInput; cell-level errors (bad label, date, number) go to `outcome`, and the
+    cells that failed are noted so the row's other checks still run (and report) without repeating them."""
     id_number, numeric = id_text(raw.values.get("id_number"))
-    errors_before = len(outcome.errors)
-    if numeric:
+    values, failed = cells.parse_all(raw, outcome)
+    if numeric and "id_number" not in failed:
         from marketplace.identifiers import check_id_number
 
         if check_id_number(id_number).error:
+            failed.add("id_number")
             outcome.error(raw.row, COLUMN_BY_KEY["id_number"].header,
                           _("身份证号码被存成了数字，后几位已丢失，请把该列设为文本格式后重新填写"))
-    values = cells.parse(raw, outcome)
-    if values is None or len(outcome.errors) > errors_before:
-        return None
     data = CounselorInput()
-    values["id_number"] = id_number
+    stated = {key: values.pop(key) for key in ("gender", "birth_date") if values.get(key) is not None}
+    values["id_number"] = id_number if "id_number" not in failed else ""
     for key, value in values.items():
         if value is not None:
             setattr(data, key, value)
     data.region_code = data.region_code or ""
     for key in ("title", "employer", "position", "township_code"):
         setattr(data, key, getattr(data, key) or None)
-    return ParsedRow(raw.row, data)
+    return ParsedRow(raw.row, data, failed, stated)
 
 
 def check_file(path: str | Path, department: Department, progress: Callable[[int, int], None] | None = None,
@@ -155,13 +163,11 @@ def check_file(path: str | Path, department: Department, progress: Callable[[int
     (by ID hash) that a re-import would update."""
     outcome = Outcome()
     regions = RegionIndex(department)
-    cells = CellParser(COLUMNS, regions)
+    cells = CellParser([*COLUMNS, *EXTRA_COLUMNS], regions)
     parsed: list[ParsedRow] = []
     for raw in iter_raw_rows(path, KIND):
         outcome.total += 1
-        row = parse_row(raw, cells, outcome)
-        if row is not None:
-            parsed.append(row)
+        parsed.append(parse_row(raw, cells, outcome))
         if progress and outcome.total % PROGRESS_EVERY == 0:
             progress(outcome.total, 0)
     if outcome.total == 0:
@@ -173,7 +179,11 @@ def check_file(path: str | Path, department: Department, progress: Callable[[int
         checked = check_input(row.data, department, regions.get)
         row.checked = checked
         for name, message in checked.errors.items():
-            outcome.error(row.row, FIELD_COLUMN.get(name, name), message)
+            if name not in row.failed:  # that cell's own error is already listed
+                outcome.error(row.row, FIELD_COLUMN.get(name, name), message)
+        _check_stated(row, checked, outcome)
+        if row.failed:
+            continue
         for message in checked.warnings:
             outcome.warnings.append({"row": row.row, "column": FIELD_COLUMN["id_number"], "message": str(message)})
         if checked.id_number:
@@ -194,6 +204,23 @@ def check_file(path: str | Path, department: Department, progress: Callable[[int
             outcome.error(row.row, FIELD_COLUMN["id_number"], _("该身份证号码已由其他部门录入名录库"))
     outcome.errors.sort(key=lambda e: (e["row"] or 0))
     return outcome, valid, existing
+
+
+def _check_stated(row: ParsedRow, checked, outcome: Outcome) -> None:
+    """性别 and 出生日期, when the file has them, must agree with the ID number (the record keeps the ID's)."""
+    if not checked.id_number:
+        return
+    gender, born = row.stated.get("gender"), row.stated.get("birth_date")
+    if gender is not None and gender != checked.gender:
+        row.failed = {*row.failed, "gender"}
+        outcome.error(row.row, COLUMN_BY_KEY["gender"].header,
+                      _("性别“%(stated)s”与身份证号码不符（身份证号码为%(actual)s性）",
+                        stated=L.GENDER_LABELS[gender], actual=L.GENDER_LABELS[checked.gender]))
+    if born is not None and born != checked.birth_date:
+        row.failed = {*row.failed, "birth_date"}
+        outcome.error(row.row, COLUMN_BY_KEY["birth_date"].header,
+                      _("出生日期 %(stated)s 与身份证号码不符（身份证号码为 %(actual)s）",
+                        stated=born.isoformat(), actual=checked.birth_date.isoformat()))
 
 
 def import_file(actor: User, path: str | Path, progress: Callable[[str, int, int], None] | None = None,

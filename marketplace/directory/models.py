@@ -13,6 +13,7 @@ from marketplace.extensions import db, value_enum
 from marketplace.jurisdiction import Scoped
 from marketplace.regions.models import Region
 from marketplace.timeutil import UTCDateTime, utcnow
+from marketplace.versioning import Versioned
 
 
 class Specialty(enum.IntFlag):
@@ -95,7 +96,7 @@ counselor_service_areas = Table(
 )
 
 
-class Counselor(Scoped, db.Model):
+class Counselor(Scoped, Versioned, db.Model):
     """A counselor's directory record. Officials see the counselors appointed in their jurisdiction
     (by the appointing department's region); a counselor sees their own record."""
 

@@ -12,9 +12,9 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
-from marketplace import crypto
+from marketplace import crypto, numbering, versioning
 from marketplace.accounts.models import Department, Role, User
 from marketplace.audit.services import record
 from marketplace.directory import yearly
@@ -164,12 +164,12 @@ def region_lookup(code: str) -> Region | None:
 
 
 def next_certificate_numbers(department: Department, year: int, count: int = 1) -> list[str]:
-    """Certificate numbers "<region code>-<year>-<sequence>", unique per department and year."""
+    """Certificate numbers "<region code>-<year>-<sequence>", unique per department and year; taken from the
+    series' counter row (marketplace/numbering.py), so concurrent imports and appointments never clash."""
     prefix = f"{department.region_code}-{year}-"
-    last = db.session.scalar(select(func.max(Counselor.certificate_no))
-                             .where(Counselor.certificate_no.startswith(prefix)))
-    start = int(last.rsplit("-", 1)[1]) + 1 if last else 1
-    return [f"{prefix}{n:05d}" for n in range(start, start + count)]
+    numbers = numbering.allocate("certificate", prefix, count,
+                                 lambda: numbering.max_sequence(Counselor.certificate_no, prefix))
+    return [f"{prefix}{n:05d}" for n in numbers]
 
 
 def find_by_id_number(id_number: str) -> Counselor | None:
@@ -262,10 +262,13 @@ def can_view_personal(actor: User, counselor: Counselor) -> bool:
     return can_edit(actor, counselor) or (counselor.user_id is not None and counselor.user_id == actor.id)
 
 
-def update_counselor(actor: User, counselor: Counselor, data: CounselorInput, today: date | None = None) -> dict:
-    """Change a record (the appointing department only; outside the yearly window only when unlocked)."""
+def update_counselor(actor: User, counselor: Counselor, data: CounselorInput, today: date | None = None,
+                     lock_version: int | None = None) -> dict:
+    """Change a record (the appointing department only; outside the yearly window only when unlocked). A save
+    from a form older than `lock_version` is refused (versioning.StaleRecord), nothing overwritten."""
     if not can_edit(actor, counselor):
         raise NotAllowed(_("只有聘任部门可以修改辅导员的聘任信息"))
+    versioning.check(counselor, lock_version)
     today = today or local_today()
     if not yearly.editing_allowed(counselor.department, today):
         raise NotAllowed(_("每年 7 月 1 日至 12 月 31 日不在信息维护期内，修改须由上级部门解锁"))
@@ -274,6 +277,7 @@ def update_counselor(actor: User, counselor: Counselor, data: CounselorInput, to
     other = find_by_id_number(checked.id_number)
     if other is not None and other.id != counselor.id:
         raise Conflict(_("该身份证号码已在名录库中"), field="id_number")
+    versioning.claim(counselor, lock_version)  # before _apply: the service-area list is written at once
     changes = _apply(counselor, data, checked)
     if changes:
         counselor.data_year = today.year
@@ -325,7 +329,8 @@ def transition(counselor: Counselor, action: str, actor: User | None, reason: st
     if needs_reason and not reason.strip():
         raise DomainError(_("请填写原因"), field="reason")
     changes: dict[str, list] = {}
-    values: dict[str, Any] = {"status": target, "updated_at": utcnow()}
+    values: dict[str, Any] = {"status": target, "updated_at": utcnow(),
+                              "lock_version": Counselor.lock_version + 1}  # a renewal changes the term
     if action == "renew":
         start = max(counselor.term_end + timedelta(days=1), local_today()) if counselor.term_end else local_today()
         new_end = term_end or default_term_end(start)
@@ -399,6 +404,7 @@ def update_own_profile(user: User, counselor: Counselor, personal: dict[str, Any
             changes[key] = [plain_value(getattr(counselor, key)), plain_value(value)]
             setattr(counselor, key, value)
     if changes:
+        versioning.claim(counselor, None)  # an official's open edit form is now stale
         _event(counselor, "update", user, counselor.status, counselor.status, changes=changes)
         record(user, "counselor.update_own", counselor, region_code=counselor.department_region_code,
                fields=sorted(changes))
@@ -438,6 +444,7 @@ def review_change_request(actor: User, request: ChangeRequest, approve: bool, no
             if key == "region_code" and not region_in_jurisdiction(new, actor):
                 raise DomainError(_("地区不在本部门管辖范围内"), field="region_code")
             setattr(counselor, key, kind(new))
+        versioning.claim(counselor, None)
         _event(counselor, "change_approved", actor, counselor.status, counselor.status, changes=request.changes)
     record(actor, "counselor.review_change", request, region_code=counselor.department_region_code,
            approved=approve)

@@ -23,7 +23,7 @@ from marketplace.directory.models import ChangeRequest, ChangeRequestStatus, Cou
 from marketplace.directory.search import CounselorFilters, counselor_query, public_counselor_query
 from marketplace.errors import DomainError
 from marketplace.extensions import db
-from marketplace.forms import show_errors
+from marketplace.forms import show_errors, submitted_version
 from marketplace.jurisdiction import get_scoped_or_404, scoped
 from marketplace.regions.models import Level
 from marketplace.timeutil import local_today
@@ -148,9 +148,12 @@ def edit_counselor(counselor_id: int):
         abort(403)
     form = CounselorForm(obj=None if request.method == "POST" else _form_data(counselor))
     _prepare(form, counselor.department)
+    if request.method != "POST":
+        form.lock_version.data = counselor.lock_version
     if form.validate_on_submit():
         try:
-            changes = services.update_counselor(current_user, counselor, _form_input(form))
+            changes = services.update_counselor(current_user, counselor, _form_input(form),
+                                                lock_version=submitted_version(form))
         except DomainError as error:
             show_errors(form, error)
         else:

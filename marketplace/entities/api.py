@@ -4,7 +4,15 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from marketplace.api import api_user, committed, token_required
+from marketplace.api import (
+    IF_MATCH,
+    api_user,
+    committed,
+    lock_version_field,
+    requested_version,
+    token_required,
+    with_etag,
+)
 from marketplace.api.schemas import PageArgs, PageMeta, page_meta
 from marketplace.entities import services
 from marketplace.entities.models import Entity, EntityType, ModelLevel, VerificationStatus
@@ -40,6 +48,7 @@ class EntitySchema(Schema):
     verification_note = fields.String(allow_none=True)
     verified_at = fields.DateTime(allow_none=True)
     updated_at = fields.DateTime()
+    lock_version = lock_version_field(dump=True)
 
 
 class EntityPage(Schema):
@@ -72,6 +81,8 @@ class EntityWrite(Schema):
 
 
 class EntityUpdate(EntityWrite):
+    lock_version = lock_version_field()
+
     """The same fields as for registering, all optional (used with partial=True)."""
 
 
@@ -126,17 +137,21 @@ class EntityItem(MethodView):
     @token_required
     @blp.response(200, EntitySchema)
     def get(self, entity_id):
-        """一个经营主体。"""
-        return get_scoped_or_404(Entity, entity_id, api_user())
+        """一个经营主体（ETag 为其 lock_version）。"""
+        return with_etag(get_scoped_or_404(Entity, entity_id, api_user()))
 
     @token_required
     @blp.arguments(EntityUpdate(partial=True))
     @blp.response(200, EntitySchema)
+    @blp.doc(parameters=[IF_MATCH])
     def patch(self, data, entity_id):
-        """修改主体信息（登记人）。已核实的主体修改后须重新核实。"""
+        """修改主体信息（登记人）。已核实的主体修改后须重新核实。给出 lock_version 或 If-Match 时，其间已被他人修改
+        则返回 409。"""
         entity = get_scoped_or_404(Entity, entity_id, api_user())
-        committed(lambda: services.update_entity(api_user(), entity, _input({**_current(entity), **data})))
-        return entity
+        lock = requested_version(data)
+        committed(lambda: services.update_entity(api_user(), entity, _input({**_current(entity), **data}),
+                                                 lock_version=lock))
+        return with_etag(entity)
 
     @token_required
     @blp.response(204)

@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from marketplace.directory.forms import MultiCheckboxField
 from marketplace.directory.labels import INDUSTRY_LABELS
 from marketplace.entities.labels import CLAIM_STATUS_LABELS, MODEL_LEVEL_LABELS, TYPE_LABELS, VERIFICATION_LABELS
-from marketplace.forms import RegionField
+from marketplace.forms import RegionField, VersionedForm
 from marketplace.timeutil import local_today
 
 
@@ -17,7 +17,7 @@ def _choices(labels: dict, blank: str | None = None) -> list[tuple[str, str]]:
     return [("", blank), *choices] if blank is not None else choices
 
 
-class EntityForm(FlaskForm):
+class EntityForm(VersionedForm, FlaskForm):
     type = SelectField(_l("主体类型"), choices=_choices(TYPE_LABELS))
     name = StringField(_l("主体名称"), validators=[DataRequired(message=_l("请填写主体名称")), Length(max=120)])
     credit_code = StringField(_l("统一社会信用代码（家庭农场可不填）"), validators=[Optional(), Length(max=24)])

@@ -9,7 +9,7 @@ from marketplace.entities.views import bp
 from marketplace.imports.web import add_import_routes
 
 add_import_routes(
-    bp, imports.KIND, form_label=_l("经营主体文件（xlsx）"), upload_title=_l("批量导入经营主体"),
+    bp, imports.KIND, form_label=_l("经营主体文件（xlsx、xls 或 csv）"), upload_title=_l("批量导入经营主体"),
     job_title=_l("批量导入经营主体"), back_endpoint="entities.list_entities", back_label=_l("返回经营主体列表"),
     file_prefix="entity",
     intro=_l("请先下载模板，按“填写说明”工作表填写后上传。所有行检查无误才会导入；任何一行有错，都不写入任何数据，"

@@ -114,10 +114,10 @@ KIND = register(EntityImport())
 
 
 class Row:
-    __slots__ = ("checked", "data", "existing", "row")
+    __slots__ = ("checked", "data", "existing", "failed", "row")
 
-    def __init__(self, row: int, data: EntityInput) -> None:
-        self.row, self.data, self.checked, self.existing = row, data, None, None
+    def __init__(self, row: int, data: EntityInput, failed: set[str] | frozenset = frozenset()) -> None:
+        self.row, self.data, self.checked, self.existing, self.failed = row, data, None, None, failed
 
     @property
     def key(self) -> tuple:
@@ -125,23 +125,23 @@ class Row:
         return ("code", code) if code else ("name", self.data.name.strip(), self.data.region_code)
 
 
-def parse_row(raw: RawRow, cells: CellParser, outcome: Outcome) -> Row | None:
-    values = cells.parse(raw, outcome)
-    if values is None:
-        return None
+def parse_row(raw: RawRow, cells: CellParser, outcome: Outcome) -> Row:
+    """Cells to an EntityInput; a cell that cannot be read is reported and noted, and the row's other checks
+    still run (check_file), so every error of the row is listed at once."""
+    values, failed = cells.parse_all(raw, outcome)
     code, numeric = values.pop("credit_code")
-    if numeric and code:
+    if numeric and code and "credit_code" not in failed:
+        failed.add("credit_code")
         outcome.error(raw.row, COLUMN_BY_KEY["credit_code"].header,
                       _("统一社会信用代码被存成了数字，请把该列设为文本格式后重新填写"))
-        return None
-    data = EntityInput(credit_code=code)
+    data = EntityInput(credit_code=code if "credit_code" not in failed else "")
     for key, value in values.items():
         if value is not None:
             setattr(data, key, value)
     data.address = data.address or None
     if data.area_mu is not None and abs(data.area_mu) < 10**9:  # stored with 2 decimals: compare like that
         data.area_mu = data.area_mu.quantize(Decimal("0.01"))
-    return Row(raw.row, data)
+    return Row(raw.row, data, failed)
 
 
 def check_file(path: str | Path, department: Department, progress: Callable[[int, int], None] | None = None,
@@ -157,9 +157,7 @@ def check_file(path: str | Path, department: Department, progress: Callable[[int
     parsed = []
     for raw in iter_raw_rows(path, KIND):
         outcome.total += 1
-        row = parse_row(raw, cells, outcome)
-        if row is not None:
-            parsed.append(row)
+        parsed.append(parse_row(raw, cells, outcome))
     if outcome.total == 0:
         raise ImportFileError(_("表格中没有数据行"))
     if progress:
@@ -176,8 +174,9 @@ def check_file(path: str | Path, department: Department, progress: Callable[[int
             errors["region_code"] = _("地区“%(name)s”不在本部门管辖范围内",
                                       name=region.full_name if region else row.data.region_code)
         for name, message in errors.items():
-            outcome.error(row.row, header.get(name, name), message)
-        if errors:
+            if name not in row.failed:  # that cell's own error is already listed
+                outcome.error(row.row, header.get(name, name), message)
+        if errors or row.failed:
             continue
         first = seen.setdefault(row.key, row.row)
         if first != row.row:
@@ -253,7 +252,8 @@ def import_file(actor: User, path: str | Path, progress: Callable[[str, int, int
             continue
         status = verified if verifies else (
             {"verification_status": VerificationStatus.UNVERIFIED} if changed else {})
-        updates.append({**values, **status, "id": row.existing.id, "updated_at": now})
+        updates.append({**values, **status, "id": row.existing.id, "updated_at": now,
+                        "lock_version": row.existing.lock_version + 1})  # an open edit form goes stale
     for start in range(0, len(creates), CHUNK):
         db.session.execute(insert(Entity), creates[start:start + CHUNK])
         if progress:

@@ -15,6 +15,7 @@ from marketplace.extensions import db, value_enum
 from marketplace.jurisdiction import Scoped
 from marketplace.regions.models import Region
 from marketplace.timeutil import UTCDateTime, utcnow
+from marketplace.versioning import Versioned
 
 
 class EntityType(enum.Enum):
@@ -39,7 +40,7 @@ class VerificationStatus(enum.Enum):
     NEEDS_CORRECTION = "needs_correction"
 
 
-class Entity(Scoped, db.Model):
+class Entity(Scoped, Versioned, db.Model):
     """One entity. Officials see the entities placed in their jurisdiction; the operator sees their own."""
 
     __tablename__ = "entities"

@@ -13,6 +13,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select, update
 
+from marketplace import versioning
 from marketplace.accounts.models import Role, User
 from marketplace.audit.services import record
 from marketplace.entities.models import Entity, EntityType, ModelLevel, VerificationStatus
@@ -167,14 +168,17 @@ def can_edit(actor: User, entity: Entity) -> bool:
     return actor.id == entity.owner_id and actor.is_enabled
 
 
-def update_entity(actor: User, entity: Entity, data: EntityInput) -> list[str]:
-    """The owner changes the record. Changing what was verified sends it back for verification."""
+def update_entity(actor: User, entity: Entity, data: EntityInput, lock_version: int | None = None) -> list[str]:
+    """The owner changes the record. Changing what was verified sends it back for verification. A save from a
+    form older than `lock_version` is refused (versioning.StaleRecord)."""
     if not can_edit(actor, entity):
         raise NotAllowed(_("只有主体的登记人可以修改"))
+    versioning.check(entity, lock_version)
     checked = check_input(data, entity)
     _raise(checked)
     changed = _apply(entity, data, checked)
     if changed:
+        versioning.claim(entity, lock_version)
         if entity.verification_status is not VerificationStatus.UNVERIFIED:
             entity.verification_status = VerificationStatus.UNVERIFIED
             changed.append("verification_status")

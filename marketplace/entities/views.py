@@ -15,7 +15,7 @@ from marketplace.entities.forms import EntityFilterForm, EntityForm, VerifyForm
 from marketplace.entities.models import Entity, EntityType, ModelLevel, VerificationStatus
 from marketplace.errors import DomainError
 from marketplace.extensions import db
-from marketplace.forms import show_errors
+from marketplace.forms import show_errors, submitted_version
 from marketplace.jurisdiction import get_scoped_or_404
 
 bp = Blueprint("entities", __name__, url_prefix="/entities")
@@ -128,9 +128,12 @@ def edit_entity(entity_id: int):
     if not services.can_edit(current_user, entity):
         abort(403)
     form = EntityForm(obj=None if request.method == "POST" else _form_data(entity))
+    if request.method != "POST":
+        form.lock_version.data = entity.lock_version
     if form.validate_on_submit():
         try:
-            changed = services.update_entity(current_user, entity, entity_input(form))
+            changed = services.update_entity(current_user, entity, entity_input(form),
+                                             lock_version=submitted_version(form))
         except DomainError as error:
             show_errors(form, error)
         else:

@@ -134,10 +134,26 @@ class CellParser:
 
     def parse(self, raw: RawRow, outcome: Outcome) -> dict[str, Any] | None:
         """The row's values by column key, or None when a cell could not be read (errors recorded)."""
-        before = len(outcome.errors)
-        values = {c.key: self.cell(c, raw.values.get(c.key), lambda m, c=c: outcome.error(raw.row, c.header, m))
-                  for c in self.columns}
-        return None if len(outcome.errors) > before else values
+        values, failed = self.parse_all(raw, outcome)
+        return None if failed else values
+
+    def parse_all(self, raw: RawRow, outcome: Outcome) -> tuple[dict[str, Any], set[str]]:
+        """Every cell of the row: the values by column key (None where a cell could not be read) and the keys
+        of the cells that failed (errors recorded), so the row's other checks can still run and report."""
+        failed: set[str] = set()
+        values: dict[str, Any] = {}
+        for column in self.columns:
+            def fail(message, column=column):
+                failed.add(column.key)
+                outcome.error(raw.row, column.header, message)
+
+            if column.key in raw.problems:
+                fail(raw.problems[column.key])
+                values[column.key] = ("", False) if column.kind == "id" else None
+                continue
+            value = self.cell(column, raw.values.get(column.key), fail)
+            values[column.key] = None if column.key in failed and column.kind != "id" else value
+        return values, failed
 
     def cell(self, column: Column, value: Any, fail) -> Any:
         kind = column.kind

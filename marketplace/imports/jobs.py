@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import logging
+import time
 import uuid
+import zlib
 from datetime import datetime
 from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
+from sqlalchemy.exc import IntegrityError
 
 from marketplace.errors import DomainError
 from marketplace.extensions import db
-from marketplace.imports.reader import ImportFileError, Outcome, check_upload
+from marketplace.imports.reader import SNIFF_BYTES, ImportFileError, Outcome, check_upload
 from marketplace.imports.spec import ImportKind, all_kinds, kind_of
 from marketplace.jobs.models import Job, JobState
 from marketplace.jobs.services import RECOVERY, delete_upload
@@ -29,9 +32,9 @@ def imports_dir() -> Path:
 
 
 def start_import(kind: ImportKind, actor, stream, content_length: int | None = None) -> Job:
-    """Save the upload as instance/imports/<job id>.xlsx and create a pending job; the caller commits and the
-    task is queued after the commit. Who may not import, and wrong files, are refused here, before anything
-    is queued."""
+    """Save the upload as instance/imports/<job id>.<xlsx|xls|csv> (the format from its content) and create a
+    pending job; the caller commits and the task is queued after the commit. Who may not import, and wrong
+    files, are refused here, before anything is queued."""
     from marketplace.background import enqueue_job_after_commit
 
     department = kind.department(actor)
@@ -40,7 +43,7 @@ def start_import(kind: ImportKind, actor, stream, content_length: int | None = N
         check_upload(b"", content_length)
     job_id = str(uuid.uuid4())
     try:
-        path = imports_dir() / f"{job_id}.xlsx"
+        path = imports_dir() / f"{job_id}.upload"
         size, head = _save_upload(stream, path, limit)
     except OSError as error:  # an unwritable or full instance folder: say so, keep nothing
         log.error("cannot save upload %s: %s", job_id, error)
@@ -49,10 +52,11 @@ def start_import(kind: ImportKind, actor, stream, content_length: int | None = N
         raise DomainError(_("服务器暂时无法保存上传的文件（存储目录不可写或空间已满），未导入任何数据，"
                             "请稍后再试或联系管理员"), field="file") from error
     try:
-        check_upload(head, size)
+        fmt = check_upload(head, size)
     except ImportFileError:
         path.unlink(missing_ok=True)
         raise
+    path = path.rename(path.with_suffix(f".{fmt}"))
     job = Job(id=job_id, kind=kind.job_kind, state=JobState.PENDING, actor_id=actor.id,
               region_code=department.region_code, input_path=str(path), params={"size": size})
     db.session.add(job)
@@ -65,8 +69,8 @@ def _save_upload(stream, path: Path, limit: int) -> tuple[int, bytes]:
     size, head = 0, b""
     with path.open("wb") as out:
         while chunk := stream.read(1024 * 1024):
-            if not head:
-                head = chunk[:8]
+            if len(head) < SNIFF_BYTES:
+                head += chunk[:SNIFF_BYTES - len(head)]
             size += len(chunk)
             if size > limit:
                 break
@@ -85,7 +89,13 @@ class Progress:
 
     def __call__(self, phase: str, done: int, total: int) -> None:
         processed = done // 2 if phase != "write" else total // 2 + done // 2
-        values = {"processed": min(processed, total), "total": total, "heartbeat_at": utcnow()}
+        self._write({"processed": min(processed, total), "total": total, "heartbeat_at": utcnow()})
+
+    def beat(self) -> None:
+        """Only the heartbeat (the job is alive but waiting)."""
+        self._write({"heartbeat_at": utcnow()})
+
+    def _write(self, values: dict) -> None:
         if self.separate:
             with db.engine.begin() as connection:
                 connection.execute(update(Job.__table__).where(Job.__table__.c.id == self.job_id).values(**values))
@@ -102,12 +112,20 @@ def run_import(job: Job) -> Job:
         return job
     db.session.refresh(job)
     kind = kind_of(job.kind)
+    progress = Progress(job)
     try:
-        outcome = kind.import_file(job.actor, job.input_path, Progress(job), job)
+        _wait_for_department(job, kind, progress)
+        outcome = kind.import_file(job.actor, job.input_path, progress, job)
     except DomainError as error:  # ImportFileError included: the file, or who imports, is the problem
         db.session.rollback()
         return _finish(job, JobState.FAILED, Outcome(), [{"row": None, "column": None, "message": error.message}],
                        error.message)
+    except IntegrityError:  # a unique key taken meanwhile by a write outside the import lock
+        log.warning("import %s clashed with a concurrent write", job.id, exc_info=True)
+        db.session.rollback()
+        message = _("导入失败：与同时进行的其他修改冲突，未写入任何数据，请重新上传")
+        return _finish(job, JobState.FAILED, Outcome(), [{"row": None, "column": None, "message": message}],
+                       message)
     except Exception:
         log.exception("import %s failed", job.id)
         db.session.rollback()
@@ -119,6 +137,27 @@ def run_import(job: Job) -> Job:
         return _finish(job, JobState.FAILED, outcome, outcome.errors,
                        _("有 %(n)s 处错误，未导入任何数据", n=len(outcome.errors)))
     return _finish(job, JobState.SUCCEEDED, outcome, [], None)
+
+
+LOCK_POLL_SECONDS = 1.0
+
+
+def _wait_for_department(job: Job, kind: ImportKind, progress: Progress) -> None:
+    """One import of a kind per department at a time: on PostgreSQL a transaction-scoped advisory lock on
+    (kind, department), held until the job's final commit. A second import waits (its heartbeat kept fresh),
+    then reads what the first one wrote (re-imported rows count as updated or unchanged), so both succeed;
+    after IMPORT_LOCK_WAIT it is refused clearly. SQLite has one writer and needs no lock."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    department = kind.department(job.actor)
+    key = (zlib.crc32(kind.job_kind.encode()) & 0x7FFFFFFF, department.id)
+    deadline = time.monotonic() + current_app.config["IMPORT_LOCK_WAIT"].total_seconds()
+    statement = text("SELECT pg_try_advisory_xact_lock(:k, :d)")
+    while not db.session.execute(statement, {"k": key[0], "d": key[1]}).scalar():
+        if time.monotonic() > deadline:
+            raise DomainError(_("本部门的另一项导入仍在进行，本次未写入任何数据，请等它完成后重新上传"))
+        progress.beat()
+        time.sleep(LOCK_POLL_SECONDS)
 
 
 def _finish(job: Job, state: JobState, outcome: Outcome, errors: list[dict], message: str | None) -> Job:

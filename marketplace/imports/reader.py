@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import logging
 from collections.abc import Iterable, Iterator
@@ -9,25 +10,33 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flask import current_app
+from flask import current_app, has_app_context
 from flask_babel import gettext as _
 
-from marketplace.errors import DomainError
+from marketplace.imports.limits import (
+    ImportFileError,
+    Limits,
+    XlsxFacts,
+    column_letters,
+    inspect_xls,
+    inspect_xlsx,
+    too_big,
+)
 from marketplace.imports.spec import EXAMPLE_MARK, INSTRUCTIONS_SHEET, LISTS_SHEET, ImportKind, header_key, norm
 
 log = logging.getLogger(__name__)
 
 HEADER_SCAN_ROWS = 10
-
-
-class ImportFileError(DomainError):
-    """The uploaded file itself is unusable (not xlsx, empty, corrupt, no known headers, too large)."""
+OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+SNIFF_BYTES = 4096
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024  # the config's IMPORT_MAX_BYTES, for use without an app
 
 
 @dataclass
 class RawRow:
     row: int  # the row number shown in Excel
     values: dict[str, Any]
+    problems: dict[str, str] = field(default_factory=dict)  # column key → why the cell cannot be read
 
 
 @dataclass
@@ -50,52 +59,145 @@ class Outcome:
                 "unchanged": self.unchanged, "warnings": self.warnings[:200]}
 
 
-def check_upload(head: bytes, size: int) -> None:
-    """Cheap checks before a file is accepted: size, empty, the xlsx (zip) signature."""
-    limit = current_app.config["IMPORT_MAX_BYTES"]
+def file_format(head: bytes) -> str | None:
+    """"xlsx", "xls" or "csv" from the first bytes (the name of an upload is not trusted); None otherwise."""
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if head.startswith(OLE_SIGNATURE):
+        return "xls"
+    if b"\0" in head:
+        return None
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            head.decode(encoding)
+        except UnicodeDecodeError as error:
+            if error.start < len(head) - 4:  # not just a character cut at the end of the sniffed bytes
+                continue
+        return "csv"
+    return None
+
+
+def check_upload(head: bytes, size: int) -> str:
+    """Cheap checks before a file is accepted: size, empty, a known format (xlsx, xls or csv); its format."""
+    limit = current_app.config["IMPORT_MAX_BYTES"] if has_app_context() else DEFAULT_MAX_BYTES
     if size > limit:
         raise ImportFileError(_("文件太大：不能超过 %(mb)s MB", mb=limit // (1024 * 1024)))
     if size == 0:
         raise ImportFileError(_("文件是空的"))
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ImportFileError(_("不支持旧版 .xls 文件，请在 Excel 中另存为 .xlsx 后上传"))
-    if not head.startswith(b"PK\x03\x04"):
-        raise ImportFileError(_("文件不是 xlsx 格式的 Excel 工作簿，请使用下载的模板填写"))
+    kind = file_format(head)
+    if kind is None:
+        raise ImportFileError(_("文件不是 Excel 工作簿（xlsx、xls）或 CSV 文件，请使用下载的模板填写"))
+    return kind
 
 
 def iter_raw_rows(path: str | Path, kind: ImportKind) -> Iterator[RawRow]:
-    """Rows of the first sheet with known headers, keyed by column key; blank rows and the example skipped."""
-    from python_calamine import CalamineWorkbook
-
+    """Rows of the first sheet with known headers, keyed by column key; blank rows and the example skipped.
+    The file's extent is checked before it is read (limits.py); a missing required column is refused once."""
     path = Path(path)
     size = path.stat().st_size
     with path.open("rb") as handle:
-        head = handle.read(8)
-    check_upload(head, size)
+        head = handle.read(SNIFF_BYTES)
+    fmt = check_upload(head, size)
+    limits = Limits.current()
+    if fmt == "csv":
+        yield from _rows(_csv_rows(path, limits), kind, {})
+        return
+    facts = inspect_xlsx(path, limits) if fmt == "xlsx" else inspect_xls(path, limits)
+    from python_calamine import CalamineWorkbook
+
     try:
         workbook = CalamineWorkbook.from_path(str(path))
     except Exception as error:  # calamine raises its own zip / xml errors, and ValueError for non-workbooks
         log.info("unreadable workbook %s: %s", path.name, error)
-        raise ImportFileError(_("文件已损坏或不是有效的 xlsx 工作簿，无法读取")) from error
+        raise ImportFileError(_("文件已损坏或不是有效的 Excel 工作簿，无法读取")) from error
     try:
         sheet_names = workbook.sheet_names
         order = [kind.data_sheet] if kind.data_sheet in sheet_names else []
         order += [n for n in sheet_names if n not in order and n not in (INSTRUCTIONS_SHEET, LISTS_SHEET)]
         for name in order:
             try:
-                rows = workbook.get_sheet_by_name(name).iter_rows()
+                sheet = workbook.get_sheet_by_name(name)
+                if sheet.height > limits.max_rows or sheet.width > limits.max_columns:
+                    raise too_big(limits, f"{column_letters(sheet.width)}{sheet.height}")
+                rows = sheet.iter_rows()
                 header_at, mapping = _find_header(rows, kind)
+            except ImportFileError:
+                raise
             except Exception as error:
-                raise ImportFileError(_("文件已损坏或不是有效的 xlsx 工作簿，无法读取")) from error
+                raise ImportFileError(_("文件已损坏或不是有效的 Excel 工作簿，无法读取")) from error
             if mapping is None:
                 continue
-            yield from _rows_after_header(header_at, mapping, rows, kind.example_key)
+            _check_required(kind, mapping)
+            # python-calamine pads rows from the sheet's first row but starts columns at the first used one.
+            offset = (0, (sheet.start or (0, 0))[1])
+            uncached = _uncached(facts, sheet_names.index(name), offset)
+            yield from _rows_after_header(header_at, mapping, rows, kind.example_key, uncached)
             return
-        expected = "".join(f"“{kind.by_key[k].header}”" for k in kind.key_columns)
-        raise ImportFileError(_("没有找到可识别的表头：第一行应包含%(columns)s等列，请使用下载的模板",
-                                columns=expected))
+        raise _no_header(kind)
     finally:
         workbook.close()
+
+
+def _no_header(kind: ImportKind) -> ImportFileError:
+    expected = "".join(f"“{kind.by_key[k].header}”" for k in kind.key_columns)
+    return ImportFileError(_("没有找到可识别的表头：第一行应包含%(columns)s等列，请使用下载的模板", columns=expected))
+
+
+def _check_required(kind: ImportKind, mapping: dict[int, str]) -> None:
+    """A required column missing from the header is one error for the file, naming it (not one per row)."""
+    missing = [c.header for c in kind.columns if c.required and c.key not in mapping.values()]
+    if missing:
+        raise ImportFileError(_("表头缺少必填列：%(columns)s。请按下载的模板补上这些列后重新上传",
+                                columns="、".join(f"“{m}”" for m in missing)))
+
+
+def _uncached(facts: XlsxFacts | None, index: int, offset: tuple[int, int]) -> set[tuple[int, int]]:
+    """Formula cells without a cached value of the sheet at `index`, relative to the sheet's first cell."""
+    if facts is None or not facts.uncached_formulas:
+        return set()
+    # Worksheets are stored as xl/worksheets/sheet<N>.xml in workbook order by every writer we know; a file
+    # that names them otherwise still has each formula cell reported if its name matches.
+    cells = facts.uncached_formulas.get(f"xl/worksheets/sheet{index + 1}.xml")
+    if cells is None and len(facts.uncached_formulas) == 1:
+        cells = next(iter(facts.uncached_formulas.values()))
+    return {(r - offset[0], c - offset[1]) for r, c in (cells or set())}
+
+
+def _rows(source: Iterator[list], kind: ImportKind, uncached) -> Iterator[RawRow]:
+    header_at, mapping = _find_header(source, kind)
+    if mapping is None:
+        raise _no_header(kind)
+    _check_required(kind, mapping)
+    yield from _rows_after_header(header_at, mapping, source, kind.example_key, uncached)
+
+
+def _csv_rows(path: Path, limits: Limits) -> Iterator[list]:
+    """A CSV's rows as lists of text: UTF-8 (with or without BOM) or GBK / GB18030, as Excel saves them in
+    China; comma, semicolon or tab separated."""
+    data = path.read_bytes()  # at most IMPORT_MAX_BYTES (checked before)
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text_ = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise ImportFileError(_("无法识别 CSV 文件的编码，请另存为“CSV UTF-8”或 GBK 编码后重新上传"))
+    del data
+    sample = text_[:SNIFF_BYTES]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text_, newline=""), dialect)
+    try:
+        for number, values in enumerate(reader, start=1):
+            if number > limits.max_rows or len(values) > limits.max_columns:
+                raise too_big(limits, f"{column_letters(max(len(values), 1))}{number}")
+            yield values
+    except csv.Error as error:
+        raise ImportFileError(_("CSV 文件第 %(row)s 行无法读取：%(reason)s", row=reader.line_num,
+                                reason=str(error))) from error
 
 
 def _find_header(rows: Iterator[list], kind: ImportKind) -> tuple[int, dict[int, str] | None]:
@@ -113,15 +215,24 @@ def _find_header(rows: Iterator[list], kind: ImportKind) -> tuple[int, dict[int,
 
 
 def _rows_after_header(header_at: int, mapping: dict[int, str], rows: Iterable[list], example_key: str,
-                       ) -> Iterator[RawRow]:
-    for offset, values in enumerate(rows):
-        number = header_at + 2 + offset  # Excel rows are 1-based; the first data row follows the header
+                       uncached: set[tuple[int, int]] = frozenset()) -> Iterator[RawRow]:
+    formula = _("公式没有计算结果（文件可能不是由 Excel 保存的）：请在 Excel 中打开并保存，或把公式改为数值后重新上传")
+    index = header_at
+    for index, values in enumerate(rows, start=header_at + 1):  # 0-based; Excel shows index + 1
         record_ = {key: values[col] if col < len(values) else None for col, key in mapping.items()}
-        if all(v is None or (isinstance(v, str) and not v.strip()) for v in record_.values()):
+        problems = {key: formula for col, key in mapping.items() if (index, col) in uncached}
+        if not problems and all(v is None or (isinstance(v, str) and not v.strip()) for v in record_.values()):
             continue
         if isinstance(record_.get(example_key), str) and norm(record_[example_key]).startswith(EXAMPLE_MARK):
             continue
-        yield RawRow(number, record_)
+        yield RawRow(index + 1, record_, problems)
+    # A formula without a value leaves no cell for the reader: rows holding only such cells come last.
+    beyond: dict[int, dict[str, str]] = {}
+    for row, col in sorted(uncached):
+        if row > index and col in mapping:
+            beyond.setdefault(row, {})[mapping[col]] = formula
+    for row, problems in beyond.items():
+        yield RawRow(row + 1, dict.fromkeys(mapping.values()), problems)
 
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -49,16 +49,21 @@ class ImportKind:
     job_kind: str = ""
     data_sheet: str = ""
     columns: list[Column] = []
+    extra_columns: list[Column] = []  # read and checked when a file has them; not in the template or export
     key_columns: tuple[str, ...] = ("name",)
     example_key: str = "name"
     unit: str = "个"
 
     def __init__(self) -> None:
-        self.by_key = {c.key: c for c in self.columns}
+        self.by_key = {c.key: c for c in self.read_columns}
         self.header_index: dict[str, str] = {}
-        for column in self.columns:
+        for column in self.read_columns:
             for name in (column.header, *column.variants):
                 self.header_index[header_key(name)] = column.key
+
+    @property
+    def read_columns(self) -> list[Column]:
+        return [*self.columns, *self.extra_columns]
 
     def department(self, actor: User) -> Department:
         """The department the actor imports for; raise NotAllowed when it may not import."""

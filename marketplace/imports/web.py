@@ -19,8 +19,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def file_field(label=None) -> FileField:
     """The upload field of an import form: `class MyImportForm(FlaskForm): file = file_field(_l("..."))`."""
-    return FileField(label or _l("导入文件（xlsx）"),
-                     validators=[FileRequired(message=_l("请选择要上传的 xlsx 文件"))])
+    return FileField(label or _l("导入文件（xlsx、xls 或 csv）"),
+                     validators=[FileRequired(message=_l("请选择要上传的文件（xlsx、xls 或 csv）"))])
 
 
 class ImportForm(FlaskForm):
@@ -42,8 +42,10 @@ def scoped_job(kind: ImportKind, job_id: str, user) -> Job:
 def render_upload(form: ImportForm, **context):
     """The upload page (400 when the form was refused). Context: title, intro, template_url, back_url,
     back_label."""
-    max_mb = current_app.config["IMPORT_MAX_BYTES"] // (1024 * 1024)
-    return render_template("imports/new.html", form=form, max_mb=max_mb, **context), (400 if form.errors else 200)
+    config = current_app.config
+    max_mb = config["IMPORT_MAX_BYTES"] // (1024 * 1024)
+    return render_template("imports/new.html", form=form, max_mb=max_mb, max_rows=f"{config['IMPORT_MAX_ROWS']:,}",
+                           max_cols=config["IMPORT_MAX_COLUMNS"], **context), (400 if form.errors else 200)
 
 
 def render_job(kind: ImportKind, job: Job, **context):

@@ -7,7 +7,15 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from marketplace.accounts.models import Role
-from marketplace.api import api_user, committed, token_required
+from marketplace.api import (
+    IF_MATCH,
+    api_user,
+    committed,
+    lock_version_field,
+    requested_version,
+    token_required,
+    with_etag,
+)
 from marketplace.api.schemas import PageArgs, PageMeta, page_meta
 from marketplace.entities.models import Entity
 from marketplace.errors import NotAllowed
@@ -49,6 +57,7 @@ class NeedSchema(Schema):
     assigned_center_id = fields.Integer(allow_none=True)
     opened_at = fields.DateTime(allow_none=True)
     updated_at = fields.DateTime()
+    lock_version = lock_version_field(dump=True)
 
 
 class NeedPage(Schema):
@@ -82,6 +91,8 @@ class NeedWrite(Schema):
 
 
 class NeedUpdate(NeedWrite):
+    lock_version = lock_version_field()
+
     pass
 
 
@@ -195,18 +206,21 @@ class NeedItem(MethodView):
     @token_required
     @blp.response(200, NeedSchema)
     def get(self, need_id):
-        """一条需求（发布人、辖区管理员、受邀辅导员）。"""
-        return services.visible_need(need_id, api_user())
+        """一条需求（发布人、辖区管理员、受邀辅导员；ETag 为其 lock_version）。"""
+        return with_etag(services.visible_need(need_id, api_user()))
 
     @token_required
     @blp.arguments(NeedUpdate(partial=True))
     @blp.response(200, NeedSchema)
+    @blp.doc(parameters=[IF_MATCH])
     def patch(self, data, need_id):
-        """修改草稿、待对接或已过期的需求（发布人）。"""
+        """修改草稿、待对接或已过期的需求（发布人）。给出 lock_version 或 If-Match 时，其间已被他人修改则返回 409。"""
         need = get_scoped_or_404(Need, need_id, api_user())
         data.pop("publish", None)
-        committed(lambda: services.update_need(api_user(), need, _input({**_current(need), **data})))
-        return need
+        lock = requested_version(data)
+        committed(lambda: services.update_need(api_user(), need, _input({**_current(need), **data}),
+                                               lock_version=lock))
+        return with_etag(need)
 
     @token_required
     @blp.response(204)

@@ -16,7 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from marketplace.directory.labels import INDUSTRY_LABELS, SPECIALTY_LABELS
-from marketplace.forms import RegionField
+from marketplace.forms import RegionField, VersionedForm
 from marketplace.limits import NEED
 from marketplace.needs.labels import MODE_LABELS, STATUS_LABELS, URGENCY_LABELS
 
@@ -31,7 +31,7 @@ def _values(labels: dict, blank: str | None = None) -> list[tuple[str, str]]:
     return [("", blank), *choices] if blank is not None else choices
 
 
-class NeedForm(FlaskForm):
+class NeedForm(VersionedForm, FlaskForm):
     entity_id = SelectField(_l("发布主体"), coerce=int)
     category = SelectField(_l("需求类别"), choices=_flags(SPECIALTY_LABELS, _l("请选择")),
                            validators=[DataRequired(message=_l("请选择需求类别"))])

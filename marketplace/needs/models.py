@@ -16,6 +16,7 @@ from marketplace.extensions import db, value_enum
 from marketplace.jurisdiction import Scoped
 from marketplace.regions.models import Region
 from marketplace.timeutil import UTCDateTime, utcnow
+from marketplace.versioning import Versioned
 
 
 class NeedStatus(enum.Enum):
@@ -38,7 +39,7 @@ class ServiceMode(enum.Enum):
     REMOTE = "remote"
 
 
-class Need(Scoped, db.Model):
+class Need(Scoped, Versioned, db.Model):
     """A need. Officials see needs whose place lies in their jurisdiction; the entity's operator sees theirs."""
 
     __tablename__ = "needs"

@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, exists, select, update
 from sqlalchemy.orm import selectinload
 
+from marketplace import versioning
 from marketplace.accounts.models import Role, User
 from marketplace.audit.services import record
 from marketplace.directory.models import Counselor, Industry, Specialty
@@ -170,14 +171,17 @@ def can_manage(actor: User, need: Need) -> bool:
     return actor.id == need.owner_id and actor.is_enabled
 
 
-def update_need(actor: User, need: Need, data: NeedInput) -> list[str]:
+def update_need(actor: User, need: Need, data: NeedInput, lock_version: int | None = None) -> list[str]:
+    """The owner changes a need it may still edit; a save from a form older than `lock_version` is refused."""
     if not can_manage(actor, need):
         raise NotAllowed(_("只有需求的发布人可以修改"))
+    versioning.check(need, lock_version)
     if need.status not in EDITABLE:
         raise Conflict(_("当前状态“%(status)s”下不能修改需求", status=status_label(need.status)))
     raise_if_errors(check_need(data, need.entity, kept=(need.start_on, need.end_on)))
     changed = _apply(need, data, need.entity)
     if changed:
+        versioning.claim(need, lock_version)
         _event(need, "update", actor, need.status, need.status)
         record(actor, "need.update", need, fields=sorted(changed))
     return changed

@@ -16,7 +16,7 @@ from marketplace.entities.models import Entity
 from marketplace.entities.services import own_entities
 from marketplace.errors import DomainError
 from marketplace.extensions import db
-from marketplace.forms import EmptyForm, show_errors
+from marketplace.forms import EmptyForm, show_errors, submitted_version
 from marketplace.jurisdiction import get_scoped_or_404
 from marketplace.needs import invitations, recommendations, services
 from marketplace.needs.candidates import rank_candidates
@@ -180,9 +180,11 @@ def edit_need(need_id: int):
         abort(403)
     form = NeedForm(obj=None if request.method == "POST" else _form_data(need))
     form.entity_id.choices = [(need.entity_id, need.entity.name)]
+    if request.method != "POST":
+        form.lock_version.data = need.lock_version
     if form.validate_on_submit():
         try:
-            changed = services.update_need(current_user, need, need_input(form))
+            changed = services.update_need(current_user, need, need_input(form), lock_version=submitted_version(form))
             if form.publish.data and need.status is NeedStatus.DRAFT:
                 services.transition(need, "publish", current_user)
         except DomainError as error:

@@ -35,7 +35,7 @@ from marketplace.jobs.models import Job, JobState
 from marketplace.outbox import services as outbox
 from marketplace.outbox.models import OutboxMessage
 from marketplace.oversight import reports
-from marketplace.timeutil import utcnow
+from marketplace.timeutil import local_today, utcnow
 from tests.conftest import require_postgres_session, require_service
 from tests.marketplace.directory.certificate_helpers import appoint
 
@@ -252,9 +252,9 @@ def test_worker_sigkilled_in_every_job_kind(app, world, database_url, tmp_path, 
     use_broker(server.url)
     batch = certificates.start_batch(world["county"], CounselorFilters(), "pdf")
     db.session.commit()
-    run = evaluation.start_evaluation(world["county"], "counselor", date.today().year)
+    run = evaluation.start_evaluation(world["county"], "counselor", local_today().year)
     db.session.commit()
-    report = reports.start_report(world["county"], "130123", date(date.today().year, 1, 1), date.today())
+    report = reports.start_report(world["county"], "130123", date(local_today().year, 1, 1), local_today())
     db.session.commit()
     upload = _import_job(world)
     ids = [batch.id, run.id, report.id, upload.id]

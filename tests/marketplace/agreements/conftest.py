@@ -13,6 +13,7 @@ from marketplace.agreements.lifecycle import ItemCheck
 from marketplace.directory.models import Counselor
 from marketplace.extensions import db
 from marketplace.needs import invitations
+from marketplace.timeutil import local_today
 from tests.marketplace.needs.helpers import make_counselor, make_need
 
 TODAY = date(2026, 11, 20)
@@ -67,7 +68,7 @@ def record_work(agreement, provider):
 
     return records.add_record(provider, agreement, records.RecordInput(
         served_on=agreement.term_start, kind=RecordKind.VISIT, content="上门建账", place="合作社办公室"),
-        today=max(agreement.term_start, date.today()))
+        today=max(agreement.term_start, local_today()))
 
 
 def all_passed(agreement):

@@ -15,6 +15,7 @@ from marketplace.agreements.models import AgreementStatus, ItemResult
 from marketplace.agreements.views import VERBS
 from marketplace.centers import services as centers
 from marketplace.extensions import db
+from marketplace.timeutil import local_today
 from tests.marketplace.agreements.conftest import (
     STAGES,
     advance,
@@ -228,7 +229,7 @@ def test_draft_edit_propose_sign_record_submit_and_accept_through_the_pages(page
     refused = form.submit()
     assert refused.status_int == 200 and "服务日期不能早于协议期限的开始日期" in refused.text
     form = pages.form_with(refused, "登记")
-    form["served_on"] = date.today().isoformat()
+    form["served_on"] = local_today().isoformat()
     form["files"] = [Upload("visit.png", PNG, "image/png")]
     done = form.submit().follow()
     assert "已登记第 1 条服务记录" in flashes(done)
@@ -275,7 +276,7 @@ def test_draft_edit_propose_sign_record_submit_and_accept_through_the_pages(page
 def test_a_draft_from_an_offering_keeps_its_deadlines_within_the_term(pages, world, end_on):
     center, _offering = filed_center_offering(world)
     slow = centers.add_offering(world["center_staff"], center, offering_input(name="年度托管", delivery_days=365))
-    wished = date.today() + timedelta(days=60)
+    wished = local_today() + timedelta(days=60)
     need = make_need(world["operator"], end_on=wished if end_on else None)
     db.session.commit()
     pages.sign_in(world["operator"])
@@ -284,7 +285,7 @@ def test_a_draft_from_an_offering_keeps_its_deadlines_within_the_term(pages, wor
     form = pages.form_with(edit, "保存")
     term_end = date.fromisoformat(form["term_end"].value)
     assert date.fromisoformat(form["items-0-deadline"].value) <= term_end
-    assert term_end == (wished if end_on else date.today() + timedelta(days=365))
+    assert term_end == (wished if end_on else local_today() + timedelta(days=365))
     shown = pages.press(pages.get(edit.request.path.removesuffix("/edit")), "提交对方签署").follow()
     assert "协议状态：待签署" in flashes(shown)
 

@@ -312,8 +312,7 @@ def _corrupt() -> bytes:
 
 BAD_FILES = [
     ("empty", b"", "文件是空的"),
-    ("text", "姓名,身份证号码\n张三,1\n".encode(), "不是 xlsx"),
-    ("xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, ".xls"),
+    ("binary", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR" + b"\0" * 100, "不是 Excel 工作簿（xlsx、xls）或 CSV 文件"),
 ]
 
 

@@ -218,8 +218,8 @@ def test_another_departments_import_is_not_overwritten(world, save):
 
 # --- files, jobs, pages, API --------------------------------------------------------------------------------
 
-BAD_FILES = [("empty", b"", "文件是空的"), ("text", "主体名称\n某合作社\n".encode(), "不是 xlsx"),
-             ("xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, ".xls")]
+BAD_FILES = [("empty", b"", "文件是空的"),
+             ("binary", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR" + b"\0" * 100, "不是 Excel 工作簿（xlsx、xls）或 CSV 文件")]
 
 
 @pytest.mark.parametrize(("name", "data", "message"), BAD_FILES, ids=[b[0] for b in BAD_FILES])

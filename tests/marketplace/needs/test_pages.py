@@ -4,7 +4,7 @@ inbox, what the accepted provider and the others see, and renewing an expired ne
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
@@ -14,7 +14,7 @@ from marketplace.extensions import db
 from marketplace.needs import invitations, services
 from marketplace.needs.labels import ACTION_LABELS
 from marketplace.needs.models import Need, NeedStatus
-from marketplace.timeutil import utcnow
+from marketplace.timeutil import local_today, utcnow
 from tests.marketplace.needs.helpers import make_counselor, make_entity, make_need
 
 S = NeedStatus
@@ -46,12 +46,12 @@ def test_posting_a_need_through_the_form(pages, client, world, api_token):
     assert "Number must be" not in refused.text
     form = pages.form_with(refused, "发布")
     form["budget"] = "2000"
-    form["start_on"] = (date.today() - timedelta(days=3)).isoformat()
+    form["start_on"] = (local_today() - timedelta(days=3)).isoformat()
     refused = form.submit()
     assert refused.status_int == 200 and "期望开始日期不能早于今天" in refused.text
     assert db.session.scalar(select(Need.id)) is None
     form = pages.form_with(refused, "发布")
-    form["start_on"] = (date.today() + timedelta(days=7)).isoformat()
+    form["start_on"] = (local_today() + timedelta(days=7)).isoformat()
     form["budget"] = "2000"
     shown = form.submit().follow()
     assert "需求已发布" in flashes(shown)
@@ -68,7 +68,7 @@ def test_posting_a_need_through_the_form(pages, client, world, api_token):
 
 
 def test_editing_a_need_through_the_form(pages, world):
-    need = make_need(world["operator"], start_on=date.today() + timedelta(days=2))
+    need = make_need(world["operator"], start_on=local_today() + timedelta(days=2))
     pages.sign_in(world["operator"])
     page = pages.get(f"/needs/{need.id}").click(href=f"/needs/{need.id}/edit")
     form = pages.form_with(page, "保存")
@@ -163,9 +163,9 @@ def test_the_accepted_provider_sees_the_farms_contact_and_no_one_else_does(pages
 # --- 8: the expiry is stated; an expired need is renewed -------------------------------------------------------
 
 def test_an_expired_need_says_so_and_is_renewed_after_its_dates_are_corrected(pages, world):
-    need = make_need(world["operator"], end_on=date.today() + timedelta(days=5))
+    need = make_need(world["operator"], end_on=local_today() + timedelta(days=5))
     db.session.execute(update(Need).where(Need.id == need.id).values(opened_at=utcnow() - timedelta(days=31),
-                                                                    end_on=date.today() - timedelta(days=1)))
+                                                                    end_on=local_today() - timedelta(days=1)))
     db.session.commit()
     assert services.expire_open_needs() == 1
     db.session.commit()
@@ -177,7 +177,7 @@ def test_an_expired_need_says_so_and_is_renewed_after_its_dates_are_corrected(pa
     assert "需求的期望日期已过，请先修改日期再发布" in flashes(refused)
     edit = refused.click(href=f"/needs/{need.id}/edit")
     form = pages.form_with(edit, "保存")
-    form["end_on"] = (date.today() + timedelta(days=30)).isoformat()
+    form["end_on"] = (local_today() + timedelta(days=30)).isoformat()
     shown = form.submit().follow()
     shown = pages.press(shown, "重新发布").follow()
     assert "需求状态已更新为“待对接”" in flashes(shown)
