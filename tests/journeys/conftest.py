@@ -82,6 +82,8 @@ class Live:
 def live(chromium_path, journey_database, tmp_path_factory) -> Iterator[Live]:
     """The app served on a free port, its database made and the journeys' world built."""
     from marketplace import create_app
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request in the test output
     from marketplace.extensions import db as _db
     from tests.journeys import world
 
