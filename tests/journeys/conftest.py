@@ -21,6 +21,7 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -160,6 +161,7 @@ class Journey:
         self.browser, self.live = browser, live
         self.pages: dict[str, object] = {}
         self.shots: list[tuple[str, bytes]] = []
+        self.defects: list[str] = []
 
     def party(self, name: str, username: str | None = None, viewport: dict = DESKTOP):
         context = self.browser.new_context(viewport=viewport, locale="zh-CN", accept_downloads=True,
@@ -201,6 +203,20 @@ class Journey:
                 (folder / f"zz-at-failure-{party}.html").write_text(page.content(), encoding="utf-8")
             except PlaywrightError as error:
                 log.info("no screenshot of %s: %s", party, error)
+
+    @contextmanager
+    def known_defect(self, reason: str):
+        """A check that fails until a fix another branch is making reaches main: its failure is noted (with a
+        screenshot), the journey goes on, and `finish()` marks the test xfail naming every such defect."""
+        try:
+            yield
+        except AssertionError as error:
+            self.defects.append(f"{reason} [{str(error).splitlines()[0][:160]}]")
+            self.step("known-defect")
+
+    def finish(self) -> None:
+        if self.defects:
+            pytest.xfail("; ".join(self.defects))
 
     def close(self) -> None:
         for page in self.pages.values():
