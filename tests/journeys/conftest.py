@@ -83,19 +83,18 @@ class Live:
 def live(chromium_path, journey_database, tmp_path_factory) -> Iterator[Live]:
     """The app served on a free port, its database made and the journeys' world built."""
     from marketplace import create_app
-
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request in the test output
     from marketplace.extensions import db as _db
     from tests.journeys import world
 
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request in the test output
+
     instance = tmp_path_factory.mktemp("journeys-instance")
-    server = None
+    # Bind first (port 0: the system picks a free one), then tell the app the address it serves.
+    server = make_server("127.0.0.1", 0, lambda environ, start_response: [], threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
     previous_instance = os.environ.get("FUDAO_INSTANCE_PATH")
-    os.environ["FUDAO_INSTANCE_PATH"] = str(instance)
+    os.environ["FUDAO_INSTANCE_PATH"] = str(instance)  # read once, by create_app
     try:
-        # Bind first (port 0: the system picks a free one), then tell the app the address it serves.
-        server = make_server("127.0.0.1", 0, lambda environ, start_response: [], threaded=True)
-        url = f"http://127.0.0.1:{server.server_port}"
         app = create_app({
             "SECRET_KEY": "journeys-secret",
             "SQLALCHEMY_DATABASE_URI": journey_database,
@@ -107,7 +106,13 @@ def live(chromium_path, journey_database, tmp_path_factory) -> Iterator[Live]:
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
             "MAIL_FILE_PATH": str(instance / "outbox"),
         })
-        app.extensions["celery"].conf.task_always_eager = True
+    finally:
+        if previous_instance is None:
+            os.environ.pop("FUDAO_INSTANCE_PATH", None)
+        else:
+            os.environ["FUDAO_INSTANCE_PATH"] = previous_instance
+    app.extensions["celery"].conf.task_always_eager = True
+    try:
         with app.app_context():
             _db.create_all()
             users = world.build(PASSWORD)
@@ -118,18 +123,12 @@ def live(chromium_path, journey_database, tmp_path_factory) -> Iterator[Live]:
         thread.start()
         yield Live(app=app, url=url, instance_path=instance, users=users)
     finally:
-        if server is not None:
-            server.shutdown()
-            server.server_close()
-        if previous_instance is None:
-            os.environ.pop("FUDAO_INSTANCE_PATH", None)
-        else:
-            os.environ["FUDAO_INSTANCE_PATH"] = previous_instance
-        if "app" in locals():
-            with app.app_context():
-                _db.session.remove()
-                for engine in _db.engines.values():
-                    engine.dispose()
+        server.shutdown()
+        server.server_close()
+        with app.app_context():
+            _db.session.remove()
+            for engine in _db.engines.values():
+                engine.dispose()
 
 
 @pytest.fixture(autouse=True)
