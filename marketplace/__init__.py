@@ -40,7 +40,9 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
-DURATIONS = ("API_TOKEN_TTL", "LOGIN_LOCKOUT", "SESSION_IDLE_TIMEOUT", "PERMANENT_SESSION_LIFETIME")
+DURATIONS = ("API_TOKEN_TTL", "LOGIN_LOCKOUT", "SESSION_IDLE_TIMEOUT", "PERMANENT_SESSION_LIFETIME",
+             "IMPORT_STALE_AFTER", "JOB_STALE_AFTER", "JOB_PENDING_STALE_AFTER", "OUTBOX_REDELIVER_AFTER",
+             "OUTBOX_KEEP")
 
 
 def _normalize(app: Flask) -> None:
@@ -93,6 +95,7 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.entities import import_views as entity_import_views  # noqa: F401  (on the entities bp)
     from marketplace.entities.views import bp as entities_bp
     from marketplace.evaluation.views import bp as evaluation_bp
+    from marketplace.jobs.views import bp as jobs_bp
     from marketplace.main.views import bp as main_bp
     from marketplace.needs.views import bp as needs_bp
     from marketplace.notifications.views import bp as notifications_bp
@@ -101,7 +104,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (main_bp, auth_bp, accounts_bp, audit_bp, notifications_bp, directory_bp, verify_bp,
                       public_directory_bp, centers_bp, catalogue_bp, entities_bp, needs_bp, evaluation_bp,
-                      oversight_bp, agreements_bp, ranking_bp):
+                      oversight_bp, agreements_bp, ranking_bp, jobs_bp):
         app.register_blueprint(blueprint)
 
 
@@ -149,6 +152,6 @@ def register_cli(app: Flask) -> None:
 
 
 def register_celery(app: Flask) -> None:
-    from tasks import celery_init_app
+    from marketplace.worker import celery_init_app
 
     celery_init_app(app)

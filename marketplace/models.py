@@ -34,6 +34,7 @@ from marketplace.evaluation.models import (  # noqa: F401
 from marketplace.jobs.models import Job  # noqa: F401
 from marketplace.needs.models import Invitation, Need, NeedEvent  # noqa: F401
 from marketplace.notifications.models import Notification  # noqa: F401
+from marketplace.outbox.models import OutboxMessage  # noqa: F401
 from marketplace.oversight.models import RegionStat  # noqa: F401
 from marketplace.ranking.models import MatchLog, ModelVersion  # noqa: F401
 from marketplace.regions.models import Level, Region  # noqa: F401

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DecimalField, IntegerField, SelectField, StringField, TextAreaField
@@ -12,6 +10,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from marketplace.entities.models import ModelLevel
 from marketplace.evaluation.models import EvaluationKind, Grade
 from marketplace.evaluation.services import GRADE_LABELS, KIND_LABELS
+from marketplace.timeutil import local_today
 
 LEVEL_CHOICES = [("", _l("未记录")), ("none", _l("非示范")), ("county", _l("县级示范")), ("city", _l("市级示范")),
                  ("province", _l("省级示范")), ("national", _l("国家级示范"))]
@@ -71,7 +70,7 @@ class SchemeForm(FlaskForm):
 class RunForm(FlaskForm):
     subject = SelectField(_l("评价对象"), choices=[("counselor", _l("本部门聘任的辅导员")),
                                                    ("center", _l("辖区内已备案的服务中心"))])
-    year = IntegerField(_l("评价年度"), default=lambda: date.today().year - 1,
+    year = IntegerField(_l("评价年度"), default=lambda: local_today().year - 1,
                         validators=[InputRequired(message=_l("请填写评价年度")),
                                     NumberRange(min=2000, max=2100, message=_l("评价年度无效"))])
     kind = SelectField(_l("评价类型"), choices=[(k.value, label) for k, label in KIND_LABELS.items()])
@@ -89,7 +88,7 @@ class AdjustForm(FlaskForm):
 
 class ImprovementForm(FlaskForm):
     entity_id = IntegerField(_l("经营主体编号"), validators=[InputRequired(message=_l("请填写经营主体编号"))])
-    year = IntegerField(_l("年度"), default=lambda: date.today().year - 1,
+    year = IntegerField(_l("年度"), default=lambda: local_today().year - 1,
                         validators=[InputRequired(message=_l("请填写年度")),
                                     NumberRange(min=2000, max=2100, message=_l("年度无效"))])
     model_level_before = SelectField(_l("服务前示范等级"), choices=LEVEL_CHOICES, validators=[Optional()])

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from typing import Any
 
 from flask_babel import gettext as _
@@ -18,7 +18,7 @@ from sqlalchemy import and_, func, select
 from marketplace.accounts.models import Role, User
 from marketplace.agreements.models import Agreement, AgreementItem, ItemResult, ServiceRecord
 from marketplace.audit.services import record
-from marketplace.background import enqueue_after_commit
+from marketplace.background import enqueue_job_after_commit
 from marketplace.centers.models import CenterStatus, ServiceCenter
 from marketplace.directory.models import Counselor, CounselorStatus
 from marketplace.directory.services import APPOINTING_LEVELS
@@ -39,7 +39,7 @@ from marketplace.jobs.models import Job, JobState
 from marketplace.jurisdiction import in_jurisdiction, region_in_jurisdiction
 from marketplace.needs.models import Invitation, InvitationStatus
 from marketplace.regions.models import ROOT_CODE, Level, Region
-from marketplace.timeutil import utcnow
+from marketplace.timeutil import LOCAL_ZONE, local_today, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -162,8 +162,9 @@ def _improvement(row: EntityImprovement) -> scoring.Improvement:
 # --- indicators ------------------------------------------------------------------------------------------------
 
 def year_bounds(year: int) -> tuple[datetime, datetime]:
-    return (datetime.combine(date(year, 1, 1), time(), tzinfo=UTC),
-            datetime.combine(date(year + 1, 1, 1), time(), tzinfo=UTC))
+    """The year as calendar days in China."""
+    return (datetime.combine(date(year, 1, 1), time(), tzinfo=LOCAL_ZONE),
+            datetime.combine(date(year + 1, 1, 1), time(), tzinfo=LOCAL_ZONE))
 
 
 def _in_year(column, year: int):
@@ -274,8 +275,11 @@ def subjects_query(actor: User, subject: str, year: int, kind: EvaluationKind):
             return query.where(Counselor.term_end >= date(year, 1, 1), Counselor.term_end < date(year + 1, 1, 1),
                                Counselor.status.in_([CounselorStatus.APPOINTED, CounselorStatus.SUSPENDED,
                                                      CounselorStatus.EXPIRED])).order_by(Counselor.id)
-        return query.where(Counselor.status.in_([CounselorStatus.APPOINTED, CounselorStatus.SUSPENDED])) \
-            .order_by(Counselor.id)
+        # Annual: those in post during the year (appointed by its last day, term not over before its first), so a
+        # counselor appointed after the period is not graded 0.00 不合格 on a year they never served.
+        return query.where(Counselor.status.in_([CounselorStatus.APPOINTED, CounselorStatus.SUSPENDED]),
+                           Counselor.appointed_on <= date(year, 12, 31),
+                           Counselor.term_end >= date(year, 1, 1)).order_by(Counselor.id)
     return select(ServiceCenter.id).where(in_jurisdiction(ServiceCenter.region_code, actor),
                                           ServiceCenter.status.in_(EVALUATED_CENTER_STATUSES)).order_by(ServiceCenter.id)
 
@@ -286,7 +290,7 @@ def start_evaluation(actor: User, subject: str, year: int, kind: EvaluationKind 
         raise NotAllowed(_("只有县级及以上农业农村部门可以开展绩效评价"))
     if subject == "center" and kind is not EvaluationKind.ANNUAL:
         raise DomainError(_("服务中心只开展年度评价"), field="kind")
-    if year < 2000 or year > date.today().year:
+    if year < 2000 or year > local_today().year:
         raise DomainError(_("评价年度无效"), field="year")
     total = db.session.scalar(select(func.count()).select_from(
         subjects_query(actor, subject, year, kind).order_by(None).subquery()))
@@ -297,9 +301,7 @@ def start_evaluation(actor: User, subject: str, year: int, kind: EvaluationKind 
     db.session.add(job)
     db.session.flush()
     record(actor, "evaluation.run", job, region_code=job.region_code, subject=subject, year=year, kind=kind.value)
-    from tasks.evaluation import run
-
-    enqueue_after_commit(run, job.id)
+    enqueue_job_after_commit("evaluation.run", job)
     return job
 
 

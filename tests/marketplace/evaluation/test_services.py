@@ -50,6 +50,16 @@ def test_run_computes_score_and_grade_with_national_default(world, served):
     assert job.summary == {"grades": {"basic": 1}, "proposals": 0}
 
 
+def test_annual_evaluation_covers_only_those_in_post_during_the_year(world, served):
+    from tests.marketplace.needs.helpers import make_counselor
+
+    later = make_counselor(world["county"], appointed_on=date(2026, 3, 1))  # appointed after 2025
+    job = run(world["county"], year=2025)
+    assert job.total == 1 and result_of(served) is not None and result_of(later) is None
+    run(world["county"], year=2026)
+    assert result_of(later).year == 2026
+
+
 def test_province_scheme_overrides_the_national_default(world, served):
     services.save_scheme(world["national"], {"counselor": {"quantity": 40, "quality": 30, "satisfaction": 30}},
                          {"excellent": 95, "qualified": 80, "basic": 65}, {})

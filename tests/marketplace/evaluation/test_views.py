@@ -10,7 +10,9 @@ from sqlalchemy import select
 from marketplace.evaluation.models import CounselorEvaluation, EntityImprovement, EvaluationScheme
 from marketplace.extensions import db
 from marketplace.jobs.models import Job
+from marketplace.timeutil import local_today
 from tests.conftest import text_of
+from tests.webpages import form_to
 
 
 def _run(client, kind="annual"):
@@ -29,9 +31,23 @@ def test_run_shows_progress_then_results(client, login, world, served):
     assert served.name in listing and "65.25" in listing and "基本合格" in listing
 
 
+def test_a_counselor_appointed_after_the_year_is_not_graded_on_it(pages, world, served):
+    from tests.marketplace.needs.helpers import make_counselor
+
+    later = make_counselor(world["county"], name="韩晓东", appointed_on=date(2026, 3, 1))
+    pages.sign_in(world["county"])
+    listing = pages.get("/evaluation/")
+    assert "年度评价只评价该年度内在聘的辅导员" in listing.text
+    form = form_to(listing, "/evaluation/run")
+    form["year"], form["kind"] = "2025", "annual"
+    form.submit().follow()
+    results = pages.get("/evaluation/?year=2025").text
+    assert served.name in results and later.name not in results and "0.00" not in results
+
+
 def test_run_for_a_future_year_is_refused_in_chinese(client, login, world, served):
     login(world["county"])
-    response = client.post("/evaluation/run", data={"subject": "counselor", "year": str(date.today().year + 1),
+    response = client.post("/evaluation/run", data={"subject": "counselor", "year": str(local_today().year + 1),
                                                     "kind": "annual"}, follow_redirects=True)
     assert "评价年度无效" in text_of(response)
     assert db.session.scalar(select(Job)) is None
