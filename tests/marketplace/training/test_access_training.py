@@ -8,7 +8,7 @@ import pytest
 
 from marketplace.extensions import db
 from marketplace.training import services
-from tests.access import FORBIDDEN, FOUND, MISSING, OK, WEB, access_cases, request_as
+from tests.access import API, FORBIDDEN, FOUND, MISSING, OK, UNAUTH, WEB, access_cases, request_as
 from tests.marketplace.training.conftest import plan
 
 OFFICIALS = {"anonymous": FOUND, "national": OK, "province": OK, "other_province": OK, "city": OK, "county": OK,
@@ -38,6 +38,18 @@ MATRIX: list[tuple[str, str, str, dict[str, int]]] = [
     (WEB, "POST", "/training/{training}/attendance", MANAGER_POST),
     (WEB, "GET", "/training/{training}/enrollments/{enrollment}/certificate.pdf", READERS),
     (WEB, "GET", "/verify/training/{certificate}", {"*": OK}),
+    (API, "GET", "/api/v1/trainings", {"anonymous": UNAUTH, "*": OK}),  # others get an empty list
+    (API, "GET", "/api/v1/trainings/{training}", {"anonymous": UNAUTH, "national": OK, "province": OK, "city": OK,
+                                                  "county": OK, "counselor": OK, "*": MISSING}),
+    # The counselor is already on the list: 409; officials see it but are not counselors: 403.
+    (API, "POST", "/api/v1/trainings/{training}/enrollment", {"anonymous": UNAUTH, "counselor": 409,
+                                                              "national": FORBIDDEN, "province": FORBIDDEN,
+                                                              "city": FORBIDDEN, "county": FORBIDDEN,
+                                                              "*": MISSING}),
+    # Attendance is recorded: 409 for the counselor; officials have no enrolment of their own: 400.
+    (API, "DELETE", "/api/v1/trainings/{training}/enrollment", {"anonymous": UNAUTH, "counselor": 409,
+                                                                "national": 400, "province": 400, "city": 400,
+                                                                "county": 400, "*": MISSING}),
 ]
 
 
@@ -68,3 +80,21 @@ def test_a_counselor_outside_the_audience_does_not_see_it(client, world, make_us
     response = request_as(client, city_user, WEB, "GET",
                           f"/training/{subjects['training']}/enrollments/{subjects['enrollment']}/certificate.pdf")
     assert response.status_code == MISSING
+
+
+def test_api_shows_the_list_to_officials_and_only_ones_own_row_to_a_counselor(client, world, subjects, api_token,
+                                                                              make_user):
+    from marketplace.accounts.models import Role
+    from tests.marketplace.needs.helpers import make_counselor
+
+    colleague = make_counselor(world["county"], user=make_user(Role.COUNSELOR, region_code="130123",
+                                                                department_region="130123"))
+    training_id = subjects["training"]
+    services.enroll(db.session.get(services.Training, training_id), colleague, world["county"])
+    db.session.commit()
+    official = client.get(f"/api/v1/trainings/{training_id}", headers=api_token(world["county"])).get_json()
+    assert len(official["enrollments"]) == 2 and official["hours"] == "12.0"
+    own = client.get(f"/api/v1/trainings/{training_id}", headers=api_token(world["counselor"])).get_json()
+    assert [e["certificate_no"] for e in own["enrollments"]] == [subjects["certificate"]]
+    listed = client.get("/api/v1/trainings", headers=api_token(world["operator"])).get_json()
+    assert listed["items"] == []
