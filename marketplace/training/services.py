@@ -218,10 +218,12 @@ def transition(training: Training, action: str, actor: User, reason: str | None 
 
 # --- enrolment -----------------------------------------------------------------------------------------------
 
-def _check_open(training: Training) -> None:
+def _check_open(training: Training, by_self: bool = True) -> None:
+    """Counselors enrol themselves until the training's last day; the organising department may still add
+    or remove participants afterwards (to record a training held offline) until it is closed."""
     if training.state is not TrainingState.PLANNED:
         raise Conflict(_("培训已结束或已取消，不能报名"))
-    if training.ends_on < china_today():
+    if by_self and training.ends_on < china_today():
         raise Conflict(_("培训已过结束日期，不能报名"))
 
 
@@ -230,7 +232,7 @@ def enroll(training: Training, counselor: Counselor, actor: User) -> TrainingEnr
     by_self = counselor.user_id is not None and counselor.user_id == actor.id
     if not by_self and not can_manage(actor, training):
         raise NotAllowed(_("只能为本人报名，或由组织培训的部门报名"))
-    _check_open(training)
+    _check_open(training, by_self)
     if not in_audience(training, counselor):
         raise Conflict(_("%(name)s 不在本次培训的参训范围内（仅限在聘辅导员）", name=counselor.name))
     if any(e.counselor_id == counselor.id for e in training.enrollments):
@@ -254,7 +256,7 @@ def withdraw(enrollment: TrainingEnrollment, actor: User) -> None:
     by_self = counselor.user_id is not None and counselor.user_id == actor.id
     if not by_self and not can_manage(actor, training):
         raise NotAllowed(_("只能取消本人的报名"))
-    _check_open(training)
+    _check_open(training, by_self)
     if enrollment.attended is not None:
         raise Conflict(_("已登记出勤，不能取消报名"))
     training.enrollments.remove(enrollment)
@@ -270,7 +272,7 @@ def enroll_by_numbers(training: Training, text: str, actor: User) -> int:
     nothing: an unknown, out-of-jurisdiction or ineligible number refuses the whole list, naming each."""
     if not can_manage(actor, training):
         raise NotAllowed(_("只有组织培训的部门可以安排报名"))
-    _check_open(training)
+    _check_open(training, by_self=False)
     numbers = list(dict.fromkeys(n.upper() for n in NUMBER_SPLIT.split(text or "") if n))
     if not numbers:
         raise DomainError(_("请填写至少一个证书编号"), field="numbers")

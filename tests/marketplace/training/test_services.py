@@ -150,3 +150,13 @@ def test_coverage_counts_counselors_in_post_and_lists_the_untrained(world, train
     assert (zhengding["total"], zhengding["trained"], zhengding["share"]) == (2, 1, 50.0)
     assert list(db.session.scalars(services.untrained(world["city"], "130100", year))) == [untrained]
     assert services.coverage(world["city"], "130100", year - 1)[0]["trained"] == 0
+
+
+def test_after_the_last_day_only_the_department_adds_participants(world, trainee):
+    past = services.china_today() - timedelta(days=30)
+    training = plan(world["county"], starts_on=past, ends_on=past)
+    with pytest.raises(Conflict, match="已过结束日期"):
+        services.enroll(training, trainee, world["counselor"])
+    enrollment = services.enroll(training, trainee, world["county"])  # recording a training held offline
+    services.record_attendance(training, {enrollment.id: (True, None)}, world["county"])
+    assert enrollment.certificate_no
