@@ -39,3 +39,4 @@ from marketplace.outbox.models import OutboxMessage  # noqa: F401
 from marketplace.oversight.models import RegionStat  # noqa: F401
 from marketplace.ranking.models import MatchLog, ModelVersion  # noqa: F401
 from marketplace.regions.models import Level, Region  # noqa: F401
+from marketplace.training.models import Training, TrainingEnrollment  # noqa: F401

@@ -12,6 +12,13 @@ from marketplace.extensions import db
 
 # Actions, with the Chinese label shown in the log. Areas add theirs here.
 ACTION_LABELS = {
+    "training.create": _l("安排培训"),
+    "training.update": _l("修改培训"),
+    "training.complete": _l("结束培训"),
+    "training.cancel": _l("取消培训"),
+    "training.enroll": _l("培训报名"),
+    "training.withdraw": _l("取消培训报名"),
+    "training.attendance": _l("登记培训出勤"),
     "account.create": _l("创建账户"),
     "account.register": _l("注册账户"),
     "account.disable": _l("停用账户"),

@@ -35,6 +35,7 @@ class SchemeForm(FlaskForm):
     quantity = _weight(_l("服务数量权重"))
     quality = _weight(_l("服务对象质量提升权重"))
     satisfaction = _weight(_l("主体满意度权重"))
+    training = _weight(_l("岗位培训权重"))
     center_service = _weight(_l("服务中心：服务质量权重"))
     center_standard = _weight(_l("服务中心：规范运营权重"))
     center_satisfaction = _weight(_l("服务中心：主体满意度权重"))
@@ -46,24 +47,25 @@ class SchemeForm(FlaskForm):
     service_records = _marks(_l("服务记录数满分标准"))
     entities_served = _marks(_l("服务主体数满分标准"))
     center_agreements_accepted = _marks(_l("服务中心通过验收协议数满分标准"))
+    training_hours = _marks(_l("年度培训学时满分标准"))
 
     def load(self, weights: dict, thresholds: dict, full_marks: dict) -> None:
-        for key in ("quantity", "quality", "satisfaction"):
-            getattr(self, key).data = weights["counselor"][key]
+        for key in ("quantity", "quality", "satisfaction", "training"):
+            getattr(self, key).data = weights["counselor"].get(key, 0)
         for key in ("service", "standard", "satisfaction"):
             getattr(self, f"center_{key}").data = weights["center"][key]
         for key in ("excellent", "qualified", "basic"):
             getattr(self, key).data = thresholds[key]
         for key in ("needs_taken", "agreements_accepted", "service_records", "entities_served",
-                    "center_agreements_accepted"):
+                    "center_agreements_accepted", "training_hours"):
             getattr(self, key).data = full_marks[key]
 
     def values(self) -> tuple[dict, dict, dict]:
-        weights = {"counselor": {k: self[k].data for k in ("quantity", "quality", "satisfaction")},
+        weights = {"counselor": {k: self[k].data for k in ("quantity", "quality", "satisfaction", "training")},
                    "center": {k: self[f"center_{k}"].data for k in ("service", "standard", "satisfaction")}}
         thresholds = {k: self[k].data for k in ("excellent", "qualified", "basic")}
         marks = {k: self[k].data for k in ("needs_taken", "agreements_accepted", "service_records", "entities_served",
-                                           "center_agreements_accepted")}
+                                           "center_agreements_accepted", "training_hours")}
         return weights, thresholds, marks
 
 

@@ -54,14 +54,14 @@ KIND_LABELS = {EvaluationKind.ANNUAL: _l("年度评价"), EvaluationKind.TERM_EN
 PROPOSAL_LABELS = {Proposal.TRANSFER_OUT: _l("建议调出"), Proposal.WARN: _l("建议警示"),
                    Proposal.RECTIFY: _l("建议责令整改"), Proposal.DELIST: _l("建议摘牌")}
 GROUP_LABELS = {"quantity": _l("服务数量"), "quality": _l("服务对象质量提升"), "satisfaction": _l("主体满意度"),
-                "service": _l("服务质量"), "standard": _l("规范运营")}
+                "service": _l("服务质量"), "standard": _l("规范运营"), "training": _l("岗位培训")}
 INDICATOR_LABELS = {
     "needs_taken": _l("承接需求数"), "agreements_accepted": _l("通过验收的协议数"),
     "service_records": _l("服务记录数"), "entities_served": _l("服务主体数"),
     "quality_mean": _l("质量提升得分"), "improvement_recorded": _l("有提升记录的主体数"),
     "improved": _l("有提升的主体数"), "satisfaction_mean": _l("平均满意度"), "satisfaction_count": _l("评价次数"),
     "items_pass_rate": _l("验收项目通过率"), "documents": _l("在案制度文件数"),
-    "records_share": _l("有服务记录的协议占比"),
+    "records_share": _l("有服务记录的协议占比"), "training_hours": _l("年度培训学时"),
 }
 
 
@@ -204,6 +204,9 @@ def counselor_indicators(ids: list[int], year: int) -> dict[int, dict[str, Any]]
         select(EntityImprovement).where(EntityImprovement.entity_id.in_(entity_ids),
                                         EntityImprovement.year == year))} if entity_ids else {}
     satisfaction = _satisfaction(Agreement.counselor_id, ids, year)
+    from marketplace.training.services import hours_by_year
+
+    hours = hours_by_year(ids, year)
     result = {}
     for counselor_id in ids:
         quality, recorded, improved = scoring.quality_score(
@@ -214,6 +217,7 @@ def counselor_indicators(ids: list[int], year: int) -> dict[int, dict[str, Any]]
             "service_records": records.get(counselor_id, 0), "entities_served": len(served.get(counselor_id, ())),
             "quality_mean": quality, "improvement_recorded": recorded, "improved": improved,
             "satisfaction_mean": mean, "satisfaction_count": count,
+            "training_hours": float(hours.get(counselor_id, 0)),
         }
     return result
 
@@ -363,6 +367,8 @@ def evaluate_counselors(ids: list[int], year: int, kind: EvaluationKind, job_id:
         weights, thresholds, full_marks, source = schemes[code]
         values = indicators[counselor_id]
         scores = scoring.counselor_scores(values, full_marks)
+        if not weights["counselor"].get("training"):
+            scores.pop("training", None)  # not weighted in this province: not shown as a group
         score = scoring.total_score(scores, weights["counselor"])
         row = existing.get(counselor_id)
         if row is None:

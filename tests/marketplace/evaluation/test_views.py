@@ -83,21 +83,24 @@ def test_counselor_page_shows_results_and_the_transfer_proposal(client, login, w
     assert "建议调出" in listing and served.name in listing
 
 
-def test_scheme_page_saves_the_province_scheme(client, login, world):
-    login(world["province"])
-    page = text_of(client.get("/evaluation/scheme"))
-    assert "当前采用系统内置的默认方案" in page
-    data = {"quantity": 20, "quality": 40, "satisfaction": 40, "center_service": 40, "center_standard": 30,
-            "center_satisfaction": 30, "excellent": 90, "qualified": 70, "basic": 60, "needs_taken": 5,
-            "agreements_accepted": 5, "service_records": 20, "entities_served": 5, "center_agreements_accepted": 20}
-    text = text_of(client.post("/evaluation/scheme", data={**data, "qualified": 95}, follow_redirects=True))
-    assert "等级分数线须依次降低" in text
+def test_scheme_page_saves_the_province_scheme(pages, world):
+    """Through the rendered form: the page's defaults are submitted as shown, changing only what a user would."""
+    pages.sign_in(world["province"])
+    page = pages.get("/evaluation/scheme")
+    assert "当前采用系统内置的默认方案" in page.text
+    form = page.forms["scheme-form"]
+    assert form["training"].value == "0" and form["training_hours"].value == "24"
+    form["quantity"], form["quality"], form["satisfaction"], form["qualified"] = "20", "40", "40", "95"
+    refused = form.submit()
+    assert "等级分数线须依次降低" in refused.text
     assert db.session.scalar(select(EvaluationScheme)) is None
-    text = text_of(client.post("/evaluation/scheme", data=data, follow_redirects=True))
-    assert "评价方案已保存" in text and "本方案由本部门设置" in text
+    form = refused.forms["scheme-form"]
+    form["qualified"] = "70"
+    saved = form.submit().follow()
+    assert "评价方案已保存" in saved.text and "本方案由本部门设置" in saved.text
     scheme = db.session.scalar(select(EvaluationScheme))
     assert scheme.region_code == "130000" and scheme.weights["counselor"] == {"quantity": 20, "quality": 40,
-                                                                              "satisfaction": 40}
+                                                                              "satisfaction": 40, "training": 0}
 
 
 def test_improvement_records(client, login, world, served):
