@@ -106,11 +106,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (main_bp, auth_bp, accounts_bp, audit_bp, notifications_bp, directory_bp, verify_bp,
                       public_directory_bp, centers_bp, catalogue_bp, entities_bp, needs_bp, evaluation_bp,
-<<<<<<< HEAD
-                      oversight_bp, agreements_bp, ranking_bp, jobs_bp):
-=======
-                      oversight_bp, agreements_bp, ranking_bp, training_bp, training_verify_bp):
->>>>>>> training
+                      oversight_bp, agreements_bp, ranking_bp, jobs_bp, training_bp, training_verify_bp):
         app.register_blueprint(blueprint)
 
 
