@@ -15,7 +15,6 @@ from reportlab.lib.colors import HexColor
 from sqlalchemy import select
 
 from marketplace.directory.certificates import (
-    DEFAULT_PUBLIC_URL,
     FONT,
     PAGE,
     chinese_date,
@@ -35,7 +34,7 @@ GREY = HexColor("#777777")
 
 
 def verify_url(number: str) -> str:
-    base = current_app.config.get("PUBLIC_URL") or DEFAULT_PUBLIC_URL
+    base = current_app.config["PUBLIC_URL"]
     return f"{base.rstrip('/')}/verify/training/{quote(number, safe='')}"
 
 

@@ -117,7 +117,7 @@ def test_need_invitation_agreement_signing_records_and_acceptance(journey, tmp_p
     counselor.locator("button[data-action=start]").click()
     expect(status_badge(counselor, "服务中")).to_be_visible()
     counselor.get_by_role("link", name="服务记录").first.click()
-    counselor.fill("input[name=served_on]", date.today().isoformat())
+    counselor.fill("input[name=served_on]", local_today().isoformat())
     counselor.select_option("select[name=kind]", label="上门走访")
     counselor.fill("[name=content]", "建立总账和明细账，设立 126 户成员账户，培训会计 1 名。")
     counselor.fill("[name=participants]", "刘建军、会计王芳")
