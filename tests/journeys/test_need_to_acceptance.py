@@ -7,10 +7,10 @@ inbox, the status, the buttons it offers and the ones it no longer offers."""
 from __future__ import annotations
 
 import re
-from datetime import date
 
 from playwright.sync_api import expect
 
+from marketplace.timeutil import local_today
 from tests.journeys.conftest import PHONE
 from tests.journeys.helpers import flashes, main_text, photo_file
 from tests.journeys.world import COUNSELOR_NAME, J1_ENTITY
