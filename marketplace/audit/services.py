@@ -12,6 +12,7 @@ from marketplace.extensions import db
 
 # Actions, with the Chinese label shown in the log. Areas add theirs here.
 ACTION_LABELS = {
+    "counselor.search_id_number": _l("按身份证号查询辅导员"),
     "training.create": _l("安排培训"),
     "training.update": _l("修改培训"),
     "training.complete": _l("结束培训"),

@@ -24,7 +24,13 @@ from marketplace.directory.models import (
     Source,
     WorkMode,
 )
-from marketplace.directory.search import SORTS, CounselorFilters, counselor_query
+from marketplace.directory.search import (
+    SORTS,
+    CounselorFilters,
+    audit_identifier_search,
+    counselor_query,
+    identifier_search,
+)
 from marketplace.errors import NotAllowed
 from marketplace.extensions import db
 from marketplace.jurisdiction import get_scoped_or_404
@@ -161,7 +167,9 @@ class Counselors(MethodView):
     @blp.arguments(CounselorQuery, location="query")
     @blp.response(200, CounselorPage)
     def get(self, args):
-        """名录库中本辖区的辅导员（身份证号码和手机号码为掩码）。"""
+        """名录库中本辖区的辅导员（身份证号码和手机号码为掩码）。
+
+        q 可为姓名、证书编号或完整身份证号码（按身份证号查询记入审计日志）。"""
         _officials_only()
         filters = CounselorFilters(
             q=args.get("q"), region_code=args.get("region_code"), specialty=args.get("specialty"),
@@ -170,6 +178,9 @@ class Counselors(MethodView):
             source=Source(args["source"]) if args.get("source") else None, sort=args["sort"])
         page = db.paginate(counselor_query(api_user(), filters), page=args["page"], per_page=args["per_page"],
                            error_out=False)
+        if identifier_search(filters.q):
+            audit_identifier_search(api_user(), filters.q, page.total or 0)
+            db.session.commit()
         return {"items": page.items, "meta": page_meta(page)}
 
     @token_required

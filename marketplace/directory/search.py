@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import Select, select
@@ -34,8 +36,26 @@ class CounselorFilters:
 
 
 def counselor_query(user: User | None, filters: CounselorFilters) -> Select:
-    """Counselors the user may see, filtered and sorted; the base of the list, the export and the API."""
-    return _filtered(scoped(Counselor, user), filters)
+    """Counselors the user may see, filtered and sorted; the base of the list, the export and the API. Officials
+    may also find a record by its full ID number (through the keyed look-up hash; never by a LIKE on personal
+    data): the caller audits such a search (`identifier_search`)."""
+    query = scoped(Counselor, user)
+    number = identifier_search(filters.q)
+    if number is not None:
+        from marketplace.crypto import lookup_hash
+
+        query = query.where(Counselor.id_number_hash == lookup_hash(number))
+        return _filtered(query, CounselorFilters(**{**filters.__dict__, "q": None}))
+    return _filtered(query, filters)
+
+
+ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
+
+
+def identifier_search(q: str | None) -> str | None:
+    """The ID number typed into the search box (full-width digits and a lower-case x folded), or None."""
+    text = unicodedata.normalize("NFKC", q or "").strip().upper()
+    return text if ID_NUMBER.match(text) else None
 
 
 def public_counselor_query(filters: CounselorFilters) -> Select:
@@ -62,3 +82,16 @@ def _filtered(query: Select, filters: CounselorFilters) -> Select:
     if filters.department_id:
         query = query.where(Counselor.department_id == filters.department_id)
     return query.order_by(*SORTS.get(filters.sort, SORTS[DEFAULT_SORT]))
+
+
+def audit_identifier_search(user: User, q: str | None, found: int) -> None:
+    """Record that an official looked a record up by ID number (masked in the log); flushes, never commits."""
+    from marketplace.audit.services import record
+    from marketplace.masking import mask_id_number
+
+    number = identifier_search(q)
+    if number is None:
+        return
+    record(user, "counselor.search_id_number", object_type="counselors",
+           region_code=user.department.region_code if user.department else None,
+           id_number=mask_id_number(number), found=found)

@@ -20,7 +20,13 @@ from marketplace.directory.forms import (
     ReviewForm,
 )
 from marketplace.directory.models import ChangeRequest, ChangeRequestStatus, Counselor, CounselorStatus
-from marketplace.directory.search import CounselorFilters, counselor_query, public_counselor_query
+from marketplace.directory.search import (
+    CounselorFilters,
+    audit_identifier_search,
+    counselor_query,
+    identifier_search,
+    public_counselor_query,
+)
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.forms import show_errors, submitted_version
@@ -60,8 +66,12 @@ def list_counselors():
     form = FilterForm(request.args)
     form.region_code.root_code = current_user.department.region_code
     form.validate()
-    query = counselor_query(current_user, filters_from(form))
+    filters = filters_from(form)
+    query = counselor_query(current_user, filters)
     page = db.paginate(query, per_page=20, error_out=False, count=True)
+    if identifier_search(filters.q):
+        audit_identifier_search(current_user, filters.q, page.total or 0)
+        db.session.commit()
     return render_template("directory/list.html", form=form, page=page,
                            can_appoint=current_user.level in services.APPOINTING_LEVELS)
 
