@@ -33,6 +33,7 @@ ROLES = ["fdy_liu", "coop_zhengding", "center_zhengding", "zhengding_town", "zhe
          "admin"]
 MAX_PAGES = 60  # per role, after folding URLs into patterns
 PER_PATH = 3  # pages of one path with different query keys (filters, sorts)
+PER_RECORD = 3  # records of one kind
 FAILING = {404, 405, 500}
 # Links and forms not to follow: signing out ends the crawl's session; switching the language is checked by
 # tests/test_i18n.py and would turn the rest of the crawl English.
@@ -125,15 +126,20 @@ def follow(browser: Pages, found: Found, what: str, response, depth: int = 0):
 
 
 def crawl(browser: Pages, found: Found, start: str) -> None:
-    queue, seen, paths = deque([(start, "sign-in")]), set(), {}
+    queue, seen, paths = deque([(start, "sign-in")]), {}, {}
     while queue and len(found.pages) < MAX_PAGES:
         url, source = queue.popleft()
         key = pattern(url)
         path = key.split("?")[0]
-        if key in seen or paths.get(path, 0) >= PER_PATH:
+        # A record page is visited for up to PER_RECORD records (their states differ: a submitted agreement
+        # shows 验收通过, a signed one does not); other patterns once.
+        instances = seen.get(key, set())
+        if url in instances or len(instances) >= (PER_RECORD if "{" in key else 1) \
+                or (not instances and paths.get(path, 0) >= PER_PATH):
             continue
-        seen.add(key)
-        paths[path] = paths.get(path, 0) + 1
+        if not instances:
+            paths[path] = paths.get(path, 0) + 1
+        seen[key] = instances | {url}
         try:
             response = follow(browser, found, f"GET {url} (linked from {source})",
                               browser.get(url, expect_errors=True))
@@ -143,7 +149,7 @@ def crawl(browser: Pages, found: Found, start: str) -> None:
         found.reached.add(urlsplit(url).path)
         if response is None or "html" not in (response.content_type or ""):
             continue
-        found.pages[key] = url
+        found.pages[url] = url
         found.reached.add(urlsplit(url).path)
         if 'lang="zh' in response.text[:300]:
             found.texts.append((url, visible_text(response.text)))
@@ -151,7 +157,7 @@ def crawl(browser: Pages, found: Found, start: str) -> None:
         parser.feed(response.text)
         for href in parser.links:
             target = internal(url, href)
-            if target is not None and pattern(target) not in seen:
+            if target is not None and target not in seen.get(pattern(target), ()):
                 queue.append((target, url))
         for form in response.forms.values():
             action = form.action or url
