@@ -55,6 +55,8 @@ class RegionPicker:
             "data-selected": field.data or "",
             "data-placeholder": str(_l("请选择")),
         }
+        if field.root_label:  # the root itself can be chosen (a counselor placed in the county itself)
+            attrs["data-root-label"] = str(field.root_label)
         data = Markup(" ").join(Markup('{}="{}"').format(k, v) for k, v in attrs.items())
         return Markup('<div class="region-picker" {}><input type="hidden" id="{}" name="{}" value="{}"></div>').format(
             data, field.id, field.name, field.data or "")
@@ -65,10 +67,12 @@ class RegionField(HiddenField):
 
     widget = RegionPicker()
 
-    def __init__(self, label=None, validators=None, root_code: str = "000000", depth: int = 4, **kwargs):
+    def __init__(self, label=None, validators=None, root_code: str = "000000", depth: int = 4,
+                 root_label: str | None = None, **kwargs):
         super().__init__(label, validators or [DataRequired(message=_l("请选择地区"))], **kwargs)
         self.root_code = root_code
         self.depth = depth
+        self.root_label = root_label  # when set, the first list offers the root region itself under this label
 
 
 class MultiCheckboxField(SelectMultipleField):

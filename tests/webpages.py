@@ -92,7 +92,9 @@ def pages(app):
 
 
 def form_to(page, action: str) -> webtest.Form:
-    """The one form of the page that submits to `action` (a path, or its end)."""
-    forms = {id(f): f for f in page.forms.values() if (f.action or "").split("?")[0].endswith(action)}
+    """The one form of the page that submits to `action` (a path, or its end); a form without an action
+    submits to the page itself."""
+    forms = {id(f): f for f in page.forms.values()
+             if (f.action or page.request.path).split("?")[0].endswith(action)}
     assert len(forms) == 1, f"{len(forms)} forms submit to {action}: {[f.action for f in page.forms.values()]}"
     return next(iter(forms.values()))

@@ -75,6 +75,11 @@ class CounselorSchema(Schema):
     lock_version = lock_version_field(dump=True)
 
 
+class CounselorCreated(CounselorSchema):
+    warnings = fields.Function(lambda c: [w] if (w := services.appointment_warning(c)) else [],
+                               metadata={"description": "提示，如聘期已结束时按“期满”录入"})
+
+
 class CounselorPage(Schema):
     items = fields.List(fields.Nested(CounselorSchema))
     meta = fields.Nested(PageMeta)
@@ -185,9 +190,9 @@ class Counselors(MethodView):
 
     @token_required
     @blp.arguments(CounselorWrite)
-    @blp.response(201, CounselorSchema)
+    @blp.response(201, CounselorCreated)
     def post(self, data):
-        """聘任一名辅导员（县级及以上部门）。"""
+        """聘任一名辅导员（县级及以上部门）；聘期已结束的按“期满”录入并在 warnings 中说明。"""
         counselor = services.appoint_counselor(api_user(), _input(data))
         db.session.commit()
         return counselor

@@ -13,7 +13,13 @@ from sqlalchemy import bindparam, insert, select, text, update
 from marketplace import crypto
 from marketplace.accounts.models import Department, User
 from marketplace.directory.models import Counselor, CounselorEvent, CounselorStatus, counselor_service_areas
-from marketplace.directory.services import default_term_end, next_certificate_numbers, plain_value
+from marketplace.directory.services import (
+    default_term_end,
+    expired_message,
+    initial_status,
+    next_certificate_numbers,
+    plain_value,
+)
 from marketplace.extensions import db
 from marketplace.masking import mask_id_number, mask_phone
 from marketplace.timeutil import local_today, utcnow
@@ -116,14 +122,16 @@ class Writer:
                 phone_cipher=encrypt(checked.phone), phone_masked=mask_phone(checked.phone),
                 department_id=dept.id, department_region_code=dept.region_code,
                 term_end=values["term_end"] or default_term_end(row.data.appointed_on),
-                certificate_no=next(numbers[row.data.appointed_on.year]), status=CounselorStatus.APPOINTED.value,
+                certificate_no=next(numbers[row.data.appointed_on.year]),
                 data_year=year, user_id=None, created_at=now, updated_at=now)
+            values["status"] = initial_status(values["term_end"]).value  # a term already over: 期满 at once
             records.append(values)
         ids = self._insert_counselors(records)
-        appointed = CounselorStatus.APPOINTED.value
-        events = [{"counselor_id": i, "action": "appoint", "from_status": None, "to_status": appointed,
-                   "reason": None, "changes": {"source": "import"}, "actor_id": self.actor.id, "created_at": now}
-                  for i in ids]
+        expired = CounselorStatus.EXPIRED.value
+        events = [{"counselor_id": i, "action": "appoint", "from_status": None, "to_status": r["status"],
+                   "reason": expired_message(r["term_end"]) if r["status"] == expired else None,
+                   "changes": {"source": "import"}, "actor_id": self.actor.id, "created_at": now}
+                  for i, r in zip(ids, records, strict=True)]
         self._insert(CounselorEvent.__table__, events)
         self._insert(counselor_service_areas, [{"counselor_id": i, "region_code": dept.region_code} for i in ids])
         if self.postgres and len(ids) >= ANALYZE_AFTER:

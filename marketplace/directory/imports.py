@@ -22,8 +22,23 @@ from marketplace.accounts.models import Department, User
 from marketplace.audit.services import record
 from marketplace.directory import labels as L
 from marketplace.directory.import_writer import PROGRESS_EVERY, Existing, Writer, diff, existing_records
-from marketplace.directory.models import Education, Industry, PoliticalStatus, Source, Specialty, WorkMode
-from marketplace.directory.services import CounselorInput, appointing_department, check_input
+from marketplace.directory.models import (
+    CounselorStatus,
+    Education,
+    Industry,
+    PoliticalStatus,
+    Source,
+    Specialty,
+    WorkMode,
+)
+from marketplace.directory.services import (
+    CounselorInput,
+    appointing_department,
+    check_input,
+    default_term_end,
+    expired_message,
+    initial_status,
+)
 from marketplace.imports import jobs as _jobs
 from marketplace.imports.cells import CellParser, RegionIndex, id_text, parse_date  # noqa: F401 - re-exported
 from marketplace.imports.reader import ImportFileError, Outcome, RawRow, iter_raw_rows
@@ -202,6 +217,11 @@ def check_file(path: str | Path, department: Department, progress: Callable[[int
         found = existing.get(row.id_hash)
         if found is not None and found.department_id != department.id:
             outcome.error(row.row, FIELD_COLUMN["id_number"], _("该身份证号码已由其他部门录入名录库"))
+        elif found is None:
+            term_end = row.data.term_end or default_term_end(row.data.appointed_on)
+            if initial_status(term_end) is CounselorStatus.EXPIRED:
+                outcome.warnings.append({"row": row.row, "column": FIELD_COLUMN["term_end"],
+                                         "message": expired_message(term_end)})
     outcome.errors.sort(key=lambda e: (e["row"] or 0))
     return outcome, valid, existing
 

@@ -191,18 +191,37 @@ def appoint_counselor(actor: User, data: CounselorInput) -> Counselor:
     _raise(checked)
     if find_by_id_number(checked.id_number) is not None:
         raise Conflict(_("该身份证号码已在名录库中"), field="id_number")
+    term_end = data.term_end or default_term_end(data.appointed_on)
+    status = initial_status(term_end)
     counselor = Counselor(
         department=department, department_id=department.id, department_region_code=department.region_code,
-        status=CounselorStatus.APPOINTED, term_end=data.term_end or default_term_end(data.appointed_on),
+        status=status, term_end=term_end,
         certificate_no=next_certificate_numbers(department, data.appointed_on.year)[0],
         data_year=local_today().year,
     )
     _apply(counselor, data, checked)
     db.session.add(counselor)
     db.session.flush()
-    _event(counselor, "appoint", actor, None, CounselorStatus.APPOINTED)
+    _event(counselor, "appoint", actor, None, status, reason=appointment_warning(counselor) or "")
     record(actor, "counselor.appoint", counselor, region_code=department.region_code)
     return counselor
+
+
+def initial_status(term_end: date, today: date | None = None) -> CounselorStatus:
+    """在聘, or 期满 at once when the term recorded has already ended (an appointment entered late, or an
+    imported row of past years): not 在聘 until the nightly task notices."""
+    return CounselorStatus.EXPIRED if term_end < (today or local_today()) else CounselorStatus.APPOINTED
+
+
+def appointment_warning(counselor: Counselor) -> str | None:
+    """What the form, the API and the import say about an appointment recorded as 期满."""
+    if counselor.status is CounselorStatus.EXPIRED and counselor.term_end is not None:
+        return expired_message(counselor.term_end)
+    return None
+
+
+def expired_message(term_end: date) -> str:
+    return _("聘期已于 %(date)s 结束，该记录已按“期满”录入；如需继续聘任请办理续聘", date=term_end.isoformat())
 
 
 def _apply(counselor: Counselor, data: CounselorInput, checked: Checked) -> dict[str, list]:

@@ -97,6 +97,8 @@ def _prepare(form: CounselorForm, department) -> None:
     from marketplace.regions.services import current_children
 
     form.region_code.root_code = department.region_code
+    # The department's own region is a place too (the import accepts a county code): offered first.
+    form.region_code.root_label = _("%(name)s（本级）", name=department.region.name)
     children = current_children(department.region_code)
     form.service_area_codes.choices = [(r.code, r.full_name) for r in [department.region, *children]]
     # A county department may record counselors appointed by its townships.
@@ -126,6 +128,8 @@ def appoint_counselor():
         else:
             db.session.commit()
             flash(_("已聘任 %(name)s，证书编号 %(no)s", name=counselor.name, no=counselor.certificate_no), "success")
+            if warning := services.appointment_warning(counselor):
+                flash(warning, "warning")
             return redirect(url_for("directory.show_counselor", counselor_id=counselor.id))
     return render_template("directory/form.html", form=form, counselor=None)
 

@@ -13,6 +13,7 @@ from marketplace.accounts.models import Role
 from marketplace.auth.decorators import roles_required
 from marketplace.centers.models import ServiceCenter
 from marketplace.directory.models import Counselor
+from marketplace.entities.labels import MODEL_LEVEL_LABELS
 from marketplace.entities.models import Entity
 from marketplace.errors import DomainError
 from marketplace.evaluation import services
@@ -228,5 +229,5 @@ def list_improvements():
         .options(contains_eager(EntityImprovement.entity)) \
         .order_by(EntityImprovement.year.desc(), EntityImprovement.id.desc())
     page = db.paginate(query, per_page=PER_PAGE, error_out=False)
-    return render_template("evaluation/improvements.html", form=form, page=page)
+    return render_template("evaluation/improvements.html", form=form, page=page, level_labels=MODEL_LEVEL_LABELS)
 

@@ -50,13 +50,18 @@
       select.className = "form-select";
       select.setAttribute("aria-label", placeholder);
       select.appendChild(option("", placeholder));
+      if (index === 0 && picker.dataset.rootLabel) select.appendChild(option(root, picker.dataset.rootLabel));
       items.forEach(function (item) { select.appendChild(option(item.code, item.name)); });
       picker.appendChild(select);
       select.addEventListener("change", function () {
         hidden.value = select.value || (index > 0 ? picker.querySelectorAll("select")[index - 1].value : "");
-        if (select.value) addLevel(select.value, index + 1, []);
+        if (select.value === root) addLevel("", index + 1, []);  // the root itself: nothing below to choose
+        else if (select.value) addLevel(select.value, index + 1, []);
         else addLevel("", index + 1, []);
       });
+      if (!preset.length && index === 0 && picker.dataset.rootLabel && picker.dataset.selected === root) {
+        select.value = root;
+      }
       if (preset.length) {
         select.value = preset[0];
         await addLevel(preset[0], index + 1, preset.slice(1));
