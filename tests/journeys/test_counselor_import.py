@@ -70,17 +70,11 @@ def test_official_imports_prints_a_certificate_and_its_qr_verifies(journey, tmp_
 
     # 聘任证书: the button on the record page gives the PDF.
     button = official.get_by_role("link", name="聘任证书")
-    with journey.known_defect("issue 12 defect 11 (branch dirfix): the record page shows no 聘任证书 button"):
-        expect(button).to_be_visible()
-    if button.count():
-        with official.expect_response(lambda r: r.url.endswith("/certificate.pdf")) as response:
-            button.click()  # Chromium opens the PDF in its viewer
-        assert response.value.status == 200
-        assert response.value.headers["content-type"] == "application/pdf"
-        address = response.value.url
-    else:  # go on with the certificate's address, to check the rest of the journey
-        address = official.url.split("?")[0].rstrip("/") + "/certificate.pdf"
-    pdf = official.context.request.get(address).body()  # the file, as "save" would keep it
+    with official.expect_response(lambda r: r.url.endswith("/certificate.pdf")) as response:
+        button.click()  # Chromium opens the PDF in its viewer
+    assert response.value.status == 200
+    assert response.value.headers["content-type"] == "application/pdf"
+    pdf = official.context.request.get(response.value.url).body()  # the same file, as "save" would keep it
     assert pdf.startswith(b"%PDF")
     printed = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert certificate_no in printed
@@ -103,4 +97,3 @@ def test_official_imports_prints_a_certificate_and_its_qr_verifies(journey, tmp_
     expect(public.locator("[data-testid=name]")).to_contain_text("王")
     expect(public.locator("main")).to_contain_text("行唐县")
     journey.step("verified")
-    journey.finish()

@@ -51,13 +51,15 @@ def test_need_invitation_agreement_signing_records_and_acceptance(journey, tmp_p
     invitation = counselor.locator("[data-testid=invitation]", has_text=TITLE)
     expect(invitation).to_contain_text(J1_ENTITY)
     invitation.get_by_role("button", name="接受").click()
-    expect(counselor.locator(".alert-success")).to_be_visible()
+    expect(counselor.locator(".alert-success")).to_contain_text("已接受")
+    # … and can reach the farm: now that she has accepted, the need's page shows her its contact phone.
+    if "/needs/inbox" in counselor.url:
+        counselor.locator("[data-testid=invitation]", has_text=TITLE).get_by_role("link", name=TITLE).click()
+    expect(counselor.locator("main")).to_contain_text("13931100001")
+    journey.go(counselor, "/needs/inbox")
+    expect(counselor.locator("[data-testid=invitation]", has_text=TITLE)).to_contain_text("已接受")
     expect(counselor.locator("[data-testid=invitation]", has_text=TITLE).get_by_role("button", name="接受")
            ).to_have_count(0)
-    # … and can reach the farm: its contact phone is shown to her now that she has accepted.
-    counselor.locator("[data-testid=invitation]", has_text=TITLE).get_by_role("link", name=TITLE).click()
-    with journey.known_defect("issue 12 defect 9 (branch agree): the accepted counselor sees no farm contact"):
-        expect(counselor.locator("main")).to_contain_text("13931100001")
     journey.step("accepted")
 
     # The operator sees the need taken by her, and drafts the agreement.
@@ -73,15 +75,9 @@ def test_need_invitation_agreement_signing_records_and_acceptance(journey, tmp_p
     first = operator.locator("[data-testid=item-form]").first
     first.locator("input[name$='unit_price']").fill("1500")
     operator.get_by_role("button", name="保存").click()
-    saved = "/edit" not in operator.url
-    with journey.known_defect("issue 12 defect 1 (branch agree): 保存 on the agreement edit form is refused "
-                              "because of the blank item row"):
-        assert saved, "保存 refused: " + flashes(operator) + " " + main_text(operator)[:300]
-    if not saved:  # go on with the draft as made, to check the rest of the journey
-        operator.get_by_role("link", name="返回").click()
-    else:
-        expect(operator.locator("main h1")).to_have_text("塔元庄合作社财务规范化服务协议")
-        expect(operator.locator("[data-testid=items]")).to_contain_text("单价 1500")
+    assert "/edit" not in operator.url, "保存 refused: " + flashes(operator) + " " + main_text(operator)[:300]
+    expect(operator.locator("main h1")).to_have_text("塔元庄合作社财务规范化服务协议")
+    expect(operator.locator("[data-testid=items]")).to_contain_text("单价 1500")
     number = re.search(r"协议编号 (\S+)", main_text(operator)).group(1)
     journey.step("draft-saved")
     operator.get_by_role("button", name="提交对方签署").click()
@@ -92,14 +88,11 @@ def test_need_invitation_agreement_signing_records_and_acceptance(journey, tmp_p
     link = counselor.locator("[data-testid=invitation-agreement]", has_text=number)
     expect(link).to_contain_text("待签署")
     link.get_by_role("link").first.click()
-    if saved:
-        expect(counselor.locator("main")).to_contain_text("单价 1500")
+    expect(counselor.locator("main")).to_contain_text("单价 1500")
     counselor.locator("button[data-action=sign]").click()
     expect(counselor.locator("[data-testid=signatures]")).to_contain_text(COUNSELOR_NAME)
-    with journey.known_defect("issue 12 defect 6 (branch agree): one's own 签署 button stays after signing"):
-        expect(counselor.locator("button[data-action=sign]")).to_have_count(0)
-    with journey.known_defect("issue 12 defect 6 (branch agree): the page does not say who still has to sign"):
-        expect(counselor.locator("main")).to_contain_text(re.compile(r"(等待|待)[^。]{0,6}甲方"))
+    expect(counselor.locator("button[data-action=sign]")).to_have_count(0)  # her own 签署 is gone
+    expect(counselor.locator("main")).to_contain_text(re.compile(r"等待[^。]{0,6}甲方"))  # who still has to sign
     journey.step("counselor-signed")
 
     # The operator sees her signature and signs; both see it signed.
@@ -145,10 +138,8 @@ def test_need_invitation_agreement_signing_records_and_acceptance(journey, tmp_p
     # The operator accepts item by item, with a photo, and rates; every button the page offers works.
     operator.reload()
     expect(status_badge(operator, "待验收")).to_be_visible()
-    with journey.known_defect("issue 12 defect 2 (branch agree): 验收通过 / 要求整改 are offered as buttons that "
-                              "post to /actions/accept|request_changes, which answer 404"):
-        # acceptance is item by item, through the 逐项验收 form: no bare buttons for it
-        expect(operator.locator("button[data-action=accept], button[data-action=request_changes]")).to_have_count(0)
+    # acceptance is item by item, through the 逐项验收 form: no bare 验收通过 / 要求整改 buttons that would 404
+    expect(operator.locator("button[data-action=accept], button[data-action=request_changes]")).to_have_count(0)
     operator.get_by_role("link", name="逐项验收").click()
     items = operator.locator("[data-testid=acceptance-item]")
     for n in range(items.count()):
@@ -173,4 +164,3 @@ def test_need_invitation_agreement_signing_records_and_acceptance(journey, tmp_p
     operator.goto(need_url)
     expect(status_badge(operator, "已完成")).to_be_visible()
     journey.step("accepted-and-rated")
-    journey.finish()
