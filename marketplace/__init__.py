@@ -40,7 +40,9 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
-DURATIONS = ("API_TOKEN_TTL", "LOGIN_LOCKOUT", "SESSION_IDLE_TIMEOUT", "PERMANENT_SESSION_LIFETIME")
+DURATIONS = ("API_TOKEN_TTL", "LOGIN_LOCKOUT", "SESSION_IDLE_TIMEOUT", "PERMANENT_SESSION_LIFETIME",
+             "IMPORT_STALE_AFTER", "JOB_STALE_AFTER", "JOB_PENDING_STALE_AFTER", "OUTBOX_REDELIVER_AFTER",
+             "OUTBOX_KEEP")
 
 
 def _normalize(app: Flask) -> None:
@@ -93,15 +95,18 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.entities import import_views as entity_import_views  # noqa: F401  (on the entities bp)
     from marketplace.entities.views import bp as entities_bp
     from marketplace.evaluation.views import bp as evaluation_bp
+    from marketplace.jobs.views import bp as jobs_bp
     from marketplace.main.views import bp as main_bp
     from marketplace.needs.views import bp as needs_bp
     from marketplace.notifications.views import bp as notifications_bp
     from marketplace.oversight.views import bp as oversight_bp
     from marketplace.ranking.views import bp as ranking_bp
+    from marketplace.training.views import bp as training_bp
+    from marketplace.training.views import public_bp as training_verify_bp
 
     for blueprint in (main_bp, auth_bp, accounts_bp, audit_bp, notifications_bp, directory_bp, verify_bp,
                       public_directory_bp, centers_bp, catalogue_bp, entities_bp, needs_bp, evaluation_bp,
-                      oversight_bp, agreements_bp, ranking_bp):
+                      oversight_bp, agreements_bp, ranking_bp, jobs_bp, training_bp, training_verify_bp):
         app.register_blueprint(blueprint)
 
 
@@ -124,10 +129,11 @@ def register_api(app: Flask) -> None:
     from marketplace.needs.api import invitations_blp as invitations_api
     from marketplace.notifications.api import blp as notifications_api
     from marketplace.regions.api import blp as regions_api
+    from marketplace.training.api import blp as trainings_api
 
     init_api(app, [auth_api, accounts_api, regions_api, notifications_api, audit_api, counselors_api, imports_api,
                    jobs_api, certificates_api, centers_api, catalogue_api, entities_api, entity_imports_api, needs_api,
-                   invitations_api, agreements_api, entity_claims_api])
+                   invitations_api, agreements_api, entity_claims_api, trainings_api])
 
 
 def register_templates(app: Flask) -> None:
@@ -149,6 +155,6 @@ def register_cli(app: Flask) -> None:
 
 
 def register_celery(app: Flask) -> None:
-    from tasks import celery_init_app
+    from marketplace.worker import celery_init_app
 
     celery_init_app(app)

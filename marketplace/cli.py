@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
 import click
@@ -27,6 +28,8 @@ VENDOR_FILES = {
 
 regions_cli = AppGroup("regions", help="Administrative regions.")
 assets_cli = AppGroup("assets", help="Front-end assets.")
+backup_cli = AppGroup("backup", help="Backup and restore (database, instance/ files, keys).")
+outbox_cli = AppGroup("outbox", help="The outbox of background work.")
 
 
 @regions_cli.command("load")
@@ -87,6 +90,50 @@ def install_assets_command() -> None:
     click.echo(f"copied {len(VENDOR_FILES)} files into {target}")
 
 
+@backup_cli.command("create")
+@click.option("--to", "folder", type=click.Path(path_type=Path), default=None,
+              help="An empty folder (default: $FUDAO_BACKUP_DIR or backups/ next to instance/, plus a time stamp).")
+@click.option("--with-keys", is_flag=True,
+              help="Also write keys.env (SECRET_KEY, DATA_KEY, LOOKUP_KEY); keep it apart from the rest.")
+def backup_create_command(folder: Path | None, with_keys: bool) -> None:
+    """Back up the database and instance/ files with a manifest of row counts and file hashes."""
+    from marketplace import backup
+
+    folder = folder or backup.default_folder()
+    try:
+        manifest = backup.create(folder, with_keys=with_keys)
+    except (backup.BackupError, OSError, subprocess.CalledProcessError) as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"backup written to {folder}: {sum(manifest.counts.values())} rows in {len(manifest.counts)} "
+               f"tables, {len(manifest.files)} files")
+
+
+@backup_cli.command("restore")
+@click.option("--from", "folder", type=click.Path(exists=True, file_okay=False, path_type=Path), required=True)
+@click.option("--yes", is_flag=True, help="Do not ask (the configured database is overwritten).")
+def backup_restore_command(folder: Path, yes: bool) -> None:
+    """Restore a backup into the configured database and instance/, then check counts and hashes."""
+    from marketplace import backup
+
+    if not yes:
+        click.confirm(f"Overwrite {current_app.config['SQLALCHEMY_DATABASE_URI'].split('@')[-1]} "
+                      f"and {current_app.instance_path}?", abort=True)
+    try:
+        manifest = backup.restore(folder)
+    except (backup.BackupError, OSError, subprocess.CalledProcessError) as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"restored {folder}: {sum(manifest.counts.values())} rows and {len(manifest.files)} files match "
+               "the manifest")
+
+
+@outbox_cli.command("sweep")
+def outbox_sweep_command() -> None:
+    """Send the messages the broker has not taken yet (what beat's outbox.sweep does every 30 seconds)."""
+    from marketplace.outbox.services import sweep
+
+    click.echo(sweep())
+
+
 def init_cli(app: Flask) -> None:
     from marketplace.agreements.cli import agreements_cli
 
@@ -94,7 +141,7 @@ def init_cli(app: Flask) -> None:
     from marketplace.ranking.cli import matching_cli
 
     app.cli.add_command(matching_cli)
-    for command in (regions_cli, assets_cli, create_admin_command, seed_demo_command):
+    for command in (regions_cli, assets_cli, backup_cli, outbox_cli, create_admin_command, seed_demo_command):
         app.cli.add_command(command)
 
 

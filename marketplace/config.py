@@ -36,7 +36,14 @@ def default_config(instance_path: str) -> dict:
         "RATELIMIT_API": "300 per minute",
         "RATELIMIT_VERIFY": "60 per minute",
         "RATELIMIT_HEADERS_ENABLED": True,
-        "PUBLIC_URL": "http://127.0.0.1:5000",  # FUDAO_PUBLIC_URL in production
+        # Redis down: count in this process's memory until it is back (sign-in and the API keep working),
+        # and never let a limiter storage error fail a request. Short timeouts so a dead Redis costs little.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1} if redis_url else {},
+        # The site's address as people reach it (certificate QR codes, links in mail): FUDAO_PUBLIC_URL;
+        # scripts/run sets it to the host and port it serves.
+        "PUBLIC_URL": "http://127.0.0.1:5000",
         "BABEL_DEFAULT_LOCALE": "zh_CN",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "LANGUAGES": {"zh_CN": "中文", "en": "English"},
@@ -54,6 +61,12 @@ def default_config(instance_path: str) -> dict:
             "worker_hijack_root_logger": False,
             "broker_connection_retry_on_startup": True,
             "timezone": "Asia/Shanghai",
+            # A broker that is down must not hold a request: the outbox sends the message later.
+            "broker_connection_timeout": 2,
+            "broker_connection_max_retries": 1,
+            "broker_transport_options": {"socket_connect_timeout": 2, "socket_timeout": 5} if redis_url else {},
+            "redis_socket_connect_timeout": 2,
+            "redis_socket_timeout": 5,
         },
         "API_TITLE": "Fudao API",
         "API_VERSION": "v1",
@@ -79,6 +92,15 @@ def default_config(instance_path: str) -> dict:
         "MATCHING_FAIRNESS": 0.05,
         "MAX_CONTENT_LENGTH": 21 * 1024 * 1024,
         "IMPORT_STALE_AFTER": timedelta(minutes=5),
+        # Recovery (marketplace/jobs/services.py, marketplace/outbox/services.py): a running job silent this
+        # long is re-queued or failed; a pending one with no message left to deliver is queued again; a
+        # message the broker took but no worker started is sent again; started messages are kept a week.
+        "JOB_STALE_AFTER": timedelta(minutes=10),
+        "JOB_PENDING_STALE_AFTER": timedelta(minutes=15),
+        "JOB_MAX_ATTEMPTS": 3,
+        "OUTBOX_REDELIVER_AFTER": timedelta(minutes=10),
+        "OUTBOX_MAX_ATTEMPTS": 5,
+        "OUTBOX_KEEP": timedelta(days=7),
         "IMPORT_LOCK_WAIT": timedelta(minutes=3),  # a second import of one department waits this long
         # Progress targets per level (千员带万社: about 1,000 counselors and 10,000 entities served per province,
         # about 30,000 counselors nationally); a level without an entry shows no target.

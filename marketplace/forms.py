@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from wtforms import HiddenField, SelectMultipleField
+from wtforms import Form, HiddenField, SelectMultipleField
 from wtforms.validators import DataRequired
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -26,6 +26,22 @@ def submitted_version(form) -> int | None:
 
 class EmptyForm(FlaskForm):
     """A form with only the CSRF token, for POST buttons."""
+
+
+class SubForm(Form):
+    """A sub-form (a row of a FieldList, a FormField): the outer FlaskForm carries the CSRF token. Plain
+    WTForms forms have no translations, so their built-in messages ("Number must be between …") would be
+    English in the Chinese pages; this one reads WTForms' own catalog in the request's language, as FlaskForm
+    does."""
+
+    class Meta:
+        def get_translations(self, form):
+            from flask import current_app
+            from flask_wtf.i18n import translations
+
+            if not current_app.config.get("WTF_I18N_ENABLED", True):
+                return super().get_translations(form)
+            return translations
 
 
 class RegionPicker:

@@ -10,6 +10,8 @@ from importlib import resources
 
 from flask_babel import gettext as _
 
+from marketplace.timeutil import local_today
+
 PHONE = re.compile(r"^1[3-9]\d{9}$")
 ID_FORMAT = re.compile(r"\d{17}[\dX]")
 
@@ -63,7 +65,7 @@ def check_id_number(raw: str | None) -> IdCheck:
         birth = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
         return IdCheck(error=_("身份证号码中的出生日期无效"))
-    if birth > date.today() or birth.year < 1900:
+    if birth > local_today() or birth.year < 1900:
         return IdCheck(error=_("身份证号码中的出生日期无效"))
     if id_check_character(value[:17]) != value[17]:
         return IdCheck(error=_("身份证号码校验位不正确"))

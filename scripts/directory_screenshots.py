@@ -1,5 +1,6 @@
 """Screenshots of the directory: the list, a record, the import page, an import in progress and one with
-errors. Run against a served platform with demo data and a worker (scripts/run):
+errors, and the record's certificate (certificate.png). Run against a served platform with demo data and a
+worker (scripts/run):
 
     PYTHONPATH=. .venv/bin/python scripts/directory_screenshots.py [--base http://127.0.0.1:5000]
 """
@@ -11,6 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import pypdfium2
 from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -48,6 +50,9 @@ def main() -> None:
         page.set_viewport_size(DESKTOP)
         page.goto(args.base + "/directory/1")
         shoot(page, out, "directory-record")
+        # the record's 聘任证书 (its QR code leads to this server's /verify/ page), page 1 rendered to PNG
+        pdf = page.request.get(args.base + page.get_by_role("link", name="聘任证书").get_attribute("href")).body()
+        pypdfium2.PdfDocument(pdf)[0].render(scale=2).to_pil().save(out / "certificate.png")
         page.set_viewport_size(DESKTOP)
         page.goto(args.base + "/directory/imports")
         shoot(page, out, "directory-import")

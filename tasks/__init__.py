@@ -1,43 +1,6 @@
-"""The Celery app, wired the Flask way: every task runs inside the Flask app's context.
+"""The background tasks, one module per area (`tasks/<area>.py`); the Celery app is made by the Flask factory
+(marketplace/worker.py, re-exported here for `celery -A`-style imports)."""
 
-Start a worker with `celery -A wsgi:celery worker`. Tasks live in `tasks/<area>.py`, are thin (load by
-id, call a service, commit) and idempotent. Periodic jobs are listed in `BEAT_SCHEDULE`.
-"""
+from marketplace.worker import BEAT_SCHEDULE, TASK_MODULES, celery_init_app
 
-from __future__ import annotations
-
-from celery import Celery, Task
-from celery.schedules import crontab
-from flask import Flask
-
-# All periodic jobs, in one table. Areas add theirs here.
-BEAT_SCHEDULE: dict = {
-    # Times are Asia/Shanghai (the Celery timezone).
-    "directory.expire_terms": {"task": "directory.expire_terms", "schedule": crontab(hour=1, minute=0)},
-    "directory.send_yearly_reminders": {"task": "directory.send_yearly_reminders",
-                                        "schedule": crontab(hour=8, minute=0)},
-    "imports.reap_stale": {"task": "imports.reap_stale", "schedule": crontab(minute="*")},
-    "needs.expire_invitations": {"task": "needs.expire_invitations", "schedule": crontab(minute="*/15")},
-    "needs.expire_open": {"task": "needs.expire_open", "schedule": crontab(hour=2, minute=0)},
-    "agreements.remind_acceptance": {"task": "agreements.remind_acceptance", "schedule": crontab(hour=9, minute=0)},
-    "oversight.refresh_rollups": {"task": "oversight.refresh_rollups", "schedule": crontab(minute="*/15")},
-    "matching.train": {"task": "matching.train", "schedule": crontab(hour=3, minute=30)},
-}
-
-TASK_MODULES = ["tasks.notifications", "tasks.maintenance", "tasks.imports", "tasks.certificates",
-                "tasks.directory", "tasks.needs", "tasks.agreements", "tasks.evaluation", "tasks.oversight",
-                "tasks.matching"]
-
-
-def celery_init_app(app: Flask) -> Celery:
-    class FlaskTask(Task):
-        def __call__(self, *args: object, **kwargs: object) -> object:
-            with app.app_context():
-                return self.run(*args, **kwargs)
-
-    celery_app = Celery(app.name, task_cls=FlaskTask, include=TASK_MODULES)
-    celery_app.config_from_object(app.config["CELERY"])
-    celery_app.conf.beat_schedule = BEAT_SCHEDULE
-    celery_app.set_default()
-    app.extensions["celery"] = celery_app
-    return celery_app
+__all__ = ["BEAT_SCHEDULE", "TASK_MODULES", "celery_init_app"]

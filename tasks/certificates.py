@@ -12,13 +12,16 @@ log = logging.getLogger(__name__)
 
 @shared_task(name="certificates.batch", time_limit=3600, soft_time_limit=3500)
 def batch(job_id: str) -> str | None:
+    """Build one batch (idempotent: only a pending job is started; a rerun rewrites the file)."""
     from marketplace.directory.certificates import build_batch, fail_batch
     from marketplace.errors import DomainError
     from marketplace.jobs.models import Job
+    from marketplace.jobs.services import claim
 
-    job = db.session.get(Job, job_id)
+    job = claim(job_id)
     if job is None:
-        return None
+        job = db.session.get(Job, job_id)
+        return None if job is None else job.state.value
     try:
         build_batch(job, progress=db.session.commit)
     except Exception as error:

@@ -7,7 +7,7 @@ from celery import shared_task
 from marketplace.extensions import db
 
 
-@shared_task(name="matching.train", time_limit=1800)
+@shared_task(name="matching.train", time_limit=1800, acks_late=True, reject_on_worker_lost=True)
 def train() -> dict:
     """Train a model, save and register it; it serves only if it beats the serving one on held-out NDCG@5."""
     from marketplace.ranking.services import train_model

@@ -42,9 +42,57 @@ class Pages(webtest.TestApp):
     def sign_out(self):
         self.reset()
 
+    @staticmethod
+    def buttons(res) -> list[tuple[object, object]]:
+        """Every submit button the page rendered, as (form, button tag) pairs."""
+        found = []
+        for form in {id(f): f for f in res.forms.values()}.values():
+            for tag in form.html.find_all(["button", "input"]):
+                if (tag.name == "button" and tag.get("type", "submit") == "submit") or (
+                        tag.name == "input" and tag.get("type") == "submit"):
+                    found.append((form, tag))
+        return found
+
+    @staticmethod
+    def label_of(tag) -> str:
+        return " ".join(tag.get_text(" ", strip=True).split()) or tag.get("value", "")
+
+    def form_with(self, res, label: str):
+        """The rendered form holding the button labelled `label`."""
+        return self._button(res, label)[0]
+
+    def _button(self, res, label: str):
+        matches = [(f, t) for f, t in self.buttons(res) if label in self.label_of(t)]
+        assert matches, f"no button {label!r} on the page; it shows {[self.label_of(t) for _f, t in self.buttons(res)]}"
+        return matches[0]
+
+    def press(self, res, label: str, form=None, upload_files=None, extra_environ=None, **fields):
+        """Press the button labelled `label` as a browser would: the fields of its form as rendered (with
+        `fields` changed), posted to the button's `formaction` or else the form's action."""
+        form, tag = self._button(res, label) if form is None else (form, next(
+            t for f, t in self.buttons(res) if f is form and label in self.label_of(t)))
+        for name, value in fields.items():
+            form[name] = value
+        params = form.submit_fields()
+        if tag.get("name"):
+            params.append((tag["name"], tag.get("value", "")))
+        action = tag.get("formaction") or form.action or res.request.path
+        extra = {"extra_environ": extra_environ} if extra_environ else {}
+        if upload_files:
+            return res.goto(action, method="post", params=params, upload_files=upload_files,
+                            content_type="multipart/form-data", **extra)
+        return res.goto(action, method=form.method.lower(), params=params, **extra)
+
 
 @pytest.fixture
 def pages(app):
     app.config["WTF_CSRF_ENABLED"] = True
     yield Pages(_FreshG(app), extra_environ={"REMOTE_ADDR": "127.0.0.1"})
     app.config["WTF_CSRF_ENABLED"] = False
+
+
+def form_to(page, action: str) -> webtest.Form:
+    """The one form of the page that submits to `action` (a path, or its end)."""
+    forms = {id(f): f for f in page.forms.values() if (f.action or "").split("?")[0].endswith(action)}
+    assert len(forms) == 1, f"{len(forms)} forms submit to {action}: {[f.action for f in page.forms.values()]}"
+    return next(iter(forms.values()))

@@ -27,12 +27,12 @@ from marketplace.centers.models import Offering
 from marketplace.errors import NotAllowed
 from marketplace.extensions import db
 from marketplace.jurisdiction import get_scoped_or_404
+from marketplace.limits import AGREEMENT, ITEM, RECORD
 from marketplace.masking import mask_phone
 from marketplace.needs.models import Invitation, Need
 
 blp = Blueprint("agreements_api", __name__, url_prefix="/agreements", description="服务协议与服务记录")
-ACTIONS = ("propose", "sign", "start", "submit", "accept", "request_changes", "close", "terminate", "cancel",
-           "dispute", "mediate")
+ACTIONS = lifecycle.API_ACTIONS  # the lifecycle's table: the page's buttons plus item-by-item acceptance
 
 
 def _values(enum_class) -> list[str]:
@@ -49,15 +49,17 @@ def _phone(agreement, phone: str | None) -> str | None:
 class AgreementItemSchema(Schema):
     id = fields.Integer(dump_only=True)
     position = fields.Integer(dump_only=True)
-    name = fields.String(required=True, validate=validate.Length(1, 120))
+    name = fields.String(required=True, validate=ITEM["name"].marshmallow(required=True))
     method = fields.Function(lambda i: i.method.value, deserialize=str, required=True,
                              validate=validate.OneOf(_values(ServiceMethod)))
-    quantity = fields.Decimal(as_string=True, required=True, validate=validate.Range(min=0, min_inclusive=False))
-    unit = fields.String(required=True, validate=validate.Length(1, 32))
-    unit_price = fields.Decimal(as_string=True, allow_none=True, load_default=None, validate=validate.Range(min=0))
+    quantity = fields.Decimal(as_string=True, required=True, validate=ITEM["quantity"].marshmallow())
+    unit = fields.String(required=True, validate=ITEM["unit"].marshmallow(required=True))
+    unit_price = fields.Decimal(as_string=True, allow_none=True, load_default=None,
+                                validate=ITEM["unit_price"].marshmallow())
     offering_id = fields.Integer(allow_none=True, load_default=None)
-    quality_standard = fields.String(required=True)
-    acceptance_criterion = fields.String(required=True)
+    quality_standard = fields.String(required=True, validate=ITEM["quality_standard"].marshmallow(required=True))
+    acceptance_criterion = fields.String(required=True,
+                                         validate=ITEM["acceptance_criterion"].marshmallow(required=True))
     deadline = fields.Date(allow_none=True, load_default=None)
     result = fields.Function(lambda i: i.result.value, dump_only=True)
     result_comment = fields.String(dump_only=True, allow_none=True)
@@ -153,15 +155,16 @@ class AgreementCreate(Schema):
 
 
 class AgreementUpdate(Schema):
-    title = fields.String(validate=validate.Length(1, 200))
-    entity_address = fields.String(allow_none=True)
-    entity_representative = fields.String(allow_none=True)
-    entity_phone = fields.String(allow_none=True)
-    provider_address = fields.String(allow_none=True)
-    provider_representative = fields.String(allow_none=True)
-    provider_phone = fields.String(allow_none=True)
-    liability = fields.String()
-    dispute_resolution = fields.String()
+    title = fields.String(validate=AGREEMENT["title"].marshmallow(required=True))
+    entity_address = fields.String(allow_none=True, validate=AGREEMENT["entity_address"].marshmallow())
+    entity_representative = fields.String(allow_none=True, validate=AGREEMENT["entity_representative"].marshmallow())
+    entity_phone = fields.String(allow_none=True, validate=AGREEMENT["entity_phone"].marshmallow())
+    provider_address = fields.String(allow_none=True, validate=AGREEMENT["provider_address"].marshmallow())
+    provider_representative = fields.String(allow_none=True,
+                                            validate=AGREEMENT["provider_representative"].marshmallow())
+    provider_phone = fields.String(allow_none=True, validate=AGREEMENT["provider_phone"].marshmallow())
+    liability = fields.String(validate=AGREEMENT["liability"].marshmallow(required=True))
+    dispute_resolution = fields.String(validate=AGREEMENT["dispute_resolution"].marshmallow(required=True))
     term_start = fields.Date()
     term_end = fields.Date()
     items = fields.List(fields.Nested(AgreementItemSchema))
@@ -192,9 +195,9 @@ class ServiceRecordSchema(Schema):
     served_on = fields.Date(required=True)
     kind = fields.Function(lambda r: r.kind.value, deserialize=str, required=True,
                            validate=validate.OneOf(_values(RecordKind)))
-    content = fields.String(required=True, validate=validate.Length(1, 4000))
-    participants = fields.String(load_default="", allow_none=True)
-    place = fields.String(load_default="", allow_none=True)
+    content = fields.String(required=True, validate=RECORD["content"].marshmallow(required=True))
+    participants = fields.String(load_default="", allow_none=True, validate=RECORD["participants"].marshmallow())
+    place = fields.String(load_default="", allow_none=True, validate=RECORD["place"].marshmallow())
     corrects_id = fields.Integer(load_default=None, allow_none=True)
     prev_hash = fields.String(dump_only=True, allow_none=True)
     record_hash = fields.String(dump_only=True)

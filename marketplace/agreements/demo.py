@@ -12,7 +12,7 @@ Idempotent: nothing is created when coop_zhengding already has an agreement.
 from __future__ import annotations
 
 import logging
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -26,6 +26,7 @@ from marketplace.extensions import db
 from marketplace.needs import invitations
 from marketplace.needs import services as needs
 from marketplace.needs.models import Invitation, InvitationStatus, Need, ServiceMode
+from marketplace.timeutil import local_today
 
 log = logging.getLogger(__name__)
 DEMO_IP = "10.12.3.45"
@@ -58,12 +59,13 @@ def _with_counselor(operator: User, liu: User | None) -> None:
         return
     if invitation.status is InvitationStatus.PENDING:
         invitations.answer(liu, invitation, True)
-    agreement = services.create_from_invitation(operator, invitation)
+    # drafted a fortnight ago, so that the records below fall within the agreement's term
+    agreement = services.create_from_invitation(operator, invitation, today=local_today() - timedelta(days=14))
     lifecycle.propose(agreement, operator)
     lifecycle.sign(agreement, operator, DEMO_IP, "Mozilla/5.0 (demo)")
     lifecycle.sign(agreement, liu, "10.12.7.21", "Mozilla/5.0 (demo)")
     lifecycle.start(agreement, liu)
-    today = date.today()
+    today = local_today()
     first = records.add_record(liu, agreement, records.RecordInput(
         served_on=today - timedelta(days=12), kind=RecordKind.VISIT,
         content="上门了解合作社账务现状，核对近两年收支凭证，确定建账方案。",
@@ -97,13 +99,13 @@ def _with_center(operator: User, staff: User | None) -> None:
             category=int(Specialty.OPERATION), industry=coop.industries & -coop.industries,
             title="年度报告填报和信息公示", description="请服务中心代为完成市场主体年报填报和经营情况公示。",
             mode=ServiceMode.REMOTE), publish=True)
-        done = services.create_from_offering(operator, need, annual)
+        done = services.create_from_offering(operator, need, annual, today=local_today() - timedelta(days=25))
         lifecycle.propose(done, operator)
         lifecycle.sign(done, staff, "10.12.9.8", "Mozilla/5.0 (demo)")
         lifecycle.sign(done, operator, DEMO_IP, "Mozilla/5.0 (demo)")
         lifecycle.start(done, staff)
         records.add_record(staff, done, records.RecordInput(
-            served_on=date.today() - timedelta(days=20), kind=RecordKind.REMOTE,
+            served_on=local_today() - timedelta(days=20), kind=RecordKind.REMOTE,
             content="远程收集年报数据并完成填报，已在公示系统提交。", participants="高丽（服务中心）、刘建军"))
         lifecycle.submit(done, staff)
         checks = [lifecycle.ItemCheck(item.id, True, "已在公示系统查到") for item in done.items]

@@ -10,7 +10,6 @@ from wtforms import (
     DateField,
     DecimalField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     IntegerField,
@@ -19,7 +18,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from marketplace.agreements.labels import (
     METHOD_LABELS,
@@ -28,40 +27,57 @@ from marketplace.agreements.labels import (
     SATISFACTION_LABELS,
     STATUS_LABELS,
 )
-from marketplace.forms import RegionField, VersionedForm, enum_choices
+from marketplace.forms import RegionField, SubForm, VersionedForm, enum_choices
+from marketplace.limits import AGREEMENT, ITEM, RECORD
+
+A, IT = AGREEMENT, ITEM
 
 
-class ItemForm(Form):
-    """One service item (a sub-form: the outer form carries the CSRF token)."""
+class ItemForm(SubForm):
+    """One service item. A row left entirely blank (the empty row the edit page adds for a new item) is
+    skipped, not validated: see `is_blank`."""
 
-    name = StringField(_l("服务项目"), validators=[DataRequired(message=_l("请填写服务项目名称")), Length(max=120)])
+    name = StringField(_l("服务项目"), validators=[DataRequired(message=_l("请填写服务项目名称")),
+                                                IT["name"].wtforms()])
     method = SelectField(_l("服务方式"), choices=enum_choices(METHOD_LABELS))
     quantity = DecimalField(_l("数量"), places=2, default=1,
-                            validators=[DataRequired(message=_l("请填写数量")), NumberRange(0.01, 1_000_000)])
-    unit = StringField(_l("单位"), validators=[DataRequired(message=_l("请填写单位")), Length(max=32)])
-    unit_price = DecimalField(_l("单价（元）"), places=2, validators=[Optional(), NumberRange(0, 100_000_000)])
+                            validators=[DataRequired(message=_l("请填写数量")), IT["quantity"].wtforms()])
+    unit = StringField(_l("单位"), validators=[DataRequired(message=_l("请填写单位")), IT["unit"].wtforms()])
+    unit_price = DecimalField(_l("单价（元）"), places=2, validators=[Optional(), IT["unit_price"].wtforms()])
     quality_standard = TextAreaField(_l("质量标准"), validators=[DataRequired(message=_l("请填写质量标准")),
-                                                             Length(max=2000)])
+                                                             IT["quality_standard"].wtforms()])
     acceptance_criterion = TextAreaField(_l("验收标准"), validators=[DataRequired(message=_l("请填写验收标准")),
-                                                                 Length(max=2000)])
+                                                                 IT["acceptance_criterion"].wtforms()])
     deadline = DateField(_l("完成期限"), validators=[Optional()])
     offering_id = HiddenField()
 
+    TYPED = ("name", "unit", "unit_price", "quality_standard", "acceptance_criterion", "deadline")
+
+    def is_blank(self) -> bool:
+        """Nothing typed in the row (its quantity and method keep their defaults)."""
+        return not any((getattr(self, name).raw_data or [""])[0].strip() for name in self.TYPED)
+
+    def validate(self, extra_validators=None) -> bool:
+        if self.is_blank():
+            return True
+        return super().validate(extra_validators)
+
 
 class AgreementForm(VersionedForm, FlaskForm):
-    title = StringField(_l("协议名称"), validators=[DataRequired(message=_l("请填写协议名称")), Length(max=200)])
-    entity_address = StringField(_l("甲方地址"), validators=[Optional(), Length(max=200)])
-    entity_representative = StringField(_l("甲方代表人"), validators=[Optional(), Length(max=64)])
-    entity_phone = StringField(_l("甲方电话"), validators=[Optional(), Length(max=20)])
-    provider_address = StringField(_l("乙方地址"), validators=[Optional(), Length(max=200)])
-    provider_representative = StringField(_l("乙方代表人"), validators=[Optional(), Length(max=64)])
-    provider_phone = StringField(_l("乙方电话"), validators=[Optional(), Length(max=20)])
+    title = StringField(_l("协议名称"), validators=[DataRequired(message=_l("请填写协议名称")), A["title"].wtforms()])
+    entity_address = StringField(_l("甲方地址"), validators=[Optional(), A["entity_address"].wtforms()])
+    entity_representative = StringField(_l("甲方代表人"), validators=[Optional(), A["entity_representative"].wtforms()])
+    entity_phone = StringField(_l("甲方电话"), validators=[Optional(), A["entity_phone"].wtforms()])
+    provider_address = StringField(_l("乙方地址"), validators=[Optional(), A["provider_address"].wtforms()])
+    provider_representative = StringField(_l("乙方代表人"),
+                                          validators=[Optional(), A["provider_representative"].wtforms()])
+    provider_phone = StringField(_l("乙方电话"), validators=[Optional(), A["provider_phone"].wtforms()])
     term_start = DateField(_l("协议期限自"), validators=[DataRequired(message=_l("请填写协议期限"))])
     term_end = DateField(_l("至"), validators=[DataRequired(message=_l("请填写协议期限"))])
     liability = TextAreaField(_l("违约责任"), validators=[DataRequired(message=_l("请填写违约责任")),
-                                                      Length(max=4000)])
+                                                      A["liability"].wtforms()])
     dispute_resolution = TextAreaField(_l("争议解决"), validators=[DataRequired(message=_l("请填写争议解决方式")),
-                                                               Length(max=2000)])
+                                                               A["dispute_resolution"].wtforms()])
     items = FieldList(FormField(ItemForm), min_entries=1, max_entries=30)
 
 
@@ -84,9 +100,10 @@ class AcceptanceForm(FlaskForm):
 class RecordForm(FlaskForm):
     served_on = DateField(_l("服务日期"), validators=[DataRequired(message=_l("请填写服务日期"))])
     kind = SelectField(_l("服务类型"), choices=enum_choices(RECORD_KIND_LABELS))
-    content = TextAreaField(_l("服务内容"), validators=[DataRequired(message=_l("请填写服务内容")), Length(max=4000)])
-    participants = StringField(_l("参加人员"), validators=[Optional(), Length(max=500)])
-    place = StringField(_l("地点"), validators=[Optional(), Length(max=200)])
+    content = TextAreaField(_l("服务内容"), validators=[DataRequired(message=_l("请填写服务内容")),
+                                                     RECORD["content"].wtforms()])
+    participants = StringField(_l("参加人员"), validators=[Optional(), RECORD["participants"].wtforms()])
+    place = StringField(_l("地点"), validators=[Optional(), RECORD["place"].wtforms()])
     corrects_id = IntegerField(validators=[Optional()])
     files = MultipleFileField(_l("照片和文件（可多选）"))
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from marketplace.agreements.models import ServiceMethod
 from marketplace.directory.models import Specialty
+from marketplace.timeutil import local_today
 
 M = ServiceMethod
 
@@ -76,7 +77,7 @@ def items_for(category: int, start: date | None = None) -> list[dict]:
         templates = TEMPLATES[Specialty(category)]
     except (ValueError, KeyError):
         return []
-    start = start or date.today()
+    start = start or local_today()
     return [{"name": t.name, "method": t.method, "quantity": t.quantity, "unit": t.unit, "unit_price": None,
              "quality_standard": t.quality_standard, "acceptance_criterion": t.acceptance_criterion,
              "deadline": start + timedelta(days=t.days)} for t in templates]

@@ -31,7 +31,8 @@ RECORD_KIND_LABELS = {
 }
 # What each action is called on buttons and in the history.
 ACTION_LABELS = {
-    "create": _l("拟定协议"), "update": _l("修改协议"), "propose": _l("提交对方签署"), "sign": _l("签署"),
+    "create": _l("拟定协议"), "update": _l("修改协议"), "revise": _l("修改后退回草拟"), "propose": _l("提交对方签署"),
+    "sign": _l("签署"),
     "void": _l("内容变更，签名作废"), "start": _l("开始服务"), "submit": _l("申请验收"), "accept": _l("验收通过"),
     "request_changes": _l("要求整改"), "close": _l("完结"), "terminate": _l("违约终止"), "cancel": _l("取消协议"),
     "dispute": _l("提出争议"), "mediate": _l("调解结案"), "remind": _l("验收提醒"), "escalate": _l("验收超时上报"),

@@ -45,27 +45,36 @@ ANY = (Party.ENTITY, Party.PROVIDER)
 OFFICIAL = "official"
 
 
+# How a person makes a move: a button on the agreement page (posted to /agreements/<id>/actions/<action>),
+# the acceptance page (item by item), or no page of its own (a revision is the side effect of an edit).
+BUTTON, REVIEW = "button", "review"
+
+
 @dataclass(frozen=True)
 class Move:
     sources: tuple[AgreementStatus, ...]
     target: AgreementStatus | None  # None: decided by the verb (sign, mediate) or unchanged
     actors: tuple  # the parties (or OFFICIAL) who may make it
+    via: str | None = BUTTON
 
 
 TRANSITIONS: dict[str, Move] = {
     "propose": Move((S.DRAFT,), S.PROPOSED, ANY),
     "sign": Move((S.PROPOSED,), None, ANY),  # stays proposed until both have signed, then signed
-    "revise": Move((S.DRAFT, S.PROPOSED), S.DRAFT, ANY),
+    "revise": Move((S.DRAFT, S.PROPOSED), S.DRAFT, ANY, via=None),
     "start": Move((S.SIGNED,), S.IN_SERVICE, (Party.PROVIDER,)),
     "submit": Move((S.IN_SERVICE,), S.SUBMITTED, (Party.PROVIDER,)),
-    "accept": Move((S.SUBMITTED,), S.ACCEPTED, (Party.ENTITY,)),
-    "request_changes": Move((S.SUBMITTED,), S.IN_SERVICE, (Party.ENTITY,)),
+    "accept": Move((S.SUBMITTED,), S.ACCEPTED, (Party.ENTITY,), via=REVIEW),
+    "request_changes": Move((S.SUBMITTED,), S.IN_SERVICE, (Party.ENTITY,), via=REVIEW),
     "close": Move((S.ACCEPTED,), S.CLOSED, ANY),
     "terminate": Move((S.SIGNED, S.IN_SERVICE, S.SUBMITTED), S.TERMINATED, ANY),
     "cancel": Move((S.DRAFT, S.PROPOSED), S.CANCELLED, ANY),
     "dispute": Move((S.SIGNED, S.IN_SERVICE, S.SUBMITTED, S.ACCEPTED), S.DISPUTED, ANY),
     "mediate": Move((S.DISPUTED,), None, (OFFICIAL,)),
 }
+# The only lists of actions: the page's buttons and the route that takes them, and what the API accepts.
+BUTTON_ACTIONS = tuple(action for action, move in TRANSITIONS.items() if move.via == BUTTON)
+API_ACTIONS = tuple(action for action, move in TRANSITIONS.items() if move.via is not None)
 # What mediation may decide: resume where the dispute began, end for breach, or close.
 MEDIATION_RESULTS = ("resume", "terminate", "close")
 
@@ -94,6 +103,19 @@ def add_event(agreement: Agreement, action: str, actor: User | None, from_status
     return event
 
 
+def signed_parties(agreement: Agreement) -> set[Party]:
+    """The sides whose signature on the current version stands."""
+    return {s.party for s in agreement.signatures if s.voided_at is None}
+
+
+def awaiting_signature(agreement: Agreement) -> list[Party]:
+    """Who still has to sign a proposed agreement (甲方 first)."""
+    if agreement.status is not S.PROPOSED:
+        return []
+    done = signed_parties(agreement)
+    return [party for party in ANY if party not in done]
+
+
 def may(actor: User | None, agreement: Agreement, action: str) -> bool:
     """Whether the actor may make this move now (for showing buttons)."""
     move = TRANSITIONS.get(action)
@@ -103,11 +125,28 @@ def may(actor: User | None, agreement: Agreement, action: str) -> bool:
         return actor.is_official and region_in_jurisdiction(agreement.region_code, actor)
     from marketplace.agreements.services import party_of
 
-    return party_of(actor, agreement) in move.actors
+    party = party_of(actor, agreement)
+    if action == "sign" and party in signed_parties(agreement):
+        return False  # one's own side has signed: only the other side's button remains
+    return party in move.actors
 
 
-def allowed_actions(agreement: Agreement, actor: User | None) -> list[str]:
-    return [action for action in TRANSITIONS if action != "revise" and may(actor, agreement, action)]
+def allowed_actions(agreement: Agreement, actor: User | None, via: str = BUTTON) -> list[str]:
+    """The moves the actor may make now on one kind of control (the page's buttons by default)."""
+    return [action for action, move in TRANSITIONS.items() if move.via == via and may(actor, agreement, action)]
+
+
+def status_message(agreement: Agreement) -> str:
+    """What a person is told after a move: the status, and for a proposed agreement who still has to sign."""
+    from marketplace.agreements.labels import PARTY_LABELS
+
+    waiting = awaiting_signature(agreement)
+    if waiting and len(waiting) < len(ANY):
+        return _("协议状态：%(status)s，等待%(party)s签署", status=status_label(agreement.status),
+                 party=PARTY_LABELS[waiting[0]])
+    if waiting:
+        return _("协议状态：%(status)s，等待双方签署", status=status_label(agreement.status))
+    return _("协议状态：%(status)s", status=status_label(agreement.status))
 
 
 def _authorize(actor: User | None, agreement: Agreement, move: Move) -> None:
@@ -283,7 +322,14 @@ def start(agreement: Agreement, actor: User) -> AgreementEvent:
 
 
 def submit(agreement: Agreement, actor: User, reason: str = "", now: datetime | None = None) -> AgreementEvent:
-    """The provider asks for acceptance; the entity has AGREEMENT_ACCEPTANCE_DAYS to answer."""
+    """The provider asks for acceptance; the entity has AGREEMENT_ACCEPTANCE_DAYS to answer. The work must
+    have been recorded first: acceptance is checked against the service records."""
+    from marketplace.agreements.records import has_records
+
+    if actor is not None:
+        require_party(actor, agreement, Party.PROVIDER)
+    if agreement.status is S.IN_SERVICE and not has_records(agreement):
+        raise DomainError(_("还没有服务记录：请先在“服务记录”中登记所做的服务，再申请验收"), field="reason")
     now = now or utcnow()
     event = transition(agreement, "submit", actor, reason, now=now, submitted_at=now,
                        acceptance_due_at=now + timedelta(days=acceptance_days()), acceptance_reminded_at=None,

@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, false, func, select
 from marketplace.agreements.labels import PROVIDER_LABELS, STATUS_LABELS
 from marketplace.agreements.models import Agreement, AgreementItem, AgreementStatus
 from marketplace.extensions import db
-from marketplace.timeutil import utcnow
+from marketplace.timeutil import local, utcnow
 
 S = AgreementStatus
 OVERDUE_KINDS = ("delivery", "acceptance")
@@ -27,7 +27,8 @@ def overdue_clause(kind: str, now: datetime | None = None) -> ColumnElement[bool
     `acceptance`: submitted and not accepted by the due time."""
     now = now or utcnow()
     if kind == "delivery":
-        late_item = exists().where(AgreementItem.agreement_id == Agreement.id, AgreementItem.deadline < now.date())
+        today = local(now).date()  # deadlines are calendar days in China
+        late_item = exists().where(AgreementItem.agreement_id == Agreement.id, AgreementItem.deadline < today)
         return and_(Agreement.status.in_((S.SIGNED, S.IN_SERVICE)), late_item)
     if kind == "acceptance":
         return and_(Agreement.status == S.SUBMITTED, Agreement.acceptance_due_at < now)
@@ -83,7 +84,7 @@ def summarize(query: Select, now: datetime | None = None) -> Summary:
 def _day(value: datetime | date | None) -> str:
     if value is None:
         return ""
-    return value.strftime("%Y-%m-%d")
+    return (local(value) if isinstance(value, datetime) else value).strftime("%Y-%m-%d")
 
 
 HEADERS = (_l("协议编号"), _l("协议名称"), _l("状态"), _l("地区"), _l("甲方（服务对象）"), _l("乙方类型"),

@@ -23,9 +23,10 @@ from marketplace.agreements.models import Agreement, AgreementStatus, Attachment
 from marketplace.agreements.services import require_party
 from marketplace.audit.services import record as audit
 from marketplace.centers import uploads
-from marketplace.errors import Conflict, DomainError
+from marketplace.errors import Conflict, DomainError, raise_if_errors
 from marketplace.extensions import db
-from marketplace.timeutil import utcnow
+from marketplace.limits import RECORD, problems
+from marketplace.timeutil import local_today, utcnow
 
 S = AgreementStatus
 RECORDABLE = (S.SIGNED, S.IN_SERVICE, S.SUBMITTED, S.DISPUTED)
@@ -56,13 +57,18 @@ def compute_hash(record: ServiceRecord, attachment_hashes: list[str]) -> str:
     return hashlib.sha256(f"{record.prev_hash or ''}\n{body}".encode()).hexdigest()
 
 
-def check_record(data: RecordInput, today: date) -> None:
+def check_record(data: RecordInput, today: date, agreement: Agreement | None = None) -> None:
     if data.served_on is None:
         raise DomainError(_("请填写服务日期"), field="served_on")
     if data.served_on > today:
         raise DomainError(_("服务日期不能晚于今天"), field="served_on")
+    if agreement is not None and agreement.term_start and data.served_on < agreement.term_start:
+        raise DomainError(_("服务日期不能早于协议期限的开始日期（%(day)s）", day=agreement.term_start.isoformat()),
+                          field="served_on")
     if not data.content.strip():
         raise DomainError(_("请填写服务内容"), field="content")
+    raise_if_errors(problems(RECORD, {"content": data.content, "participants": data.participants,
+                                      "place": data.place}))
     if len(data.files) > MAX_FILES:
         raise DomainError(_("每条记录最多上传 %(n)d 个文件", n=MAX_FILES), field="files")
 
@@ -75,7 +81,7 @@ def add_record(actor: User, agreement: Agreement, data: RecordInput, today: date
         from marketplace.agreements.lifecycle import status_label
 
         raise Conflict(_("协议当前为“%(status)s”，不能登记服务记录", status=status_label(agreement.status)))
-    check_record(data, today or date.today())
+    check_record(data, today or local_today(), agreement)
     if data.corrects_id is not None and db.session.scalar(select(ServiceRecord.id).where(
             ServiceRecord.id == data.corrects_id, ServiceRecord.agreement_id == agreement.id)) is None:
         raise DomainError(_("要更正的记录不存在"), field="corrects_id")
@@ -168,3 +174,8 @@ def record_counts(agreement_ids: list[int]) -> dict[int, int]:
     rows = db.session.execute(select(ServiceRecord.agreement_id, func.count()).where(
         ServiceRecord.agreement_id.in_(agreement_ids)).group_by(ServiceRecord.agreement_id))
     return dict(rows.all())
+
+
+def has_records(agreement: Agreement) -> bool:
+    return db.session.scalar(select(ServiceRecord.id).where(ServiceRecord.agreement_id == agreement.id)
+                             .limit(1)) is not None

@@ -14,7 +14,7 @@ from marketplace.agreements.models import Agreement, AgreementStatus
 from marketplace.entities.services import county_officials
 from marketplace.extensions import db
 from marketplace.notifications.services import notify
-from marketplace.timeutil import as_utc, utcnow
+from marketplace.timeutil import as_utc, local, utcnow
 
 S = AgreementStatus
 
@@ -36,7 +36,7 @@ def remind_acceptance(now: datetime | None = None) -> tuple[int, int]:
                                                                        days=acceptance_days()), now=now)
         notify(agreement.owner, _("请尽快验收协议 %(number)s", number=agreement.number),
                _("服务方已于 %(date)s 申请验收，已超过 %(days)d 天。逾期仍未验收将报告县级农业农村部门。",
-                 date=as_utc(agreement.submitted_at).date().isoformat(), days=acceptance_days()),
+                 date=local(agreement.submitted_at).date().isoformat(), days=acceptance_days()),
                link=f"/agreements/{agreement.id}")
     cutoff = now - timedelta(days=escalation_days())
     late = db.session.scalars(select(Agreement).where(

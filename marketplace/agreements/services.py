@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 from marketplace import crypto, numbering, versioning
 from marketplace.accounts.models import User
 from marketplace.agreements import item_templates
-from marketplace.agreements.content import total_of
+from marketplace.agreements.content import item_amount, total_of
 from marketplace.agreements.models import (
     Agreement,
     AgreementItem,
@@ -33,7 +33,9 @@ from marketplace.directory.models import Counselor
 from marketplace.errors import Conflict, NotAllowed, raise_if_errors
 from marketplace.extensions import db
 from marketplace.jurisdiction import in_region, scoped
+from marketplace.limits import AGREEMENT, ITEM, MONEY_MAX, problems
 from marketplace.needs.models import Invitation, InvitationStatus, Need, NeedStatus
+from marketplace.timeutil import local_today
 
 S = AgreementStatus
 EDITABLE = (S.DRAFT, S.PROPOSED)
@@ -144,7 +146,23 @@ def _new(actor: User, need: Need, today: date) -> Agreement:
     return agreement
 
 
+def _fit_term(agreement: Agreement, items: list[dict], need: Need) -> None:
+    """Keep every item's deadline within the agreement's term, so that a new draft can be proposed as made:
+    when the operator wished the need done by a date, no deadline passes it; otherwise the default term is
+    lengthened to the latest deadline (an offering's delivery days, a template's days)."""
+    latest = max((values["deadline"] for values in items if values.get("deadline")), default=None)
+    if latest is None or latest <= agreement.term_end:
+        return
+    if need.end_on and need.end_on >= agreement.term_start:
+        for values in items:
+            if values.get("deadline") and values["deadline"] > agreement.term_end:
+                values["deadline"] = agreement.term_end
+    else:
+        agreement.term_end = latest
+
+
 def _finish(actor: User, agreement: Agreement, items: list[dict], source: str) -> Agreement:
+    _fit_term(agreement, items, agreement.need)
     for position, values in enumerate(items, start=1):
         agreement.items.append(AgreementItem(position=position, **values))
     agreement.total_amount = total_of(agreement)
@@ -174,7 +192,7 @@ def create_from_invitation(actor: User, invitation: Invitation, today: date | No
     if not is_assignee(need, invitation):
         # An earlier acceptance whose agreement was terminated; the need has since gone to someone else.
         raise Conflict(_("该需求已由其他服务方承接，不能按此邀请拟定协议"))
-    today = today or date.today()
+    today = today or local_today()
     agreement = _new(actor, need, today)
     agreement.invitation_id = invitation.id
     if invitation.counselor_id:
@@ -201,7 +219,7 @@ def create_from_offering(actor: User, need: Need, offering: Offering, today: dat
 
     if ("center", center.id) in barred(need):
         raise Conflict(_("该服务中心承接此需求的协议已因违约终止，不能再为此需求选购"))
-    today = today or date.today()
+    today = today or local_today()
     agreement = _new(actor, need, today)
     agreement.offering_id = offering.id
     _center_party(agreement, center)
@@ -250,6 +268,13 @@ ITEM_FIELDS = ("name", "method", "quantity", "unit", "unit_price", "quality_stan
                "deadline", "offering_id")
 
 
+# Item fields as named in a message about one row ("第 2 项：单价应在 0 到 10000000 之间").
+ITEM_NAMES = {
+    "name": lambda: _("服务项目"), "unit": lambda: _("单位"), "quality_standard": lambda: _("质量标准"),
+    "acceptance_criterion": lambda: _("验收标准"), "quantity": lambda: _("数量"), "unit_price": lambda: _("单价"),
+}
+
+
 def check_input(data: AgreementInput) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not data.title.strip():
@@ -264,8 +289,14 @@ def check_input(data: AgreementInput) -> dict[str, str]:
         errors["term_end"] = _("协议截止日期不能早于开始日期")
     if not data.items:
         errors["items"] = _("至少需要一个服务项目")
+    errors.update({k: v for k, v in problems(AGREEMENT, vars(data)).items() if k not in errors})
     for n, item in enumerate(data.items, start=1):
-        if not item.name.strip() or not item.unit.strip():
+        too_long = problems(ITEM, vars(item))
+        if too_long:
+            name, message = next(iter(too_long.items()))
+            errors.setdefault("items", _("第 %(n)d 项：%(field)s%(message)s", n=n, field=ITEM_NAMES[name](),
+                                         message=message))
+        elif not item.name.strip() or not item.unit.strip():
             errors.setdefault("items", _("第 %(n)d 项：请填写服务项目名称和单位", n=n))
         elif item.quantity is None or item.quantity <= 0:
             errors.setdefault("items", _("第 %(n)d 项：数量必须大于 0", n=n))
@@ -275,9 +306,10 @@ def check_input(data: AgreementInput) -> dict[str, str]:
             errors.setdefault("items", _("第 %(n)d 项：请填写质量标准和验收标准", n=n))
         elif item.deadline and data.term_end and item.deadline > data.term_end:
             errors.setdefault("items", _("第 %(n)d 项：完成期限不能晚于协议截止日期", n=n))
+    total = sum((item_amount(i.quantity or 0, i.unit_price) or 0 for i in data.items), Decimal(0))
+    if total > MONEY_MAX:
+        errors.setdefault("items", _("合计金额过大，请核对数量和单价"))
     return errors
-
-
 
 
 def current_input(agreement: Agreement) -> AgreementInput:

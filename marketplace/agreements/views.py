@@ -26,7 +26,6 @@ from marketplace.timeutil import utcnow
 
 bp = Blueprint("agreements", __name__, url_prefix="/agreements")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-BUTTON_ACTIONS = ("propose", "sign", "start", "submit", "close", "terminate", "cancel", "dispute", "mediate")
 
 
 @bp.app_context_processor
@@ -143,7 +142,9 @@ def show_agreement(agreement_id: int):
     agreement = services.visible_agreement(agreement_id, current_user)
     party = services.party_of(current_user, agreement)
     return render_template("agreements/show.html", agreement=agreement, party=party,
-                           actions=lifecycle.allowed_actions(agreement, current_user), action_form=ActionForm(),
+                           actions=lifecycle.allowed_actions(agreement, current_user),
+                           review_actions=lifecycle.allowed_actions(agreement, current_user, lifecycle.REVIEW),
+                           awaiting=lifecycle.awaiting_signature(agreement), action_form=ActionForm(),
                            current_hash=content_hash(agreement), chain=records.verify_chain(agreement.id),
                            history=agreement.events, editable=agreement.status in services.EDITABLE,
                            item_files=records.item_attachments(agreement))
@@ -156,7 +157,7 @@ def _form_input(form: AgreementForm) -> services.AgreementInput:
         unit_price=entry.form.unit_price.data, quality_standard=(entry.form.quality_standard.data or "").strip(),
         acceptance_criterion=(entry.form.acceptance_criterion.data or "").strip(), deadline=entry.form.deadline.data,
         offering_id=int(entry.form.offering_id.data) if (entry.form.offering_id.data or "").isdigit() else None)
-        for entry in form.items if (entry.form.name.data or "").strip()]
+        for entry in form.items if not entry.form.is_blank()]
     values = {name: getattr(form, name).data for name in services.HEADER}
     values = {k: v.strip() if isinstance(v, str) else v for k, v in values.items()}
     return services.AgreementInput(**values, items=items)
@@ -179,6 +180,9 @@ def edit_agreement(agreement_id: int):
     agreement = services.visible_agreement(agreement_id, current_user)
     if services.party_of(current_user, agreement) is None:
         abort(403)
+    if agreement.status not in services.EDITABLE:
+        flash(_("协议当前为“%(status)s”，不能修改", status=lifecycle.status_label(agreement.status)), "warning")
+        return redirect(url_for("agreements.show_agreement", agreement_id=agreement.id))
     form = AgreementForm() if request.method == "POST" else _prefill(agreement)
     if request.method != "POST":
         form.lock_version.data = agreement.lock_version
@@ -209,7 +213,7 @@ def lifecycle_voided(agreement) -> bool:
 @login_required
 def change_agreement(agreement_id: int, action: str):
     agreement = services.visible_agreement(agreement_id, current_user)
-    if action not in BUTTON_ACTIONS:
+    if action not in lifecycle.BUTTON_ACTIONS:
         abort(404)
     if services.party_of(current_user, agreement) is None and not (current_user.is_official and action == "mediate"):
         abort(403)
@@ -223,8 +227,23 @@ def change_agreement(agreement_id: int, action: str):
         flash(error.message, "danger")
     else:
         db.session.commit()
-        flash(_("协议状态：%(status)s", status=lifecycle.status_label(agreement.status)), "success")
+        flash(lifecycle.status_message(agreement), "success")
     return redirect(url_for("agreements.show_agreement", agreement_id=agreement_id))
+
+
+# Each of the lifecycle's BUTTON_ACTIONS → its verb (a test checks that they are the same set).
+VERBS = {
+    "propose": lambda a, user, f: lifecycle.propose(a, user),
+    "sign": lambda a, user, f: lifecycle.sign(a, user, request.remote_addr, request.user_agent.string,
+                                              seen_hash=f["seen_hash"]),
+    "start": lambda a, user, f: lifecycle.start(a, user),
+    "submit": lambda a, user, f: lifecycle.submit(a, user, f["reason"]),
+    "close": lambda a, user, f: lifecycle.close(a, user),
+    "terminate": lambda a, user, f: lifecycle.terminate(a, user, f["reason"], f["outcome"]),
+    "cancel": lambda a, user, f: lifecycle.cancel(a, user, f["reason"]),
+    "dispute": lambda a, user, f: lifecycle.dispute(a, user, f["reason"]),
+    "mediate": lambda a, user, f: lifecycle.mediate(a, user, f["result"], f["outcome"] or f["reason"]),
+}
 
 
 def run_action(agreement, action: str, reason: str, outcome: str, result: str, seen_hash: str | None):
@@ -233,19 +252,8 @@ def run_action(agreement, action: str, reason: str, outcome: str, result: str, s
     from marketplace.api import api_user
 
     user = api_user() or user
-    verbs = {
-        "propose": lambda: lifecycle.propose(agreement, user),
-        "sign": lambda: lifecycle.sign(agreement, user, request.remote_addr, request.user_agent.string,
-                                       seen_hash=seen_hash),
-        "start": lambda: lifecycle.start(agreement, user),
-        "submit": lambda: lifecycle.submit(agreement, user, reason),
-        "close": lambda: lifecycle.close(agreement, user),
-        "terminate": lambda: lifecycle.terminate(agreement, user, reason, outcome),
-        "cancel": lambda: lifecycle.cancel(agreement, user, reason),
-        "dispute": lambda: lifecycle.dispute(agreement, user, reason),
-        "mediate": lambda: lifecycle.mediate(agreement, user, result, outcome or reason),
-    }
-    return verbs[action]()
+    fields = {"reason": reason, "outcome": outcome, "result": result, "seen_hash": seen_hash}
+    return VERBS[action](agreement, user, fields)
 
 
 @bp.get("/<int:agreement_id>/agreement.pdf")

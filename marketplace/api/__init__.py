@@ -148,9 +148,29 @@ def init_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(500)
     def handle_500(error: Exception):
+        from marketplace.failsafe import discard_session, plain_page
+
+        discard_session()
+        try:
+            short, message = _("服务器内部错误"), _("服务器内部错误，请稍后再试；如多次出现，请联系管理员。")
+        except Exception:  # the locale could not be chosen: the default language, untranslated
+            short, message = "服务器内部错误", "服务器内部错误，请稍后再试；如多次出现，请联系管理员。"
         if _is_api_request():
-            return error_response(500)
-        return html_error(500)
+            return error_response(500, short)
+        return plain_page(500, message)
+
+    @app.errorhandler(OSError)
+    def handle_storage(error: OSError):
+        """An unwritable or full upload/instance folder: say so, write nothing (the transaction is dropped)."""
+        from marketplace.failsafe import discard_session, plain_page
+
+        current_app.logger.error("storage error: %s", error, exc_info=error)
+        discard_session()
+        message = _("服务器暂时无法保存文件（存储目录不可写或空间已满），本次操作未保存任何数据，"
+                    "请稍后再试或联系管理员")
+        if _is_api_request():
+            return error_response(503, message, "storage_unavailable")
+        return plain_page(503, message)
 
 
 

@@ -12,6 +12,13 @@ from marketplace.extensions import db
 
 # Actions, with the Chinese label shown in the log. Areas add theirs here.
 ACTION_LABELS = {
+    "training.create": _l("安排培训"),
+    "training.update": _l("修改培训"),
+    "training.complete": _l("结束培训"),
+    "training.cancel": _l("取消培训"),
+    "training.enroll": _l("培训报名"),
+    "training.withdraw": _l("取消培训报名"),
+    "training.attendance": _l("登记培训出勤"),
     "account.create": _l("创建账户"),
     "account.register": _l("注册账户"),
     "account.disable": _l("停用账户"),
@@ -38,9 +45,17 @@ ACTION_LABELS = {
     "need.publish": _l("发布需求"), "need.assign": _l("需求已对接"), "need.start_service": _l("需求开始服务"),
     "need.close": _l("需求服务完成"), "need.cancel": _l("取消需求"), "need.expire": _l("需求过期"),
     "need.reopen": _l("需求重新开放（协议违约终止）"), "need.settle": _l("需求调解结案"),
+    "need.renew": _l("重新发布过期需求"), "need.view_contact": _l("承接方查看主体联系方式"),
     "need.interest": _l("表达承接意向"), "invitation.create": _l("邀请候选人"), "invitation.accepted": _l("接受邀请"),
     "invitation.declined": _l("谢绝邀请"), "invitation.expired": _l("邀请超时"),
-    "invitation.withdrawn": _l("撤回邀请"),
+    "invitation.withdrawn": _l("撤回邀请"), "invitation.pending": _l("邀请待答复"),
+    "counselor.appoint": _l("聘任辅导员"), "counselor.update": _l("修改辅导员信息"),
+    "counselor.update_own": _l("辅导员修改本人信息"), "counselor.request_change": _l("辅导员申请修改信息"),
+    "counselor.review_change": _l("审核辅导员修改申请"), "counselor.link_account": _l("为辅导员开通账户"),
+    "counselor.view_unmasked": _l("查看辅导员完整个人信息"),
+    "counselor.suspend": _l("暂停辅导员聘任"), "counselor.resume": _l("恢复辅导员聘任"),
+    "counselor.renew": _l("辅导员续聘"), "counselor.expire": _l("辅导员聘期届满"),
+    "counselor.transfer_out": _l("辅导员调出"), "counselor.strike_off": _l("辅导员除名"),
     "counselor.import": _l("批量导入辅导员"), "counselor.export_unmasked": _l("导出含完整个人信息的名录"),
     "center.register": _l("登记服务中心"), "center.update": _l("修改服务中心信息"),
     "center.upload": _l("上传服务中心制度文件"), "center.submit": _l("提交服务中心备案"),
@@ -63,6 +78,73 @@ ACTION_LABELS = {
     "evaluation.adjust": _l("调整绩效评价结果"),
     "oversight.report": _l("生成工作进展报告"),
 }
+
+
+# The records an entry is about (its object_type is the table name), as people call them.
+OBJECT_LABELS = {
+    "users": _l("账户"), "departments": _l("部门"), "api_tokens": _l("接口令牌"), "jobs": _l("后台任务"),
+    "counselors": _l("辅导员"), "counselor_change_requests": _l("辅导员修改申请"),
+    "yearly_confirmations": _l("年度名录确认"), "yearly_unlocks": _l("年度名录解锁"),
+    "entities": _l("经营主体"), "entity_claims": _l("经营主体认领申请"), "needs": _l("需求"),
+    "invitations": _l("邀请"), "service_centers": _l("服务中心"), "center_documents": _l("服务中心制度文件"),
+    "offerings": _l("服务项目"), "agreements": _l("服务协议"), "service_records": _l("服务记录"),
+    "agreement_attachments": _l("协议附件"), "evaluation_schemes": _l("绩效评价方案"),
+    "entity_improvements": _l("服务对象质量提升记录"), "counselor_evaluations": _l("辅导员绩效评价"),
+    "center_evaluations": _l("服务中心绩效评价"), "regions": _l("地区"),
+}
+# Keys of `details` shown on the log page, with their labels; personal-data field names are translated too.
+DETAIL_LABELS = {"purpose": _l("用途"), "reason": _l("原因"), "fields": _l("字段"), "count": _l("条数"),
+                 "total": _l("总数"), "data_year": _l("数据年度"), "until": _l("截至"), "year": _l("年度"),
+                 "number": _l("编号")}
+FIELD_LABELS = {"id_number": _l("身份证号"), "phone": _l("手机号"), "email": _l("电子邮箱")}
+_NAME_ATTRIBUTES = ("name", "number", "display_name", "title", "candidate_name", "username", "filing_number")
+
+
+def object_label(object_type: str) -> str:
+    label = OBJECT_LABELS.get(object_type)
+    return str(label) if label else object_type
+
+
+def _model_of(table: str):
+    for mapper in db.Model.registry.mappers:
+        if getattr(mapper.local_table, "name", None) == table:
+            return mapper.class_
+    return None
+
+
+def object_names(entries) -> dict[tuple[str, str], str]:
+    """The name of each entry's record ({(object_type, object_id): name}), one query per table."""
+    wanted: dict[str, set[str]] = {}
+    for entry in entries:
+        if entry.object_id is not None:
+            wanted.setdefault(entry.object_type, set()).add(entry.object_id)
+    names = {}
+    for table, ids in wanted.items():
+        model = _model_of(table)
+        attribute = next((a for a in _NAME_ATTRIBUTES if model is not None and hasattr(model, a)), None)
+        if attribute is None:
+            continue
+        key = model.__mapper__.primary_key[0]
+        typed = [int(i) if key.type.python_type is int and i.isdigit() else i for i in ids]
+        typed = [i for i in typed if isinstance(i, key.type.python_type)]
+        for row in db.session.execute(db.select(key, getattr(model, attribute)).where(key.in_(typed))):
+            if row[1]:
+                names[(table, str(row[0]))] = str(row[1])
+    return names
+
+
+def detail_lines(entry: AuditEntry) -> list[tuple[str, str]]:
+    """What the log page shows of an entry's details: the stated purpose of an unmasked view, the reason, the
+    fields and counts, in the reader's language."""
+    lines = []
+    for key, label in DETAIL_LABELS.items():
+        value = (entry.details or {}).get(key)
+        if value in (None, "", []):
+            continue
+        if key == "fields":
+            value = str(_l("、")).join(str(FIELD_LABELS.get(v, v)) for v in value)
+        lines.append((str(label), str(value)))
+    return lines
 
 
 def record(actor: Any, action: str, obj: Any = None, *, object_type: str | None = None,

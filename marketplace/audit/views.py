@@ -10,7 +10,7 @@ from wtforms.validators import Optional
 
 from marketplace.accounts.models import Role
 from marketplace.audit.models import AuditEntry
-from marketplace.audit.services import ACTION_LABELS
+from marketplace.audit.services import ACTION_LABELS, detail_lines, object_label, object_names
 from marketplace.auth.decorators import roles_required
 from marketplace.extensions import db
 from marketplace.jurisdiction import scoped
@@ -40,4 +40,5 @@ def list_entries():
             query = query.where(AuditEntry.object_id == form.object_id.data.strip())
     page = db.paginate(query.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()), per_page=30,
                        error_out=False)
-    return render_template("audit/list.html", form=form, page=page, labels=ACTION_LABELS)
+    return render_template("audit/list.html", form=form, page=page, names=object_names(page.items),
+                           object_label=object_label, detail_lines=detail_lines)

@@ -33,7 +33,9 @@ def init_security(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("请先登录")
     login_manager.login_message_category = "warning"
-    login_manager.session_protection = "strong"
+    # "basic": a changed address or browser marks the session non-fresh instead of ending it (mobile networks
+    # change addresses all the time). docs/deployment.md says so.
+    login_manager.session_protection = "basic"
 
     @login_manager.user_loader
     def load_user(user_id: str):

@@ -41,7 +41,7 @@ from marketplace.extensions import db
 from marketplace.jurisdiction import region_in_jurisdiction, scoped
 from marketplace.notifications.services import notify
 from marketplace.regions.models import Level, Region
-from marketplace.timeutil import utcnow
+from marketplace.timeutil import local_today, utcnow
 
 REVIEW_LEVELS = {Level.NATIONAL, Level.PROVINCE, Level.CITY, Level.COUNTY}
 CENTER_LEVELS = {Level.COUNTY, Level.TOWNSHIP}
@@ -281,7 +281,7 @@ def transition(center: ServiceCenter, action: str, actor: User, reason: str = ""
     reason = (reason or "").strip()
     if needs_reason and not reason:
         raise DomainError(_("请填写原因"), field="reason")
-    today = today or date.today()
+    today = today or local_today()
     values: dict[str, Any] = {"status": target, "updated_at": utcnow()}
     if action == "submit":
         missing = missing_documents(center)

@@ -84,6 +84,8 @@ def seed_demo() -> list[tuple[str, str]]:
     seed_agreements_demo()  # agreements in several states, with service records
     from marketplace.demo.history import seed_history_demo
     seed_history_demo()  # last year's work around 正定县 and 行唐县, for the evaluation and the ranker
+    from marketplace.training.demo import seed_training_demo
+    seed_training_demo()  # 2025's trainings with attendance, and two planned ones
     from marketplace.oversight.demo import seed_oversight_demo
     seed_oversight_demo()  # evaluation scheme, last year's results, dashboard roll-ups
     db.session.flush()

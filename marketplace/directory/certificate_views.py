@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from io import BytesIO
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
@@ -24,6 +23,7 @@ from marketplace.errors import DomainError
 from marketplace.extensions import db, limiter
 from marketplace.jobs.models import Job, JobState
 from marketplace.jurisdiction import get_scoped_or_404
+from marketplace.timeutil import format_local, local_today
 
 # The public certificate check lives outside /directory: anyone may open it.
 public_bp = Blueprint("verify", __name__, url_prefix="/verify")
@@ -117,7 +117,7 @@ def download_certificate_batch(job_id: str):
     path = certificates.result_file(job) if job.state is JobState.SUCCEEDED else None
     if path is None:
         abort(404)
-    name = _("聘任证书-%(date)s.%(ext)s", date=job.created_at.strftime("%Y%m%d"), ext=path.suffix.lstrip("."))
+    name = _("聘任证书-%(date)s.%(ext)s", date=format_local(job.created_at, "%Y%m%d"), ext=path.suffix.lstrip("."))
     return send_file(path, as_attachment=True, download_name=name)
 
 
@@ -146,6 +146,6 @@ def verify_form():
 @limiter.limit(verify_rate)
 def verify_certificate(certificate_no: str):
     result = certificates.verify(certificate_no)
-    return render_template("directory/certificates/verify.html", result=result, today=date.today(),
+    return render_template("directory/certificates/verify.html", result=result, today=local_today(),
                            chinese_date=certificates.chinese_date,
                            number=certificates.normalize_number(certificate_no)), (200 if result else 404)

@@ -2,7 +2,7 @@
 
 A certificate shows its number, the counselor's name, the appointing department and its level, the term, the
 issue date, a place for the seal and a QR code to the public verification page (`PUBLIC_URL` + /verify/<no>).
-Chinese is set in reportlab's standard CJK font STSong-Light: viewers supply the glyphs, nothing is embedded,
+Chinese is set in the embedded (subsetted) TrueType font of `marketplace.pdffonts`, so any viewer shows it,
 and the text can be extracted back. A certificate is valid while the counselor is 在聘 and today is inside
 the term; a renewal issues a new number, and the old one then reads "已被新证书替代".
 """
@@ -33,7 +33,7 @@ from sqlalchemy import String, cast, func, select
 
 from marketplace.accounts.models import User
 from marketplace.audit.services import record
-from marketplace.background import enqueue_after_commit
+from marketplace.background import enqueue_job_after_commit
 from marketplace.directory.labels import STATUS_LABELS
 from marketplace.directory.models import Counselor, CounselorEvent, CounselorStatus, Source, WorkMode
 from marketplace.directory.search import CounselorFilters, counselor_query
@@ -42,11 +42,10 @@ from marketplace.extensions import db
 from marketplace.jobs.models import Job, JobState
 from marketplace.labels import level_label
 from marketplace.pdffonts import CJK_FONT, register_cjk_font
-from marketplace.timeutil import utcnow
+from marketplace.timeutil import local_today, utcnow
 
 log = logging.getLogger(__name__)
 
-DEFAULT_PUBLIC_URL = "http://127.0.0.1:5000"
 FONT = CJK_FONT
 PAGE = landscape(A4)
 PRINTABLE = (CounselorStatus.APPOINTED, CounselorStatus.SUSPENDED)
@@ -63,8 +62,9 @@ GREY = HexColor("#777777")
 # --- numbers, URLs, names -------------------------------------------------------------------------------------
 
 def verify_url(certificate_no: str, base: str | None = None) -> str:
-    """The public verification page of a certificate number (what the QR code holds)."""
-    base = base or current_app.config.get("PUBLIC_URL") or DEFAULT_PUBLIC_URL
+    """The public verification page of a certificate number (what the QR code holds), on the configured public
+    address (`PUBLIC_URL`, set by FUDAO_PUBLIC_URL; `scripts/run` sets it to the host and port it serves)."""
+    base = base or current_app.config["PUBLIC_URL"]
     return f"{base.rstrip('/')}/verify/{quote(certificate_no, safe='')}"
 
 
@@ -248,7 +248,7 @@ def draw_certificate(canvas: Canvas, data: CertificateData) -> None:
     canvas.setFillColor(GREY)
     canvas.setFont(FONT, 9)
     canvas.drawString(qr_x + size + 6, qr_y + 50, _("扫码核验证书真伪"))
-    canvas.setFont("Helvetica", 7)
+    canvas.setFont(FONT, 7)
     canvas.drawString(qr_x + size + 6, qr_y + 38, data.url)
     canvas.restoreState()
     canvas.showPage()
@@ -308,9 +308,7 @@ def start_batch(actor: User, filters: CounselorFilters, fmt: str = "pdf") -> Job
     db.session.flush()
     record(actor, "certificate.batch", job, region_code=job.region_code, format=fmt, total=total,
            filters=job.params["filters"])
-    from tasks.certificates import batch
-
-    enqueue_after_commit(batch, job.id)
+    enqueue_job_after_commit("certificates.batch", job)
     return job
 
 
@@ -424,7 +422,7 @@ def verify(certificate_no: str, today: date | None = None) -> Verification | Non
     number = normalize_number(certificate_no)
     if not number or len(number) > 32:
         return None
-    today = today or date.today()
+    today = today or local_today()
     counselor = db.session.scalar(select(Counselor).where(Counselor.certificate_no == number))
     if counselor is not None:
         valid, note = _validity(counselor, today)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, insert, select, text, update
@@ -17,7 +16,7 @@ from marketplace.directory.models import Counselor, CounselorEvent, CounselorSta
 from marketplace.directory.services import default_term_end, next_certificate_numbers, plain_value
 from marketplace.extensions import db
 from marketplace.masking import mask_id_number, mask_phone
-from marketplace.timeutil import utcnow
+from marketplace.timeutil import local_today, utcnow
 
 if TYPE_CHECKING:
     from marketplace.directory.imports import ParsedRow
@@ -101,7 +100,7 @@ class Writer:
     def create(self, rows: list[ParsedRow]) -> int:
         if not rows:
             return 0
-        dept, now, year = self.department, utcnow(), date.today().year
+        dept, now, year = self.department, utcnow(), local_today().year
         numbers: dict[int, Iterator[str]] = {}
         for appointed_year in sorted({r.data.appointed_on.year for r in rows}):
             count = sum(1 for r in rows if r.data.appointed_on.year == appointed_year)
@@ -180,7 +179,7 @@ class Writer:
     def update(self, pairs: list[tuple[Existing, dict[str, Any], dict[str, list], ParsedRow]]) -> int:
         if not pairs:
             return 0
-        table, now, year = Counselor.__table__, utcnow(), date.today().year
+        table, now, year = Counselor.__table__, utcnow(), local_today().year
         params = []
         for existing, values, _changes, row in pairs:
             params.append({**{f"v_{k}": v for k, v in values.items()}, "b_id": existing.id,

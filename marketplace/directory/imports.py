@@ -110,11 +110,6 @@ class CounselorImport(ImportKind):
             [_("更新已有记录"), _("身份证号码已由本部门录入的，按本表内容更新；结果中列出新增、更新和未变化的人数。")],
         ]
 
-    def task(self):
-        from tasks.imports import import_counselors
-
-        return import_counselors
-
     def import_file(self, actor, path, progress=None, job=None) -> Outcome:
         return import_file(actor, path, progress, job)
 

@@ -37,7 +37,7 @@ from marketplace.jurisdiction import region_in_jurisdiction
 from marketplace.masking import mask_id_number, mask_phone
 from marketplace.notifications.services import notify
 from marketplace.regions.models import Level, Region
-from marketplace.timeutil import utcnow
+from marketplace.timeutil import local_today, utcnow
 
 APPOINTING_LEVELS = {Level.NATIONAL, Level.PROVINCE, Level.CITY, Level.COUNTY}
 PERSONAL_FIELDS = ("phone", "political_status", "education", "title", "employer", "position")
@@ -136,7 +136,7 @@ def check_input(data: CounselorInput, department: Department, region_of: Callabl
         errors["source"] = _("请选择选聘来源")
     if data.appointed_on is None:
         errors["appointed_on"] = _("请填写聘任日期")
-    elif data.appointed_on > date.today() + timedelta(days=366):
+    elif data.appointed_on > local_today() + timedelta(days=366):
         errors["appointed_on"] = _("聘任日期不能晚于明年")
     if data.term_end is not None and data.appointed_on is not None and data.term_end <= data.appointed_on:
         errors["term_end"] = _("聘期结束日期须晚于聘任日期")
@@ -195,7 +195,7 @@ def appoint_counselor(actor: User, data: CounselorInput) -> Counselor:
         department=department, department_id=department.id, department_region_code=department.region_code,
         status=CounselorStatus.APPOINTED, term_end=data.term_end or default_term_end(data.appointed_on),
         certificate_no=next_certificate_numbers(department, data.appointed_on.year)[0],
-        data_year=date.today().year,
+        data_year=local_today().year,
     )
     _apply(counselor, data, checked)
     db.session.add(counselor)
@@ -269,7 +269,7 @@ def update_counselor(actor: User, counselor: Counselor, data: CounselorInput, to
     if not can_edit(actor, counselor):
         raise NotAllowed(_("只有聘任部门可以修改辅导员的聘任信息"))
     versioning.check(counselor, lock_version)
-    today = today or date.today()
+    today = today or local_today()
     if not yearly.editing_allowed(counselor.department, today):
         raise NotAllowed(_("每年 7 月 1 日至 12 月 31 日不在信息维护期内，修改须由上级部门解锁"))
     checked = check_input(data, counselor.department, region_lookup)
@@ -332,11 +332,11 @@ def transition(counselor: Counselor, action: str, actor: User | None, reason: st
     values: dict[str, Any] = {"status": target, "updated_at": utcnow(),
                               "lock_version": Counselor.lock_version + 1}  # a renewal changes the term
     if action == "renew":
-        start = max(counselor.term_end + timedelta(days=1), date.today()) if counselor.term_end else date.today()
+        start = max(counselor.term_end + timedelta(days=1), local_today()) if counselor.term_end else local_today()
         new_end = term_end or default_term_end(start)
-        if new_end <= date.today():
+        if new_end <= local_today():
             raise DomainError(_("新聘期须在今天之后结束"), field="term_end")
-        number = next_certificate_numbers(counselor.department, date.today().year)[0]
+        number = next_certificate_numbers(counselor.department, local_today().year)[0]
         values.update(term_end=new_end, certificate_no=number, appointed_on=start)
         changes = {"term_end": [plain_value(counselor.term_end), new_end.isoformat()],
                    "certificate_no": [counselor.certificate_no, number]}
@@ -357,7 +357,7 @@ def transition(counselor: Counselor, action: str, actor: User | None, reason: st
 
 def expire_due(today: date | None = None) -> int:
     """Mark 期满 every counselor whose term ended before today (the daily task)."""
-    today = today or date.today()
+    today = today or local_today()
     due = db.session.scalars(select(Counselor).where(
         Counselor.status.in_([S.APPOINTED, S.SUSPENDED]), Counselor.term_end < today)).all()
     for counselor in due:

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -11,7 +9,7 @@ from sqlalchemy.orm import selectinload
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import Role
 from marketplace.auth.decorators import roles_required
-from marketplace.directory import services
+from marketplace.directory import certificates, services
 from marketplace.directory.forms import (
     AccountForm,
     CounselorForm,
@@ -28,6 +26,7 @@ from marketplace.extensions import db
 from marketplace.forms import show_errors, submitted_version
 from marketplace.jurisdiction import get_scoped_or_404, scoped
 from marketplace.regions.models import Level
+from marketplace.timeutil import local_today
 
 bp = Blueprint("directory", __name__, url_prefix="/directory")
 public_bp = Blueprint("public_directory", __name__, url_prefix="/public")
@@ -108,7 +107,7 @@ def appoint_counselor():
     form = CounselorForm()
     _prepare(form, department)
     if request.method == "GET":
-        form.appointed_on.data = date.today()
+        form.appointed_on.data = local_today()
     if form.validate_on_submit():
         try:
             counselor = services.appoint_counselor(current_user, _form_input(form))
@@ -135,6 +134,7 @@ def _render_record(counselor: Counselor, revealed: dict | None = None):
         "directory/show.html", counselor=counselor, revealed=revealed or {}, requests=requests,
         can_edit=services.can_edit(current_user, counselor),
         can_view_personal=services.can_view_personal(current_user, counselor),
+        can_print=counselor.status in certificates.PRINTABLE,
         actions=services.allowed_actions(counselor), lifecycle_form=LifecycleForm(), purpose_form=PurposeForm(),
         account_form=AccountForm())
 
@@ -282,7 +282,8 @@ def own_profile():
             return redirect(url_for("directory.own_profile"))
     pending = db.session.scalars(select(ChangeRequest).where(
         ChangeRequest.counselor_id == counselor.id, ChangeRequest.status == ChangeRequestStatus.PENDING)).all()
-    return render_template("directory/own.html", form=form, counselor=counselor, pending=pending)
+    return render_template("directory/own.html", form=form, counselor=counselor, pending=pending,
+                           can_print=counselor.status in certificates.PRINTABLE)
 
 
 def _own_data(counselor: Counselor):

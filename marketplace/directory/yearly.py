@@ -8,8 +8,7 @@ read for a department and every appointing department below it with a few groupe
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, case, exists, func, or_, select
@@ -24,7 +23,7 @@ from marketplace.extensions import db
 from marketplace.notifications.models import Notification
 from marketplace.notifications.services import notify
 from marketplace.regions.models import Level, Region
-from marketplace.timeutil import utcnow
+from marketplace.timeutil import local_today, utcnow  # local_today: the window runs on calendar dates in China
 
 WINDOW_START = (1, 1)
 WINDOW_END = (6, 30)
@@ -35,13 +34,7 @@ OPTIONAL_FIELDS = ("political_status", "education", "employer", "title")
 MAX_UNLOCK_DAYS = 90
 REMINDER_MONTHS = (5, 6)
 REMINDER_INTERVAL = timedelta(days=6)
-LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 PAGE_PATH = "/directory/yearly"
-
-
-def local_today() -> date:
-    """Today's date in China: the window's dates are calendar dates there."""
-    return datetime.now(LOCAL_ZONE).date()
 
 
 def in_window(today: date) -> bool:

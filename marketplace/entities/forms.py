@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from datetime import date
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DecimalField, IntegerField, SelectField, StringField, TextAreaField
@@ -11,6 +9,7 @@ from marketplace.directory.forms import MultiCheckboxField
 from marketplace.directory.labels import INDUSTRY_LABELS
 from marketplace.entities.labels import CLAIM_STATUS_LABELS, MODEL_LEVEL_LABELS, TYPE_LABELS, VERIFICATION_LABELS
 from marketplace.forms import RegionField, VersionedForm
+from marketplace.timeutil import local_today
 
 
 def _choices(labels: dict, blank: str | None = None) -> list[tuple[str, str]]:
@@ -33,7 +32,7 @@ class EntityForm(VersionedForm, FlaskForm):
     livestock_head = IntegerField(_l("畜禽存栏（头/只）"), validators=[Optional(), NumberRange(0, 10_000_000)])
     model_level = SelectField(_l("示范等级"), choices=_choices(MODEL_LEVEL_LABELS))
     founded_year = IntegerField(_l("成立年份"), validators=[
-        Optional(), NumberRange(1949, date.today().year + 1, message=_l("成立年份不正确"))])
+        Optional(), NumberRange(1949, local_today().year + 1, message=_l("成立年份不正确"))])
 
 
 class VerifyForm(FlaskForm):

@@ -106,11 +106,6 @@ class EntityImport(ImportKind):
             [_("登记人"), _("导入的主体由导入的部门代管；经营主体自行登记过的主体不能通过导入修改。")],
         ]
 
-    def task(self):
-        from tasks.imports import import_entities
-
-        return import_entities
-
     def import_file(self, actor, path, progress=None, job=None) -> Outcome:
         return import_file(actor, path, progress, job)
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -24,9 +23,10 @@ from marketplace.identifiers import check_phone, normalize_phone
 from marketplace.jurisdiction import in_region, scoped
 from marketplace.notifications.services import notify
 from marketplace.regions.models import Level, Region
-from marketplace.timeutil import utcnow
+from marketplace.timeutil import local_today, utcnow
 
 CODE_REQUIRED = {EntityType.COOPERATIVE, EntityType.FEDERATION}
+COOPERATIVE_PREFIX = "93"  # farmer cooperatives and their federations (domain.md, GB 32100)
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # GB 32100: no I, O, S, V, Z
 
 
@@ -45,6 +45,10 @@ def check_credit_code(raw: str | None, entity_type: EntityType | None) -> tuple[
         return None, _("统一社会信用代码含有无效字符（不使用 I、O、S、V、Z）")
     if uscc.calc_check_digit(value[:17]) != value[17]:
         return None, _("统一社会信用代码校验位不正确")
+    if entity_type in CODE_REQUIRED and not value.startswith(COOPERATIVE_PREFIX):
+        # GB 32100: 9 = registered with market regulation, then 1 company, 2 individual business, 3 cooperative.
+        return None, _("合作社和联合社的统一社会信用代码以 93 开头（91 为企业，92 为个体工商户），"
+                       "请核对是否填成了其他主体的代码")
     return value, None
 
 
@@ -110,7 +114,7 @@ def check_input(data: EntityInput, current: Entity | None = None, check_unique: 
             errors[name] = _("数量超出范围")
     if data.area_mu is not None and not 0 <= data.area_mu <= 10_000_000:
         errors["area_mu"] = _("面积超出范围")
-    if data.founded_year is not None and not 1949 <= data.founded_year <= date.today().year:
+    if data.founded_year is not None and not 1949 <= data.founded_year <= local_today().year:
         errors["founded_year"] = _("成立年份应在 1949 年到今年之间")
     return checked
 

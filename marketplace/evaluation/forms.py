@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DecimalField, IntegerField, SelectField, StringField, TextAreaField
@@ -12,6 +10,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from marketplace.entities.models import ModelLevel
 from marketplace.evaluation.models import EvaluationKind, Grade
 from marketplace.evaluation.services import GRADE_LABELS, KIND_LABELS
+from marketplace.timeutil import local_today
 
 LEVEL_CHOICES = [("", _l("未记录")), ("none", _l("非示范")), ("county", _l("县级示范")), ("city", _l("市级示范")),
                  ("province", _l("省级示范")), ("national", _l("国家级示范"))]
@@ -36,6 +35,7 @@ class SchemeForm(FlaskForm):
     quantity = _weight(_l("服务数量权重"))
     quality = _weight(_l("服务对象质量提升权重"))
     satisfaction = _weight(_l("主体满意度权重"))
+    training = _weight(_l("岗位培训权重"))
     center_service = _weight(_l("服务中心：服务质量权重"))
     center_standard = _weight(_l("服务中心：规范运营权重"))
     center_satisfaction = _weight(_l("服务中心：主体满意度权重"))
@@ -47,31 +47,32 @@ class SchemeForm(FlaskForm):
     service_records = _marks(_l("服务记录数满分标准"))
     entities_served = _marks(_l("服务主体数满分标准"))
     center_agreements_accepted = _marks(_l("服务中心通过验收协议数满分标准"))
+    training_hours = _marks(_l("年度培训学时满分标准"))
 
     def load(self, weights: dict, thresholds: dict, full_marks: dict) -> None:
-        for key in ("quantity", "quality", "satisfaction"):
-            getattr(self, key).data = weights["counselor"][key]
+        for key in ("quantity", "quality", "satisfaction", "training"):
+            getattr(self, key).data = weights["counselor"].get(key, 0)
         for key in ("service", "standard", "satisfaction"):
             getattr(self, f"center_{key}").data = weights["center"][key]
         for key in ("excellent", "qualified", "basic"):
             getattr(self, key).data = thresholds[key]
         for key in ("needs_taken", "agreements_accepted", "service_records", "entities_served",
-                    "center_agreements_accepted"):
+                    "center_agreements_accepted", "training_hours"):
             getattr(self, key).data = full_marks[key]
 
     def values(self) -> tuple[dict, dict, dict]:
-        weights = {"counselor": {k: self[k].data for k in ("quantity", "quality", "satisfaction")},
+        weights = {"counselor": {k: self[k].data for k in ("quantity", "quality", "satisfaction", "training")},
                    "center": {k: self[f"center_{k}"].data for k in ("service", "standard", "satisfaction")}}
         thresholds = {k: self[k].data for k in ("excellent", "qualified", "basic")}
         marks = {k: self[k].data for k in ("needs_taken", "agreements_accepted", "service_records", "entities_served",
-                                           "center_agreements_accepted")}
+                                           "center_agreements_accepted", "training_hours")}
         return weights, thresholds, marks
 
 
 class RunForm(FlaskForm):
     subject = SelectField(_l("评价对象"), choices=[("counselor", _l("本部门聘任的辅导员")),
                                                    ("center", _l("辖区内已备案的服务中心"))])
-    year = IntegerField(_l("评价年度"), default=lambda: date.today().year - 1,
+    year = IntegerField(_l("评价年度"), default=lambda: local_today().year - 1,
                         validators=[InputRequired(message=_l("请填写评价年度")),
                                     NumberRange(min=2000, max=2100, message=_l("评价年度无效"))])
     kind = SelectField(_l("评价类型"), choices=[(k.value, label) for k, label in KIND_LABELS.items()])
@@ -89,7 +90,7 @@ class AdjustForm(FlaskForm):
 
 class ImprovementForm(FlaskForm):
     entity_id = IntegerField(_l("经营主体编号"), validators=[InputRequired(message=_l("请填写经营主体编号"))])
-    year = IntegerField(_l("年度"), default=lambda: date.today().year - 1,
+    year = IntegerField(_l("年度"), default=lambda: local_today().year - 1,
                         validators=[InputRequired(message=_l("请填写年度")),
                                     NumberRange(min=2000, max=2100, message=_l("年度无效"))])
     model_level_before = SelectField(_l("服务前示范等级"), choices=LEVEL_CHOICES, validators=[Optional()])

@@ -3,7 +3,8 @@
 Counselors are scored on three groups: quantity (服务数量: needs taken, agreements accepted, service records,
 distinct entities served, each against the figure that earns full marks), quality improvement of the entities
 served (服务对象质量提升: the share of recorded dimensions that improved, averaged over the entities with a
-record), and satisfaction (主体满意度: the mean rating mapped from 1–5 to 0–100). Centers are scored on service
+record), satisfaction (主体满意度: the mean rating mapped from 1–5 to 0–100) and, when a province gives it a
+weight (0 by default), training (岗位培训: hours credited in the year against full marks). Centers are scored on service
 quality, standardized operation and satisfaction. The total is the weighted mean of the group scores.
 """
 
@@ -15,12 +16,12 @@ from typing import Any
 
 # The built-in national default (a department may store its own province scheme; see services.scheme_for).
 DEFAULT_WEIGHTS = {
-    "counselor": {"quantity": 40, "quality": 30, "satisfaction": 30},
+    "counselor": {"quantity": 40, "quality": 30, "satisfaction": 30, "training": 0},
     "center": {"service": 40, "standard": 30, "satisfaction": 30},
 }
 DEFAULT_THRESHOLDS = {"excellent": 90, "qualified": 75, "basic": 60}
 DEFAULT_FULL_MARKS = {"needs_taken": 5, "agreements_accepted": 5, "service_records": 20, "entities_served": 5,
-                      "center_agreements_accepted": 20}
+                      "center_agreements_accepted": 20, "training_hours": 24}
 QUANTITY_KEYS = ("needs_taken", "agreements_accepted", "service_records", "entities_served")
 GRADE_ORDER = ("excellent", "qualified", "basic")  # highest first; below "basic" is "unqualified"
 LEVEL_RANK = {"none": 0, "county": 1, "city": 2, "province": 3, "national": 4}
@@ -82,12 +83,15 @@ def counselor_scores(indicators: Mapping[str, Any], full_marks: Mapping[str, flo
     """Group scores (0–100) of a counselor's indicators."""
     marks = {**DEFAULT_FULL_MARKS, **full_marks}
     quantity = sum(ratio_score(indicators.get(k, 0) or 0, marks[k]) for k in QUANTITY_KEYS) / len(QUANTITY_KEYS)
-    return {
+    scores = {
         "quantity": round(quantity, 2),
         "quality": round(indicators.get("quality_mean", 0.0) or 0.0, 2),
         "satisfaction": satisfaction_score(indicators.get("satisfaction_mean"),
                                            indicators.get("satisfaction_count", 0)),
     }
+    if "training_hours" in indicators:
+        scores["training"] = round(ratio_score(float(indicators["training_hours"] or 0), marks["training_hours"]), 2)
+    return scores
 
 
 def center_scores(indicators: Mapping[str, Any], full_marks: Mapping[str, float]) -> dict[str, float]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from typing import Any
 
 from flask_babel import gettext as _
@@ -18,7 +18,7 @@ from sqlalchemy import and_, func, select
 from marketplace.accounts.models import Role, User
 from marketplace.agreements.models import Agreement, AgreementItem, ItemResult, ServiceRecord
 from marketplace.audit.services import record
-from marketplace.background import enqueue_after_commit
+from marketplace.background import enqueue_job_after_commit
 from marketplace.centers.models import CenterStatus, ServiceCenter
 from marketplace.directory.models import Counselor, CounselorStatus
 from marketplace.directory.services import APPOINTING_LEVELS
@@ -39,7 +39,7 @@ from marketplace.jobs.models import Job, JobState
 from marketplace.jurisdiction import in_jurisdiction, region_in_jurisdiction
 from marketplace.needs.models import Invitation, InvitationStatus
 from marketplace.regions.models import ROOT_CODE, Level, Region
-from marketplace.timeutil import utcnow
+from marketplace.timeutil import LOCAL_ZONE, local_today, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -54,14 +54,14 @@ KIND_LABELS = {EvaluationKind.ANNUAL: _l("年度评价"), EvaluationKind.TERM_EN
 PROPOSAL_LABELS = {Proposal.TRANSFER_OUT: _l("建议调出"), Proposal.WARN: _l("建议警示"),
                    Proposal.RECTIFY: _l("建议责令整改"), Proposal.DELIST: _l("建议摘牌")}
 GROUP_LABELS = {"quantity": _l("服务数量"), "quality": _l("服务对象质量提升"), "satisfaction": _l("主体满意度"),
-                "service": _l("服务质量"), "standard": _l("规范运营")}
+                "service": _l("服务质量"), "standard": _l("规范运营"), "training": _l("岗位培训")}
 INDICATOR_LABELS = {
     "needs_taken": _l("承接需求数"), "agreements_accepted": _l("通过验收的协议数"),
     "service_records": _l("服务记录数"), "entities_served": _l("服务主体数"),
     "quality_mean": _l("质量提升得分"), "improvement_recorded": _l("有提升记录的主体数"),
     "improved": _l("有提升的主体数"), "satisfaction_mean": _l("平均满意度"), "satisfaction_count": _l("评价次数"),
     "items_pass_rate": _l("验收项目通过率"), "documents": _l("在案制度文件数"),
-    "records_share": _l("有服务记录的协议占比"),
+    "records_share": _l("有服务记录的协议占比"), "training_hours": _l("年度培训学时"),
 }
 
 
@@ -162,8 +162,9 @@ def _improvement(row: EntityImprovement) -> scoring.Improvement:
 # --- indicators ------------------------------------------------------------------------------------------------
 
 def year_bounds(year: int) -> tuple[datetime, datetime]:
-    return (datetime.combine(date(year, 1, 1), time(), tzinfo=UTC),
-            datetime.combine(date(year + 1, 1, 1), time(), tzinfo=UTC))
+    """The year as calendar days in China."""
+    return (datetime.combine(date(year, 1, 1), time(), tzinfo=LOCAL_ZONE),
+            datetime.combine(date(year + 1, 1, 1), time(), tzinfo=LOCAL_ZONE))
 
 
 def _in_year(column, year: int):
@@ -203,6 +204,9 @@ def counselor_indicators(ids: list[int], year: int) -> dict[int, dict[str, Any]]
         select(EntityImprovement).where(EntityImprovement.entity_id.in_(entity_ids),
                                         EntityImprovement.year == year))} if entity_ids else {}
     satisfaction = _satisfaction(Agreement.counselor_id, ids, year)
+    from marketplace.training.services import hours_by_year
+
+    hours = hours_by_year(ids, year)
     result = {}
     for counselor_id in ids:
         quality, recorded, improved = scoring.quality_score(
@@ -213,6 +217,7 @@ def counselor_indicators(ids: list[int], year: int) -> dict[int, dict[str, Any]]
             "service_records": records.get(counselor_id, 0), "entities_served": len(served.get(counselor_id, ())),
             "quality_mean": quality, "improvement_recorded": recorded, "improved": improved,
             "satisfaction_mean": mean, "satisfaction_count": count,
+            "training_hours": float(hours.get(counselor_id, 0)),
         }
     return result
 
@@ -274,8 +279,11 @@ def subjects_query(actor: User, subject: str, year: int, kind: EvaluationKind):
             return query.where(Counselor.term_end >= date(year, 1, 1), Counselor.term_end < date(year + 1, 1, 1),
                                Counselor.status.in_([CounselorStatus.APPOINTED, CounselorStatus.SUSPENDED,
                                                      CounselorStatus.EXPIRED])).order_by(Counselor.id)
-        return query.where(Counselor.status.in_([CounselorStatus.APPOINTED, CounselorStatus.SUSPENDED])) \
-            .order_by(Counselor.id)
+        # Annual: those in post during the year (appointed by its last day, term not over before its first), so a
+        # counselor appointed after the period is not graded 0.00 不合格 on a year they never served.
+        return query.where(Counselor.status.in_([CounselorStatus.APPOINTED, CounselorStatus.SUSPENDED]),
+                           Counselor.appointed_on <= date(year, 12, 31),
+                           Counselor.term_end >= date(year, 1, 1)).order_by(Counselor.id)
     return select(ServiceCenter.id).where(in_jurisdiction(ServiceCenter.region_code, actor),
                                           ServiceCenter.status.in_(EVALUATED_CENTER_STATUSES)).order_by(ServiceCenter.id)
 
@@ -286,7 +294,7 @@ def start_evaluation(actor: User, subject: str, year: int, kind: EvaluationKind 
         raise NotAllowed(_("只有县级及以上农业农村部门可以开展绩效评价"))
     if subject == "center" and kind is not EvaluationKind.ANNUAL:
         raise DomainError(_("服务中心只开展年度评价"), field="kind")
-    if year < 2000 or year > date.today().year:
+    if year < 2000 or year > local_today().year:
         raise DomainError(_("评价年度无效"), field="year")
     total = db.session.scalar(select(func.count()).select_from(
         subjects_query(actor, subject, year, kind).order_by(None).subquery()))
@@ -297,9 +305,7 @@ def start_evaluation(actor: User, subject: str, year: int, kind: EvaluationKind 
     db.session.add(job)
     db.session.flush()
     record(actor, "evaluation.run", job, region_code=job.region_code, subject=subject, year=year, kind=kind.value)
-    from tasks.evaluation import run
-
-    enqueue_after_commit(run, job.id)
+    enqueue_job_after_commit("evaluation.run", job)
     return job
 
 
@@ -361,6 +367,8 @@ def evaluate_counselors(ids: list[int], year: int, kind: EvaluationKind, job_id:
         weights, thresholds, full_marks, source = schemes[code]
         values = indicators[counselor_id]
         scores = scoring.counselor_scores(values, full_marks)
+        if not weights["counselor"].get("training"):
+            scores.pop("training", None)  # not weighted in this province: not shown as a group
         score = scoring.total_score(scores, weights["counselor"])
         row = existing.get(counselor_id)
         if row is None:

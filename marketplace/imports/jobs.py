@@ -19,6 +19,7 @@ from marketplace.extensions import db
 from marketplace.imports.reader import SNIFF_BYTES, ImportFileError, Outcome, check_upload
 from marketplace.imports.spec import ImportKind, all_kinds, kind_of
 from marketplace.jobs.models import Job, JobState
+from marketplace.jobs.services import RECOVERY, delete_upload
 from marketplace.timeutil import as_utc, utcnow
 
 log = logging.getLogger(__name__)
@@ -34,23 +35,22 @@ def start_import(kind: ImportKind, actor, stream, content_length: int | None = N
     """Save the upload as instance/imports/<job id>.<xlsx|xls|csv> (the format from its content) and create a
     pending job; the caller commits and the task is queued after the commit. Who may not import, and wrong
     files, are refused here, before anything is queued."""
-    from marketplace.background import enqueue_after_commit
+    from marketplace.background import enqueue_job_after_commit
 
     department = kind.department(actor)
     limit = current_app.config["IMPORT_MAX_BYTES"]
     if content_length is not None and content_length > limit:
         check_upload(b"", content_length)
     job_id = str(uuid.uuid4())
-    path = imports_dir() / f"{job_id}.upload"
-    size, head = 0, b""
-    with path.open("wb") as out:
-        while chunk := stream.read(1024 * 1024):
-            if len(head) < SNIFF_BYTES:
-                head += chunk[:SNIFF_BYTES - len(head)]
-            size += len(chunk)
-            if size > limit:
-                break
-            out.write(chunk)
+    try:
+        path = imports_dir() / f"{job_id}.upload"
+        size, head = _save_upload(stream, path, limit)
+    except OSError as error:  # an unwritable or full instance folder: say so, keep nothing
+        log.error("cannot save upload %s: %s", job_id, error)
+        if "path" in locals():
+            path.unlink(missing_ok=True)
+        raise DomainError(_("服务器暂时无法保存上传的文件（存储目录不可写或空间已满），未导入任何数据，"
+                            "请稍后再试或联系管理员"), field="file") from error
     try:
         fmt = check_upload(head, size)
     except ImportFileError:
@@ -61,8 +61,21 @@ def start_import(kind: ImportKind, actor, stream, content_length: int | None = N
               region_code=department.region_code, input_path=str(path), params={"size": size})
     db.session.add(job)
     db.session.flush()
-    enqueue_after_commit(kind.task(), job.id)
+    enqueue_job_after_commit(RECOVERY[kind.job_kind].task, job)
     return job
+
+
+def _save_upload(stream, path: Path, limit: int) -> tuple[int, bytes]:
+    size, head = 0, b""
+    with path.open("wb") as out:
+        while chunk := stream.read(1024 * 1024):
+            if len(head) < SNIFF_BYTES:
+                head += chunk[:SNIFF_BYTES - len(head)]
+            size += len(chunk)
+            if size > limit:
+                break
+            out.write(chunk)
+    return size, head
 
 
 class Progress:
@@ -155,8 +168,7 @@ def _finish(job: Job, state: JobState, outcome: Outcome, errors: list[dict], mes
     job.total = outcome.total
     job.processed = outcome.total if state is JobState.SUCCEEDED else job.processed
     db.session.commit()
-    if job.input_path:
-        Path(job.input_path).unlink(missing_ok=True)  # personal data: keep no copy of the upload
+    delete_upload(job)  # personal data: keep no copy of the upload
     return job
 
 
@@ -174,6 +186,7 @@ def reap_stale(now: datetime | None = None, kinds: list[str] | None = None) -> i
             job.state, job.finished_at = JobState.FAILED, now
             job.errors = [{"row": None, "column": None, "message": message}]
             job.summary = {**(job.summary or {}), "message": message}
+            delete_upload(job)
             count += 1
     db.session.commit()
     return count

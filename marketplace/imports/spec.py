@@ -75,10 +75,6 @@ class ImportKind:
     def extra_instructions(self) -> list[list[str]]:
         return []
 
-    def task(self) -> Any:
-        """The Celery task that runs a job of this kind (imported lazily: tasks import the areas)."""
-        raise NotImplementedError
-
     def import_file(self, actor: User, path: str | Path, progress: Callable[[str, int, int], None] | None = None,
                     job: Job | None = None) -> Outcome:
         raise NotImplementedError

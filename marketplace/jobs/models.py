@@ -43,6 +43,8 @@ class Job(Scoped, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # How many times the job was queued (first run, re-queues by the reaper and the 重试 button).
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
 
     actor: Mapped[User | None] = relationship()
 

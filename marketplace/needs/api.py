@@ -21,6 +21,7 @@ from marketplace.entities.models import Entity
 from marketplace.errors import NotAllowed
 from marketplace.extensions import db
 from marketplace.jurisdiction import get_scoped_or_404
+from marketplace.limits import NEED
 from marketplace.needs import invitations, recommendations, services
 from marketplace.needs.candidates import rank_candidates
 from marketplace.needs.models import Invitation, Need, NeedStatus, ServiceMode, Urgency
@@ -78,12 +79,12 @@ class NeedWrite(Schema):
     entity_id = fields.Integer(required=True)
     category = fields.Integer(required=True)
     industry = fields.Integer(load_default=0)
-    title = fields.String(required=True, validate=validate.Length(1, 120))
-    description = fields.String(required=True, validate=validate.Length(1, 4000))
+    title = fields.String(required=True, validate=NEED["title"].marshmallow(required=True))
+    description = fields.String(required=True, validate=NEED["description"].marshmallow(required=True))
     region_code = fields.String(allow_none=True)
     urgency = fields.String(validate=validate.OneOf(_values(Urgency)), load_default="normal")
     mode = fields.String(validate=validate.OneOf(_values(ServiceMode)), load_default="on_site")
-    budget = fields.Decimal(allow_none=True, validate=validate.Range(min=0))
+    budget = fields.Decimal(allow_none=True, validate=NEED["budget"].marshmallow())
     start_on = fields.Date(allow_none=True)
     end_on = fields.Date(allow_none=True)
     publish = fields.Boolean(load_default=False, metadata={"description": "创建后立即发布"})
@@ -213,7 +214,7 @@ class NeedItem(MethodView):
     @blp.response(200, NeedSchema)
     @blp.doc(parameters=[IF_MATCH])
     def patch(self, data, need_id):
-        """修改草稿或待对接的需求（发布人）。给出 lock_version 或 If-Match 时，其间已被他人修改则返回 409。"""
+        """修改草稿、待对接或已过期的需求（发布人）。给出 lock_version 或 If-Match 时，其间已被他人修改则返回 409。"""
         need = get_scoped_or_404(Need, need_id, api_user())
         data.pop("publish", None)
         lock = requested_version(data)
@@ -234,7 +235,7 @@ class NeedItem(MethodView):
 @blp.arguments(NeedTransition)
 @blp.response(200, NeedSchema)
 def change_status(data, need_id):
-    """变更需求状态：publish 发布（草稿 → 待对接），cancel 取消。"""
+    """变更需求状态（发布人）：publish 发布（草稿 → 待对接），renew 重新发布（已过期 → 待对接），cancel 取消。"""
     need = get_scoped_or_404(Need, need_id, api_user())
     if not services.can_manage(api_user(), need):
         raise NotAllowed(_("只有需求的发布人可以变更状态"))

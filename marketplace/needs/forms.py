@@ -13,10 +13,11 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from marketplace.directory.labels import INDUSTRY_LABELS, SPECIALTY_LABELS
 from marketplace.forms import RegionField, VersionedForm
+from marketplace.limits import NEED
 from marketplace.needs.labels import MODE_LABELS, STATUS_LABELS, URGENCY_LABELS
 
 
@@ -35,13 +36,14 @@ class NeedForm(VersionedForm, FlaskForm):
     category = SelectField(_l("需求类别"), choices=_flags(SPECIALTY_LABELS, _l("请选择")),
                            validators=[DataRequired(message=_l("请选择需求类别"))])
     industry = SelectField(_l("产业"), choices=_flags(INDUSTRY_LABELS, _l("不限")), validators=[Optional()])
-    title = StringField(_l("需求标题"), validators=[DataRequired(message=_l("请填写需求标题")), Length(max=120)])
+    title = StringField(_l("需求标题"), validators=[DataRequired(message=_l("请填写需求标题")),
+                                                NEED["title"].wtforms()])
     description = TextAreaField(_l("需求描述"), validators=[DataRequired(message=_l("请描述需求")),
-                                                         Length(max=4000)])
+                                                         NEED["description"].wtforms()])
     region_code = RegionField(_l("服务地点（默认主体所在地）"), validators=[Optional()])
     urgency = RadioField(_l("紧急程度"), choices=_values(URGENCY_LABELS), default="normal")
     mode = RadioField(_l("服务方式"), choices=_values(MODE_LABELS), default="on_site")
-    budget = DecimalField(_l("预算（元，可不填）"), places=2, validators=[Optional(), NumberRange(0, 100_000_000)])
+    budget = DecimalField(_l("预算（元，可不填）"), places=2, validators=[Optional(), NEED["budget"].wtforms()])
     start_on = DateField(_l("期望开始日期"), validators=[Optional()])
     end_on = DateField(_l("期望完成日期"), validators=[Optional()])
     publish = BooleanField(_l("立即发布（不勾选则保存为草稿）"), default=True)

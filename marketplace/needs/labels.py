@@ -32,6 +32,6 @@ INVITATION_COLORS = {
 EVENT_LABELS = {
     "create": _l("创建需求"), "publish": _l("发布"), "update": _l("修改"), "assign": _l("已对接"),
     "start_service": _l("开始服务"), "close": _l("服务完成"), "cancel": _l("取消"), "expire": _l("过期"),
-    "reopen": _l("重新开放"), "settle": _l("调解结案"),
+    "reopen": _l("重新开放"), "settle": _l("调解结案"), "renew": _l("重新发布"),
 }
-ACTION_LABELS = {"publish": _l("发布"), "cancel": _l("取消需求")}
+ACTION_LABELS = {"publish": _l("发布"), "renew": _l("重新发布"), "cancel": _l("取消需求")}

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import abort, current_app
 from flask_babel import gettext as _
@@ -27,6 +28,7 @@ from marketplace.entities.services import county_officials
 from marketplace.errors import Conflict, DomainError, NotAllowed, raise_if_errors
 from marketplace.extensions import db
 from marketplace.jurisdiction import in_region, scoped
+from marketplace.limits import NEED, problems
 from marketplace.needs.models import (
     Invitation,
     InvitationStatus,
@@ -41,26 +43,41 @@ from marketplace.regions.models import Level, Region
 from marketplace.timeutil import as_utc, utcnow
 
 S = NeedStatus
-# The transition table: from each status, the statuses it may move to.
+OWNER, SYSTEM = "owner", "system"
+
+
+@dataclass(frozen=True)
+class Move:
+    sources: tuple[NeedStatus, ...]
+    target: NeedStatus
+    by: str = SYSTEM  # OWNER: a button on the need page and `POST /needs/<id>/transitions`; SYSTEM: other areas
+
+
+# The transition table, the only list of moves: what the operator's buttons offer, what the page's route and
+# the API accept, and what the other areas' hooks may do all read it.
+TRANSITIONS: dict[str, Move] = {
+    "publish": Move((S.DRAFT,), S.OPEN, OWNER),
+    "renew": Move((S.EXPIRED,), S.OPEN, OWNER),  # republish an expired need: a fresh open period
+    "cancel": Move((S.DRAFT, S.OPEN, S.ASSIGNED, S.IN_SERVICE), S.CANCELLED, OWNER),
+    "assign": Move((S.OPEN,), S.ASSIGNED),  # an invitation was accepted, or an offering bought
+    "start_service": Move((S.ASSIGNED,), S.IN_SERVICE),  # an agreement was signed
+    "close": Move((S.IN_SERVICE,), S.CLOSED),  # the service was accepted
+    "expire": Move((S.OPEN,), S.EXPIRED),  # open too long (the daily task)
+    "reopen": Move((S.ASSIGNED, S.IN_SERVICE), S.OPEN),  # the agreement was terminated for breach
+    "settle": Move((S.IN_SERVICE,), S.CLOSED),  # a mediation closed the agreement without acceptance
+}
+ACTIONS: dict[str, NeedStatus] = {action: move.target for action, move in TRANSITIONS.items()}
 ALLOWED: dict[NeedStatus, set[NeedStatus]] = {
-    S.DRAFT: {S.OPEN, S.CANCELLED},
-    S.OPEN: {S.ASSIGNED, S.CANCELLED, S.EXPIRED},
-    S.ASSIGNED: {S.IN_SERVICE, S.OPEN, S.CANCELLED},
-    S.IN_SERVICE: {S.CLOSED, S.OPEN, S.CANCELLED},
-    S.CLOSED: set(),
-    S.CANCELLED: set(),
-    S.EXPIRED: set(),
-}
-# Actions and the status each leads to.
-ACTIONS: dict[str, NeedStatus] = {
-    "publish": S.OPEN, "assign": S.ASSIGNED, "start_service": S.IN_SERVICE, "close": S.CLOSED,
-    "cancel": S.CANCELLED, "expire": S.EXPIRED,
-    "reopen": S.OPEN,  # the agreement was terminated for breach: back to matching (agreements area only)
-    "settle": S.CLOSED,  # a mediation closed the agreement without acceptance (agreements area only)
-}
-OWNER_ACTIONS = ("publish", "cancel")  # what the operator does from the page and the API
-EDITABLE = {S.DRAFT, S.OPEN}
+    status: {move.target for move in TRANSITIONS.values() if status in move.sources} for status in S}
+OWNER_ACTIONS = tuple(action for action, move in TRANSITIONS.items() if move.by == OWNER)
+EDITABLE = {S.DRAFT, S.OPEN, S.EXPIRED}  # an expired need may be corrected (its dates) before it is renewed
 ACTIVE = (S.ASSIGNED, S.IN_SERVICE)  # statuses that count against a counselor's capacity
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def local_today() -> date:
+    """Today where the people using the platform are (dates on a need are theirs)."""
+    return datetime.now(SHANGHAI).date()
 
 
 def need_open_days() -> int:
@@ -82,16 +99,27 @@ class NeedInput:
     end_on: date | None = None
 
 
-def check_need(data: NeedInput, entity: Entity) -> dict[str, str]:
+def check_dates(start_on: date | None, end_on: date | None, today: date | None = None,
+                kept: tuple[date | None, date | None] = (None, None)) -> dict[str, str]:
+    """Wished dates may not lie in the past (a date kept unchanged from before is not asked again)."""
+    today = today or local_today()
     errors: dict[str, str] = {}
+    if start_on and start_on < today and start_on != kept[0]:
+        errors["start_on"] = _("期望开始日期不能早于今天（%(day)s）", day=today.isoformat())
+    if end_on and end_on < today and end_on != kept[1]:
+        errors["end_on"] = _("期望完成日期不能早于今天（%(day)s）", day=today.isoformat())
+    return errors
+
+
+def check_need(data: NeedInput, entity: Entity, kept: tuple[date | None, date | None] = (None, None),
+               today: date | None = None) -> dict[str, str]:
+    errors: dict[str, str] = problems(NEED, vars(data))
     if data.category not in {int(s) for s in Specialty}:
         errors["category"] = _("请选择需求类别")
     if data.industry and data.industry not in {int(i) for i in Industry}:
         errors["industry"] = _("请选择产业")
     if not data.title.strip():
         errors["title"] = _("请填写需求标题")
-    elif len(data.title.strip()) > 120:
-        errors["title"] = _("标题过长")
     if not data.description.strip():
         errors["description"] = _("请描述需求")
     region = db.session.get(Region, data.region_code or entity.region_code)
@@ -101,6 +129,8 @@ def check_need(data: NeedInput, entity: Entity) -> dict[str, str]:
         errors["budget"] = _("预算不能为负数")
     if data.start_on and data.end_on and data.end_on < data.start_on:
         errors["end_on"] = _("结束日期不能早于开始日期")
+    for name, message in check_dates(data.start_on, data.end_on, today, kept).items():
+        errors.setdefault(name, message)
     return errors
 
 
@@ -148,7 +178,7 @@ def update_need(actor: User, need: Need, data: NeedInput, lock_version: int | No
     versioning.check(need, lock_version)
     if need.status not in EDITABLE:
         raise Conflict(_("当前状态“%(status)s”下不能修改需求", status=status_label(need.status)))
-    raise_if_errors(check_need(data, need.entity))
+    raise_if_errors(check_need(data, need.entity, kept=(need.start_on, need.end_on)))
     changed = _apply(need, data, need.entity)
     if changed:
         versioning.claim(need, lock_version)
@@ -175,10 +205,23 @@ def status_label(status: NeedStatus) -> str:
 
 
 def allowed_actions(need: Need, actor: User) -> list[str]:
-    """The owner's buttons for the need's current status."""
+    """The owner's buttons for the need's current status (from the table)."""
     if not can_manage(actor, need):
         return []
-    return [a for a in OWNER_ACTIONS if ACTIONS[a] in ALLOWED[need.status]]
+    return [a for a in OWNER_ACTIONS if need.status in TRANSITIONS[a].sources]
+
+
+def expires_at(need: Need) -> datetime | None:
+    """When an open need expires if nobody takes it (the daily task closes it after NEED_OPEN_DAYS)."""
+    if need.status is not S.OPEN or need.opened_at is None:
+        return None
+    return as_utc(need.opened_at) + timedelta(days=need_open_days())
+
+
+def expired_at(need: Need) -> datetime | None:
+    if need.status is not S.EXPIRED:
+        return None
+    return next((e.created_at for e in reversed(need.events) if e.action == "expire"), None)
 
 
 def transition(need: Need, action: str, actor: User | None, reason: str = "", now: datetime | None = None,
@@ -186,14 +229,20 @@ def transition(need: Need, action: str, actor: User | None, reason: str = "", no
     """Move a need along the table. An illegal move raises and changes nothing; two concurrent requests for
     the same move produce one transition (compare-and-set on the status). Leaving `open` ends the pending
     invitations (withdrawn, or expired with the need)."""
-    if action not in ACTIONS:
+    move = TRANSITIONS.get(action)
+    if move is None:
         raise DomainError(_("未知操作"))
-    target = ACTIONS[action]
-    if target not in ALLOWED[need.status]:
+    target = move.target
+    if need.status not in move.sources:
         raise Conflict(_("需求当前为“%(status)s”，不能执行此操作", status=status_label(need.status)))
     now = now or utcnow()
     values = {"status": target, "updated_at": now, **values}
-    if action == "publish":
+    if action in ("publish", "renew"):
+        # A need goes out to candidates only with dates still ahead; an expired one is corrected first.
+        past = check_dates(need.start_on, need.end_on)
+        if past:
+            raise DomainError(_("需求的期望日期已过，请先修改日期再发布"), errors=past,
+                              field=next(iter(past)))
         values["opened_at"] = now
     previous = need.status
     result = db.session.execute(update(Need).where(Need.id == need.id, Need.status == previous).values(**values))
@@ -332,6 +381,47 @@ def visible_need(need_id: int, user: User) -> Need:
     if need is None:
         abort(404)
     return need
+
+
+CONTACT_STATUSES = (S.ASSIGNED, S.IN_SERVICE, S.CLOSED)
+
+
+def is_accepted_provider(user: User, need: Need) -> bool:
+    """Whether the user answers for the provider the need is assigned to (its counselor, or its center's
+    staff) — the one party besides the operator and the officials who needs the farm's contact."""
+    if need.status not in CONTACT_STATUSES:
+        return False
+    if need.assigned_counselor_id is not None:
+        counselor = counselor_of(user)
+        return counselor is not None and counselor.id == need.assigned_counselor_id
+    if need.assigned_center_id is not None and user.role is Role.CENTER_STAFF:
+        from marketplace.centers.models import ServiceCenter
+
+        center = db.session.get(ServiceCenter, need.assigned_center_id)
+        return center is not None and center.owner_id == user.id
+    return False
+
+
+@dataclass
+class Contact:
+    name: str | None
+    phone: str
+
+
+def entity_contact(need: Need) -> Contact:
+    """The farm's contact as its operator keeps it on the entity (联系人 and 联系电话): what the operator is
+    told, when inviting, will be shown to the provider who accepts."""
+    entity = need.entity
+    return Contact(name=entity.legal_representative, phone=entity.contact_phone)
+
+
+def contact_for(user: User, need: Need) -> Contact | None:
+    """The farm's contact, unmasked, for the accepted provider (to arrange the agreement and the work); the
+    view is audited. None for anyone else (the operator has it; officials see phones masked)."""
+    if not is_accepted_provider(user, need):
+        return None
+    record(user, "need.view_contact", need, purpose="accepted provider arranging the service")
+    return entity_contact(need)
 
 
 def load_history(need: Need) -> list[tuple[datetime, str, Any]]:

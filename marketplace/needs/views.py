@@ -141,10 +141,16 @@ def show_need(need_id: int):
         current_user.role is Role.COUNSELOR and own_invitation is None
         and (counselor is None or need.assigned_counselor_id != counselor.id))
     interested = recommended_only and recommendations.has_expressed_interest(current_user, need)
+    contact = services.contact_for(current_user, need)
+    db.session.commit()  # the audit entry of the contact shown
     return render_template("needs/show.html", need=need, is_owner=is_owner, candidates=candidates, asked=asked,
                            history=[] if recommended_only else services.load_history(need),
                            recommended_only=recommended_only, interest_form=EmptyForm(),
                            interested=interested, actions=services.allowed_actions(need, current_user),
+                           editable=is_owner and need.status in services.EDITABLE,
+                           expires_at=services.expires_at(need), expired_at=services.expired_at(need),
+                           open_days=services.need_open_days(), contact=contact,
+                           own_contact=services.entity_contact(need) if is_owner else None,
                            action_form=NeedActionForm(), invite_form=InviteForm(), answer_form=AnswerForm(),
                            own_invitation=own_invitation)
 
@@ -233,8 +239,10 @@ def invite_candidate(need_id: int):
         flash(error.message, "danger")
     else:
         db.session.commit()
-        flash(_("已邀请 %(name)s，对方将在 %(hours)d 小时内答复", name=invitation.candidate_name,
-                hours=int(invitations.timeout().total_seconds() // 3600)), "success")
+        contact = services.entity_contact(need)
+        flash(_("已邀请 %(name)s，对方将在 %(hours)d 小时内答复；接受后对方将看到您的联系电话 %(phone)s",
+                name=invitation.candidate_name, hours=int(invitations.timeout().total_seconds() // 3600),
+                phone=contact.phone), "success")
     return redirect(url_for("needs.show_need", need_id=need_id))
 
 
@@ -277,6 +285,10 @@ def answer_invitation(invitation_id: int):
         flash(error.message, "danger")
     else:
         db.session.commit()
-        flash(_("已接受，请与主体联系商定服务协议") if accept else _("已谢绝，需求将转给其他候选人"), "success")
+        if not accept:
+            flash(_("已谢绝，需求将转给其他候选人"), "success")
+            return redirect(url_for("needs.show_inbox"))
+        flash(_("已接受。主体的联系方式见本页，请与主体联系商定服务协议"), "success")
+        return redirect(url_for("needs.show_need", need_id=invitation.need_id))
     return redirect(url_for("needs.show_inbox"))
 

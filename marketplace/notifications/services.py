@@ -23,9 +23,7 @@ def notify(user: User, title: str, body: str = "", link: str | None = None) -> N
     db.session.add(notification)
     db.session.flush()
     if user.email:
-        from tasks.notifications import send_email
-
-        enqueue_after_commit(send_email, notification.id)
+        enqueue_after_commit("notifications.send_email", notification.id)
     return notification
 
 
@@ -35,7 +33,7 @@ def send_email(notification: Notification) -> bool:
         return False
     body = notification.body
     if notification.link:
-        body += "\n\n" + current_app.config.get("PUBLIC_URL", "http://127.0.0.1:5000") + notification.link
+        body += "\n\n" + current_app.config["PUBLIC_URL"].rstrip("/") + notification.link
     EmailMessage(subject=f"[辅导平台] {notification.title}", body=body,
                  to=[notification.user.email]).send()
     notification.emailed_at = utcnow()

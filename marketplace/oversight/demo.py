@@ -17,10 +17,11 @@ from marketplace.extensions import db
 from marketplace.jobs.models import Job, JobState
 from marketplace.oversight.services import refresh_rollups
 from marketplace.regions.models import ROOT_CODE, Level
+from marketplace.timeutil import local_today
 
 
 def seed_oversight_demo(today: date | None = None) -> None:
-    year = (today or date.today()).year
+    year = (today or local_today()).year
     if db.session.scalar(select(EvaluationScheme).where(EvaluationScheme.region_code == ROOT_CODE)) is None:
         db.session.add(EvaluationScheme(region_code=ROOT_CODE, weights=scoring.DEFAULT_WEIGHTS,
                                         thresholds=scoring.DEFAULT_THRESHOLDS, full_marks=scoring.DEFAULT_FULL_MARKS))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from pathlib import Path
 
 from flask import current_app
@@ -20,7 +20,7 @@ from wtforms.validators import DataRequired
 from marketplace.accounts.models import User
 from marketplace.agreements.models import Agreement
 from marketplace.audit.services import record
-from marketplace.background import enqueue_after_commit
+from marketplace.background import enqueue_job_after_commit
 from marketplace.directory.models import Counselor
 from marketplace.errors import DomainError, NotAllowed
 from marketplace.extensions import db
@@ -31,7 +31,7 @@ from marketplace.needs.models import Need
 from marketplace.oversight import services
 from marketplace.pdffonts import register_cjk_font
 from marketplace.regions.models import Region
-from marketplace.timeutil import utcnow
+from marketplace.timeutil import LOCAL_ZONE, format_local, local_today, utcnow
 
 JOB_KIND = "oversight_report"
 STEPS = 4
@@ -39,9 +39,9 @@ STEPS = 4
 
 class ReportForm(FlaskForm):
     region = HiddenField(validators=[DataRequired(message=_l("请选择地区"))])
-    start = DateField(_l("开始日期"), default=lambda: date(date.today().year, 1, 1),
+    start = DateField(_l("开始日期"), default=lambda: date(local_today().year, 1, 1),
                       validators=[DataRequired(message=_l("请填写开始日期"))])
-    end = DateField(_l("结束日期"), default=date.today, validators=[DataRequired(message=_l("请填写结束日期"))])
+    end = DateField(_l("结束日期"), default=local_today, validators=[DataRequired(message=_l("请填写结束日期"))])
 
 
 def start_report(actor: User, region_code: str, start: date, end: date) -> Job:
@@ -54,15 +54,14 @@ def start_report(actor: User, region_code: str, start: date, end: date) -> Job:
     db.session.add(job)
     db.session.flush()
     record(actor, "oversight.report", job, region_code=region_code, start=start.isoformat(), end=end.isoformat())
-    from tasks.oversight import build_report
-
-    enqueue_after_commit(build_report, job.id)
+    enqueue_job_after_commit("oversight.build_report", job)
     return job
 
 
 def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    return (datetime.combine(start, time(), tzinfo=UTC),
-            datetime.combine(date.fromordinal(end.toordinal() + 1), time(), tzinfo=UTC))
+    """The period's first and last days as calendar days in China."""
+    return (datetime.combine(start, time(), tzinfo=LOCAL_ZONE),
+            datetime.combine(date.fromordinal(end.toordinal() + 1), time(), tzinfo=LOCAL_ZONE))
 
 
 def period_figures(region: Region, start: date, end: date) -> list[tuple[str, float | str]]:
@@ -133,7 +132,8 @@ def dashboard_workbook(board: services.Dashboard, period: list | None = None) ->
     wb = Workbook(write_only=True)
     sheet = wb.create_sheet(_("概况"))
     sheet.append([_("地区"), board.region.full_name])
-    sheet.append([_("数据更新时间"), board.refreshed_at.strftime("%Y-%m-%d %H:%M UTC") if board.refreshed_at else "—"])
+    sheet.append([_("数据更新时间"), _("%(when)s（北京时间）", when=format_local(board.refreshed_at))
+                   if board.refreshed_at else "—"])
     for label, value in current_figures(board):
         sheet.append([label, value])
     if period:
@@ -250,12 +250,12 @@ def render_pdf(board: services.Dashboard, period: list, start: date, end: date) 
     doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm,
                             bottomMargin=16 * mm, title=_("%(region)s工作进展报告", region=board.region.full_name),
                             author="Fudao")
-    refreshed = board.refreshed_at.strftime("%Y-%m-%d %H:%M") if board.refreshed_at else "—"
+    refreshed = format_local(board.refreshed_at)
     story = [
         Paragraph(_("%(region)s“千员带万社”工作进展报告", region=board.region.full_name), title_style),
-        Paragraph(_("报告期间：%(start)s 至 %(end)s；现状数据更新于 %(when)s（UTC）；生成日期：%(today)s",
+        Paragraph(_("报告期间：%(start)s 至 %(end)s；现状数据更新于 %(when)s（北京时间）；生成日期：%(today)s",
                     start=start.isoformat(), end=end.isoformat(), when=refreshed,
-                    today=date.today().isoformat()), body),
+                    today=local_today().isoformat()), body),
         Paragraph(_("一、期间工作数据"), h2), table([_("指标"), _("数值")], period, [90 * mm, 60 * mm]),
         Paragraph(_("二、现状与目标"), h2), table([_("指标"), _("数值")], current_figures(board),
                                                  [90 * mm, 60 * mm]),

@@ -66,12 +66,11 @@ def refresh_rollups():
     if not EmptyForm().validate_on_submit():
         abort(400)
     from marketplace.background import enqueue_after_commit
-    from tasks.oversight import refresh_rollups as task
 
     if services.recently_refreshed():
         flash(_("统计数据刚刚更新过，请稍后再试"), "info")
     else:
-        enqueue_after_commit(task)
+        enqueue_after_commit("oversight.refresh_rollups")
         db.session.commit()
         flash(_("已请求刷新统计数据，稍后刷新页面查看"), "info")
     return redirect(url_for("oversight.show_dashboard", region=request.args.get("region")))

@@ -1,7 +1,7 @@
 """optimistic locking (lock_version on records two people edit) and number counters per series
 
 Revision ID: 0012_locking_numbering
-Revises: 0007_reinvite_withdrawn
+Revises: 0011_outbox
 Create Date: 2026-12-02 01:30:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0012_locking_numbering'
-down_revision = '0007_reinvite_withdrawn'
+down_revision = '0011_outbox'
 branch_labels = None
 depends_on = None
 

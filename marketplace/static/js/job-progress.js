@@ -23,6 +23,7 @@
       bar.classList.replace("bg-success", "bg-danger");
       errors.textContent = status.errors.map(function (e) { return e.message; }).join("；");
       errors.classList.remove("d-none");
+      card.querySelectorAll("[data-retry]").forEach(function (el) { el.classList.remove("d-none"); });
     }
     if (status.state === "succeeded") {
       done.forEach(function (el) { el.classList.remove("d-none"); });

@@ -13,6 +13,7 @@ from marketplace.agreements.lifecycle import ItemCheck
 from marketplace.directory.models import Counselor
 from marketplace.extensions import db
 from marketplace.needs import invitations
+from marketplace.timeutil import local_today
 from tests.marketplace.needs.helpers import make_counselor, make_need
 
 TODAY = date(2026, 11, 20)
@@ -51,13 +52,23 @@ def advance(world, agreement, to: str):
         "signed": lambda: (lifecycle.sign(agreement, operator, "127.0.0.1"),
                            lifecycle.sign(agreement, provider, "127.0.0.2")),
         "in_service": lambda: lifecycle.start(agreement, provider),
-        "submitted": lambda: lifecycle.submit(agreement, provider),
+        "submitted": lambda: (record_work(agreement, provider), lifecycle.submit(agreement, provider)),
         "accepted": lambda: lifecycle.accept(agreement, operator, all_passed(agreement), 5, "很好"),
     }
     for stage in STAGES[1:STAGES.index(to) + 1]:
         steps[stage]()
         db.session.commit()
     return agreement
+
+
+def record_work(agreement, provider):
+    """One service record (acceptance needs the work recorded first), dated the agreement's first day."""
+    from marketplace.agreements import records
+    from marketplace.agreements.models import RecordKind
+
+    return records.add_record(provider, agreement, records.RecordInput(
+        served_on=agreement.term_start, kind=RecordKind.VISIT, content="上门建账", place="合作社办公室"),
+        today=max(agreement.term_start, local_today()))
 
 
 def all_passed(agreement):

@@ -34,8 +34,8 @@ def test_lifecycle_through_the_api(client, world, api_token):
     assert signed["status"] == "proposed" and signed["signed_hash"] == patched["content_hash"]
     assert act(co, action="sign").get_json()["status"] == "signed"
     assert act(co, action="start").get_json()["status"] == "in_service"
-    record = client.post(f"{url}/records", json={"served_on": "2026-11-02", "kind": "visit", "content": "上门建账"},
-                         headers=co)
+    record = client.post(f"{url}/records", headers=co,
+                         json={"served_on": patched["term_start"], "kind": "visit", "content": "上门建账"})
     assert record.status_code == 201 and record.get_json()["seq"] == 1
     listed = client.get(f"{url}/records", headers=op).get_json()
     assert listed["chain"]["ok"] is True and listed["items"][0]["record_hash"] == record.get_json()["record_hash"]

@@ -15,6 +15,7 @@ from marketplace.agreements.models import Agreement, AgreementEvent, AgreementSt
 from marketplace.errors import Conflict
 from marketplace.extensions import db
 from tests.conftest import require_postgres_session
+from tests.marketplace.agreements.conftest import record_work
 
 pytestmark = pytest.mark.postgres
 
@@ -89,6 +90,8 @@ def test_both_parties_signing_at_once_sign_the_agreement(app, world, make_agreem
 
 def test_a_submit_and_a_terminate_at_once_make_one_transition(app, world, make_agreement):
     agreement = make_agreement("in_service")
+    record_work(agreement, world["counselor"])
+    db.session.commit()
 
     def terminate(agreement, user):
         lifecycle.terminate(agreement, user, "未按期交付", "退还费用")

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy import select
 
 from marketplace.agreements.models import Agreement, AgreementStatus
 from marketplace.agreements.records import verify_chain
 from marketplace.demo.services import seed_demo
+from marketplace.timeutil import local_today
 
 
 def test_demo_agreements(db):
     seed_demo()
     seed_demo()
     db.session.commit()
-    this_year = f"%-{date.today().year}-%"  # demo.history adds last year's closed agreements
+    this_year = f"%-{local_today().year}-%"  # demo.history adds last year's closed agreements
     agreements = db.session.scalars(select(Agreement).where(Agreement.number.like(this_year))
                                     .order_by(Agreement.id)).all()
     assert [a.status for a in agreements] == [AgreementStatus.SUBMITTED, AgreementStatus.CLOSED,

@@ -12,6 +12,7 @@ from marketplace.agreements.content import content_hash
 from marketplace.agreements.models import AgreementStatus, ItemResult
 from marketplace.extensions import db
 from tests.marketplace.agreements.conftest import assigned_need
+from tests.pdfcheck import font_problems
 
 S = AgreementStatus
 
@@ -30,70 +31,59 @@ def test_operator_drafts_from_the_need_page(client, switch, world):
     assert "已有协议" in response.get_data(as_text=True)
 
 
-def _form_data(agreement, **overrides):
-    data = {"title": agreement.title, "entity_address": agreement.entity_address or "",
-            "entity_representative": agreement.entity_representative or "",
-            "entity_phone": agreement.entity_phone or "",
-            "provider_address": agreement.provider_address or "", "provider_representative": "刘老师",
-            "provider_phone": agreement.provider_phone or "", "term_start": agreement.term_start.isoformat(),
-            "term_end": agreement.term_end.isoformat(), "liability": agreement.liability,
-            "dispute_resolution": agreement.dispute_resolution}
-    for n, item in enumerate(agreement.items):
-        data.update({f"items-{n}-name": item.name, f"items-{n}-method": item.method.value,
-                     f"items-{n}-quantity": str(item.quantity), f"items-{n}-unit": item.unit,
-                     f"items-{n}-unit_price": "800", f"items-{n}-quality_standard": item.quality_standard,
-                     f"items-{n}-acceptance_criterion": item.acceptance_criterion,
-                     f"items-{n}-deadline": item.deadline.isoformat() if item.deadline else ""})
-    data.update(overrides)
-    return data
+def _flashes(res) -> str:
+    return " ".join(" ".join(a.get_text(" ", strip=True).split()) for a in res.html.select(".alert"))
 
 
-def test_edit_then_sign_by_both_parties(client, switch, world, make_agreement):
+def test_edit_then_sign_by_both_parties(pages, world, make_agreement):
     agreement = make_agreement()
-    switch(world["operator"])
-    response = client.post(f"/agreements/{agreement.id}/edit", data=_form_data(agreement))
-    assert response.status_code == 302
+    pages.sign_in(world["operator"])
+    edit = pages.get(f"/agreements/{agreement.id}/edit")
+    form = pages.form_with(edit, "保存")
+    form["provider_representative"] = "刘老师"
+    for n in range(len(agreement.items)):
+        form[f"items-{n}-unit_price"] = "800"
+    shown = pages.press(edit, "保存", form=form).follow()
     db.session.refresh(agreement)
     assert agreement.version == 2 and agreement.total_amount is not None
     assert agreement.provider_representative == "刘老师"
-    client.post(f"/agreements/{agreement.id}/actions/propose")
+    shown = pages.press(shown, "提交对方签署").follow()
     db.session.refresh(agreement)
     assert agreement.status is S.PROPOSED
-    page = client.get(f"/agreements/{agreement.id}").get_data(as_text=True)
     digest = content_hash(agreement)
-    assert digest in page and "以甲方（服务对象）身份签署" in page
-    client.post(f"/agreements/{agreement.id}/actions/sign", data={"content_hash": digest},
-                environ_base={"REMOTE_ADDR": "192.0.2.7"})
-    switch(world["counselor"])
-    page = client.get(f"/agreements/{agreement.id}").get_data(as_text=True)
-    assert "以乙方（服务方）身份签署" in page and "192.0.2.7" in page
-    response = client.post(f"/agreements/{agreement.id}/actions/sign", data={"content_hash": digest},
-                           follow_redirects=True)
-    assert "已签署" in response.get_data(as_text=True)
+    assert digest in shown.text
+    assert pages.form_with(shown, "以甲方（服务对象）身份签署")["content_hash"].value == digest
+    pages.press(shown, "以甲方（服务对象）身份签署", extra_environ={"REMOTE_ADDR": "192.0.2.7"})
+    pages.sign_out()
+    pages.sign_in(world["counselor"])
+    page = pages.get(f"/agreements/{agreement.id}")
+    assert "192.0.2.7" in page.text
+    shown = pages.press(page, "以乙方（服务方）身份签署").follow()
+    assert "已签署" in _flashes(shown)
     db.session.refresh(agreement)
     assert agreement.status is S.SIGNED and agreement.content_hash == digest
 
 
-def test_an_invalid_edit_shows_the_message_and_saves_nothing(client, switch, world, make_agreement):
+def test_an_invalid_edit_shows_the_message_and_saves_nothing(pages, world, make_agreement):
     agreement = make_agreement()
-    switch(world["operator"])
-    data = _form_data(agreement, term_end="2020-01-01")
-    page = client.post(f"/agreements/{agreement.id}/edit", data=data).get_data(as_text=True)
-    assert "协议截止日期不能早于开始日期" in page
+    pages.sign_in(world["operator"])
+    refused = pages.press(pages.get(f"/agreements/{agreement.id}/edit"), "保存", term_end="2020-01-01")
+    assert "协议截止日期不能早于开始日期" in refused.text
     db.session.refresh(agreement)
     assert agreement.version == 1
 
 
-def test_an_edit_after_a_signature_voids_it(client, switch, world, make_agreement):
+def test_an_edit_after_a_signature_voids_it(pages, world, make_agreement):
     from marketplace.agreements import lifecycle
 
     agreement = make_agreement("proposed")
     lifecycle.sign(agreement, world["counselor"])
     db.session.commit()
-    switch(world["operator"])
-    assert "保存任何修改都会使已有签名作废" in client.get(f"/agreements/{agreement.id}/edit").get_data(as_text=True)
-    response = client.post(f"/agreements/{agreement.id}/edit", data=_form_data(agreement), follow_redirects=True)
-    assert "原有签名已作废" in response.get_data(as_text=True)
+    pages.sign_in(world["operator"])
+    edit = pages.get(f"/agreements/{agreement.id}/edit")
+    assert "保存任何修改都会使已有签名作废" in edit.text
+    shown = pages.press(edit, "保存", title="修订后的协议").follow()
+    assert "原有签名已作废" in _flashes(shown)
     db.session.refresh(agreement)
     assert agreement.status is S.DRAFT and all(s.voided_at for s in agreement.signatures)
 
@@ -106,33 +96,43 @@ def test_illegal_button_shows_a_clear_message(client, switch, world, make_agreem
     assert "协议当前为“草拟中”，不能执行“开始服务”" in response.get_data(as_text=True)
 
 
-def test_acceptance_item_by_item(client, switch, world, make_agreement):
+def test_acceptance_item_by_item(pages, world, make_agreement):
+    from webtest import Upload
+
     agreement = make_agreement("submitted")
     first = agreement.items[0]
-    switch(world["operator"])
-    page = client.get(f"/agreements/{agreement.id}/acceptance").get_data(as_text=True)
-    assert first.acceptance_criterion in page
-    data = {f"item-{i.id}-result": "passed" for i in agreement.items}
-    data[f"item-{first.id}-result"] = "failed"
-    page = client.post(f"/agreements/{agreement.id}/acceptance", data=data).get_data(as_text=True)
-    assert "不合格，请说明原因" in page
-    data[f"item-{first.id}-comment"] = "缺少成员账户"
-    data[f"item-{first.id}-photos"] = (io.BytesIO(b"\x89PNG\r\n\x1a\nfake"), "photo.png")
-    response = client.post(f"/agreements/{agreement.id}/acceptance", data=data, follow_redirects=True)
-    assert "已要求服务方整改" in response.get_data(as_text=True)
+    pages.sign_in(world["operator"])
+    review = pages.get(f"/agreements/{agreement.id}").click("逐项验收")
+    assert first.acceptance_criterion in review.text
+    form = pages.form_with(review, "提交验收结果")
+    for item in agreement.items:
+        form[f"item-{item.id}-result"] = "passed"
+    form[f"item-{first.id}-result"] = "failed"
+    refused = form.submit()
+    assert "不合格，请说明原因" in refused.text
+    form = pages.form_with(refused, "提交验收结果")
+    form[f"item-{first.id}-comment"] = "缺少成员账户"
+    form[f"item-{first.id}-photos"] = [Upload("photo.png", b"\x89PNG\r\n\x1a\nfake", "image/png")]
+    shown = form.submit().follow()
+    assert "已要求服务方整改" in _flashes(shown)
     db.session.refresh(agreement)
     assert agreement.status is S.IN_SERVICE and first.result is ItemResult.FAILED
-    page = client.get(f"/agreements/{agreement.id}").get_data(as_text=True)
-    assert "缺少成员账户" in page and "photo.png" in page
-    switch(world["counselor"])
-    client.post(f"/agreements/{agreement.id}/actions/submit")
-    switch(world["operator"])
-    data = {f"item-{i.id}-result": "passed" for i in agreement.items}
-    page = client.post(f"/agreements/{agreement.id}/acceptance", data=data).get_data(as_text=True)
-    assert "请选择满意度" in page
-    data.update(satisfaction="4", comment="服务认真")
-    response = client.post(f"/agreements/{agreement.id}/acceptance", data=data, follow_redirects=True)
-    assert "验收通过" in response.get_data(as_text=True)
+    assert "缺少成员账户" in shown.text and "photo.png" in shown.text
+    pages.sign_out()
+    pages.sign_in(world["counselor"])
+    pages.press(pages.get(f"/agreements/{agreement.id}"), "申请验收")
+    pages.sign_out()
+    pages.sign_in(world["operator"])
+    form = pages.form_with(pages.get(f"/agreements/{agreement.id}/acceptance"), "提交验收结果")
+    for item in agreement.items:
+        form[f"item-{item.id}-result"] = "passed"
+    refused = form.submit()
+    assert "请选择满意度" in refused.text
+    form = pages.form_with(refused, "提交验收结果")
+    form["satisfaction"] = "4"
+    form["comment"] = "服务认真"
+    shown = form.submit().follow()
+    assert "验收通过" in _flashes(shown)
     db.session.refresh(agreement)
     assert agreement.status is S.ACCEPTED and agreement.satisfaction == 4
 
@@ -147,6 +147,7 @@ def test_pdf_is_the_signed_content_with_its_hash(client, switch, world, make_agr
     assert agreement.content_hash in compact
     assert agreement.number in compact and "违约责任" in compact
     assert agreement.items[0].name in compact
+    assert font_problems(response.data) == []
 
 
 def test_officials_list_with_figures_filters_and_export(client, switch, world, make_agreement):

@@ -183,3 +183,59 @@ def test_audit_api_is_403_for_non_officials(client, make_user, api_token, role):
 
 def test_audit_api_needs_a_token(client):
     assert client.get("/api/v1/audit").status_code == 401
+
+
+def test_audit_page_shows_labels_names_and_the_stated_purpose(pages, world, db):
+    from marketplace.directory import services as directory
+    from tests.marketplace.directory.certificate_helpers import appoint
+
+    counselor = appoint(world["county"], name="刘桂芳")
+    directory.reveal_personal(world["county"], counselor, purpose="核对身份信息")
+    directory.transition(counselor, "suspend", world["county"], reason="年度核查")
+    db.session.commit()
+    pages.sign_in(world["county"])
+    text = pages.get("/audit/").text
+    for shown in ("聘任辅导员", "查看辅导员完整个人信息", "暂停辅导员聘任", "辅导员 刘桂芳", "用途：核对身份信息",
+                  "字段：身份证号、手机号", "原因：年度核查"):
+        assert shown in text, shown
+    for raw in ("counselor.", "counselors", "#None", "view_unmasked"):
+        assert raw not in text.split("<select")[0] + text.split("</select>")[-1], raw
+
+    pages.get("/lang/en")
+    english = pages.get("/audit/").text
+    for shown in ("Viewed a counselor's full personal data", "Counselor 刘桂芳", "Purpose: 核对身份信息"):
+        assert shown in english.replace("&#39;", "'"), shown
+
+
+def test_every_audit_action_and_object_has_a_label():
+    """Every action a service records (literal, or built from its area's transition table) reads in Chinese."""
+    import ast
+    from pathlib import Path
+
+    from marketplace.agreements.lifecycle import TRANSITIONS as AGREEMENT
+    from marketplace.audit.services import ACTION_LABELS, OBJECT_LABELS
+    from marketplace.centers.services import TRANSITIONS as CENTER
+    from marketplace.directory.services import TRANSITIONS as COUNSELOR
+    from marketplace.entities.labels import CLAIM_ACTION_LABELS
+    from marketplace.extensions import db as _db
+    from marketplace.needs.models import InvitationStatus
+    from marketplace.needs.services import ACTIONS as NEED
+
+    dynamic = {"agreement": AGREEMENT, "center": CENTER, "counselor": COUNSELOR, "entity_claim": CLAIM_ACTION_LABELS,
+               "need": NEED, "invitation": [s.value for s in InvitationStatus]}
+    actions = {f"{prefix}.{name}" for prefix, names in dynamic.items() for name in names}
+    root = Path(__file__).resolve().parents[3] / "marketplace"
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and len(node.args) >= 2 and getattr(node.func, "id", None) == "record":
+                argument = node.args[1]
+                if isinstance(argument, ast.Constant):
+                    actions.add(argument.value)
+                elif isinstance(argument, ast.JoinedStr):
+                    prefix = argument.values[0].value.rstrip(".")
+                    assert prefix in dynamic, f"{path}: {ast.unparse(argument)} has no table of actions here"
+    assert sorted(actions - set(ACTION_LABELS)) == []
+    tables = {mapper.local_table.name for mapper in _db.Model.registry.mappers}
+    audited = tables - {"audit_entries", "notifications", "match_logs", "matching_models", "region_stats"} \
+        - {t for t in tables if t.endswith(("_events", "_price_changes", "_signatures", "_items"))}
+    assert sorted(audited - set(OBJECT_LABELS)) == []

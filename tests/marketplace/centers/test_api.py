@@ -4,9 +4,10 @@ and the public catalogue."""
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 from marketplace.extensions import db
+from marketplace.timeutil import local_today
 from tests.marketplace.centers.conftest import CREDIT_CODE, PDF
 
 BODY = {"name": "接口登记中心", "operator_type": "federation", "operator_name": "某联合社",
@@ -48,7 +49,7 @@ def test_register_upload_submit_file_and_catalogue(client, world, api_token):
     client.patch(f"/api/v1/centers/{center_id}/offerings/{offering['id']}", headers=staff, json={"is_active": False})
     assert client.get(f"/api/v1/catalogue/{center_id}").get_json()["offerings"] == []
     rectify = client.post(f"/api/v1/centers/{center_id}/transitions", headers=county, json={
-        "action": "rectify", "reason": "整改", "deadline": (date.today() + timedelta(days=9)).isoformat()})
+        "action": "rectify", "reason": "整改", "deadline": (local_today() + timedelta(days=9)).isoformat()})
     assert rectify.get_json()["status"] == "rectifying"
     assert client.get("/api/v1/catalogue").get_json()["items"] == []
     assert client.get(f"/api/v1/catalogue/{center_id}").status_code == 404

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -15,6 +15,7 @@ from marketplace.centers.models import CenterEvent, CenterStatus, OfferingPriceC
 from marketplace.errors import Conflict, DomainError, NotAllowed
 from marketplace.extensions import db
 from marketplace.notifications.models import Notification
+from marketplace.timeutil import local_today
 from tests.marketplace.centers.conftest import CREDIT_CODE, center_input, offering_input
 
 S = CenterStatus
@@ -72,10 +73,10 @@ def test_full_lifecycle_with_history_notifications_and_audit(world, register):
     services.update_center(staff, center, center_input(name="正定县测试服务中心（修订）"))
     services.transition(center, "submit", staff)
     services.transition(center, "file", county)
-    year = date.today().year
+    year = local_today().year
     assert center.status is S.FILED and center.filing_number == f"130123-BA-{year}-0001"
     services.transition(center, "warn", county, "价格未按时公示")
-    deadline = date.today() + timedelta(days=30)
+    deadline = local_today() + timedelta(days=30)
     services.transition(center, "rectify", county, "整改价格公示", deadline)
     assert center.status is S.RECTIFYING and center.rectify_deadline == deadline
     services.transition(center, "restore", county)
@@ -107,7 +108,7 @@ ILLEGAL = [
 
 def _do(center, action, world):
     actor = world["center_staff"] if action == "submit" else world["county"]
-    services.transition(center, action, actor, "原因", date.today() + timedelta(days=10))
+    services.transition(center, action, actor, "原因", local_today() + timedelta(days=10))
 
 
 @pytest.mark.parametrize(("path", "action"), ILLEGAL, ids=[f"{'>'.join(p) or 'draft'}:{a}" for p, a in ILLEGAL])
@@ -140,7 +141,7 @@ def test_reasons_are_required(world, filed, register, action):
         services.transition(center, "submit", world["center_staff"])
     status = center.status
     with pytest.raises(DomainError, match="请填写原因"):
-        services.transition(center, action, world["county"], "  ", date.today() + timedelta(days=5))
+        services.transition(center, action, world["county"], "  ", local_today() + timedelta(days=5))
     assert center.status is status
 
 
@@ -149,7 +150,7 @@ def test_rectification_needs_a_future_deadline(world, filed):
     with pytest.raises(DomainError, match="整改期限"):
         services.transition(center, "rectify", world["county"], "整改")
     with pytest.raises(DomainError, match="晚于今天"):
-        services.transition(center, "rectify", world["county"], "整改", date.today())
+        services.transition(center, "rectify", world["county"], "整改", local_today())
     assert center.status is S.FILED
 
 
@@ -191,7 +192,7 @@ def test_filing_numbers_count_per_county_and_year(world, filed, make_user):
     second = filed(world["center_staff"], world["county"], region_code="130123100", name="乡镇中心")
     other_staff = make_user(Role.CENTER_STAFF, region_code="130125")
     third = filed(other_staff, world["city"], region_code="130125", name="行唐中心")
-    year = date.today().year
+    year = local_today().year
     assert [first.filing_number, second.filing_number, third.filing_number] == [
         f"130123-BA-{year}-0001", f"130123-BA-{year}-0002", f"130125-BA-{year}-0001"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -12,6 +12,7 @@ from sqlalchemy import select
 from marketplace.centers import services
 from marketplace.centers.models import CenterDocument, CenterStatus, Offering, ServiceCenter
 from marketplace.extensions import db
+from marketplace.timeutil import local_today
 from tests.conftest import text_of
 from tests.marketplace.centers.conftest import CREDIT_CODE, PDF, offering_input
 
@@ -67,7 +68,7 @@ def test_illegal_move_by_page_flashes_and_changes_nothing(client, login, world, 
 def test_rectify_by_page_with_deadline(client, login, world, filed):
     center = filed(world["center_staff"], world["county"])
     login(world["county"])
-    deadline = date.today() + timedelta(days=20)
+    deadline = local_today() + timedelta(days=20)
     client.post(f"/centers/{center.id}/actions/rectify",
                 data={"reason": "价格未公示", "deadline": deadline.isoformat()})
     db.session.refresh(center)

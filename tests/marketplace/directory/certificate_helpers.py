@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from marketplace.directory import services
 from marketplace.directory.models import Counselor, Source, WorkMode
 from marketplace.extensions import db
+from marketplace.timeutil import local_today
 
 # A resident ID with a valid check character, and more built from it for further people.
 LIU_ID, LIU_PHONE = "11010519491231002X", "13800001111"
@@ -24,7 +25,7 @@ def appoint(actor, name: str = "刘桂芳", n: int = 0, appointed_on: date | Non
     data = services.CounselorInput(
         name=name, id_number=LIU_ID if n == 0 else id_number(n), phone=LIU_PHONE if n == 0 else f"1390000{n:04d}",
         region_code="130123100", specialties=4, industries=1, work_mode=WorkMode.PART_TIME,
-        source=Source.RURAL_EXPERT, appointed_on=appointed_on or date.today() - timedelta(days=30), **overrides)
+        source=Source.RURAL_EXPERT, appointed_on=appointed_on or local_today() - timedelta(days=30), **overrides)
     counselor = services.appoint_counselor(actor, data)
     db.session.commit()
     return counselor

@@ -7,10 +7,11 @@ The unlock subject is the department of 正定县 (130123), below national, prov
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
+from marketplace.timeutil import local_today
 from tests.access import FORBIDDEN, FOUND, MISSING, OK, WEB, access_cases, request_as
 
 MATRIX: list[tuple[str, str, str, dict[str, int]]] = [
@@ -29,7 +30,7 @@ MATRIX: list[tuple[str, str, str, dict[str, int]]] = [
 @pytest.mark.parametrize(("kind", "method", "path", "actor", "status"), access_cases(MATRIX))
 def test_access(client, world, kind, method, path, actor, status):
     url = path.format(department=world["county"].department_id)
-    body = {"reason": "补录上年度数据", "until": (date.today() + timedelta(days=30)).isoformat()} \
+    body = {"reason": "补录上年度数据", "until": (local_today() + timedelta(days=30)).isoformat()} \
         if "/unlock/" in url else {}
     response = request_as(client, world.get(actor), kind, method, url, body)
     assert response.status_code == status, response.get_data(as_text=True)[:500]

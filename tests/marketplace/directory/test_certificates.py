@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 import zipfile
 from datetime import date, timedelta
 from io import BytesIO
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -17,8 +20,10 @@ from marketplace.directory.certificates import mask_name, verify_url
 from marketplace.directory.models import CounselorStatus
 from marketplace.directory.search import CounselorFilters
 from marketplace.jobs.models import Job, JobState
+from marketplace.timeutil import local_today
 from tests.conftest import text_of
 from tests.marketplace.directory.certificate_helpers import LIU_ID, LIU_PHONE, appoint
+from tests.pdfcheck import font_problems
 
 
 def pdf_text(data: bytes) -> str:
@@ -47,19 +52,53 @@ def test_certificate_text_is_chinese_and_complete(liu, client, login, world):
                      "2025年1月1日至2027年12月31日", "（盖章）"):
         assert expected in text, expected
     assert LIU_ID not in text and LIU_PHONE not in text
+    assert font_problems(response.data) == []
+
+
+def test_record_page_offers_the_certificate_while_in_the_directory(liu, pages, world, db):
+    pages.sign_in(world["county"])
+    record = pages.get(f"/directory/{liu.id}")
+    pdf = record.click("聘任证书")
+    assert pdf.content_type == "application/pdf" and pdf.body.startswith(b"%PDF")
+    services.transition(liu, "strike_off", world["county"], reason="核查")
+    db.session.commit()
+    assert "certificate.pdf" not in pages.get(f"/directory/{liu.id}").text
+
+
+def test_counselor_prints_own_certificate_from_own_page(liu, pages, world, db):
+    services.link_account(world["county"], liu, world["counselor"])
+    db.session.commit()
+    pages.sign_in(world["counselor"])
+    pdf = pages.get("/directory/me").click("聘任证书")
+    assert pdf.content_type == "application/pdf"
 
 
 def test_certificate_number_has_region_and_year(liu):
     assert re.fullmatch(r"130123-2025-\d{5}", liu.certificate_no)
 
 
-def test_verify_url_uses_public_url(app, liu):
+def test_verify_url_uses_public_url(app, liu, monkeypatch):
     assert verify_url("130123-2025-00001") == "http://127.0.0.1:5000/verify/130123-2025-00001"
-    app.config["PUBLIC_URL"] = "https://fudao.example.cn/"
-    try:
-        assert verify_url("130123-2025-00001") == "https://fudao.example.cn/verify/130123-2025-00001"
-    finally:
-        del app.config["PUBLIC_URL"]
+    monkeypatch.setitem(app.config, "PUBLIC_URL", "https://fudao.example.cn/")
+    assert verify_url("130123-2025-00001") == "https://fudao.example.cn/verify/130123-2025-00001"
+
+
+def test_scripts_run_serves_and_prints_on_one_address(app, liu, monkeypatch):
+    """`PORT=5101 scripts/run` serves on 5101, and the certificates it prints lead there (QR code and URL)."""
+    root = Path(__file__).resolve().parents[3]
+    env = {"PATH": os.environ["PATH"], "PORT": "5101"}
+    shown = subprocess.run(["bash", "-c", 'source scripts/serve-address && echo "$HOST $PORT $FUDAO_PUBLIC_URL"'],
+                           cwd=root, env=env, capture_output=True, text=True, check=True).stdout.split()
+    assert shown == ["127.0.0.1", "5101", "http://127.0.0.1:5101"]
+    run = (root / "scripts" / "run").read_text()
+    assert run.index("source scripts/serve-address") < run.index("celery -A")  # the worker prints batches too
+    assert '--host "$HOST" --port "$PORT"' in run
+
+    monkeypatch.setitem(app.config, "PUBLIC_URL", shown[2])  # what create_app reads from FUDAO_PUBLIC_URL
+    page = PdfReader(BytesIO(certificates.render_certificate(liu))).pages[0]
+    links = [annotation.get_object()["/A"]["/URI"] for annotation in page["/Annots"]]
+    assert links == [f"http://127.0.0.1:5101/verify/{liu.certificate_no}"]
+    assert links[0] in page.extract_text()
 
 
 def test_qr_code_and_link_point_to_the_verify_page(liu):
@@ -143,8 +182,8 @@ def test_verify_suspended(liu, client, world, db):
 
 
 def test_verify_expired(world, client, db):
-    counselor = appoint(world["county"], appointed_on=date.today() - timedelta(days=800),
-                        term_end=date.today() - timedelta(days=2))
+    counselor = appoint(world["county"], appointed_on=local_today() - timedelta(days=800),
+                        term_end=local_today() - timedelta(days=2))
     services.expire_due()
     db.session.commit()
     assert counselor.status is CounselorStatus.EXPIRED
@@ -252,6 +291,7 @@ def test_batch_pdf(three, client, login, world, db):
     assert len(reader.pages) == 3
     text = pdf_text(download.data)
     assert all(name in text for name in ("刘桂芳", "张三", "王小明")) and "赵六" not in text
+    assert font_problems(download.data) == []
 
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "certificate.batch"))
     assert entry is not None and entry.object_id == job_id and entry.details["total"] == 3

@@ -464,7 +464,7 @@ def test_the_reaper_fails_jobs_whose_worker_died(county, db, app):
     assert fresh.state is JobState.RUNNING
     from tasks import BEAT_SCHEDULE
 
-    assert BEAT_SCHEDULE["imports.reap_stale"]["task"] == "imports.reap_stale"
+    assert BEAT_SCHEDULE["jobs.reap_stale"]["task"] == "jobs.reap_stale"  # every job kind, imports included
 
 
 def test_a_worker_killed_mid_import_leaves_nothing(county, db, database_url, tmp_path, app):

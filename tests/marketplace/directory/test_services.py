@@ -15,6 +15,7 @@ from marketplace.directory.models import ChangeRequestStatus, Counselor, Counsel
 from marketplace.errors import Conflict, DomainError, NotAllowed
 from marketplace.extensions import db
 from marketplace.identifiers import check_id_number
+from marketplace.timeutil import local_today
 from tests.marketplace.directory.conftest import counselor_input
 
 SUMMER = date(2026, 8, 1)  # outside the yearly window
@@ -130,7 +131,7 @@ def test_lifecycle(world, appoint):
     old_number = counselor.certificate_no
     services.transition(counselor, "renew", county)
     assert counselor.status is CounselorStatus.APPOINTED and counselor.certificate_no != old_number
-    assert counselor.term_end > date.today()
+    assert counselor.term_end > local_today()
     with pytest.raises(Conflict):
         services.transition(counselor, "transfer_out", county, "不合格")  # only after the term ended
     services.transition(counselor, "strike_off", county, "以辅导名义谋取不正当利益")
@@ -212,7 +213,7 @@ def test_counselor_cannot_change_department_fields_directly(world, appoint, make
 
 
 def test_renewal_keeps_the_old_certificate_number_in_the_history(world, appoint):
-    counselor = appoint(world["county"], appointed_on=date.today() - timedelta(days=30))
+    counselor = appoint(world["county"], appointed_on=local_today() - timedelta(days=30))
     old = counselor.certificate_no
     event = services.transition(counselor, "renew", world["county"])
     assert event.changes["certificate_no"][0] == old

@@ -18,7 +18,7 @@ from marketplace.notifications.models import Notification
 
 EXPECTED = {"needs_taken": 2, "agreements_accepted": 3, "service_records": 5, "entities_served": 2,
             "quality_mean": 75.0, "improvement_recorded": 2, "improved": 2, "satisfaction_mean": 4.5,
-            "satisfaction_count": 2}
+            "satisfaction_count": 2, "training_hours": 0.0}
 
 
 def test_indicators_on_known_data(served):
@@ -48,6 +48,16 @@ def test_run_computes_score_and_grade_with_national_default(world, served):
     assert result.scores == {"quantity": 41.25, "quality": 75.0, "satisfaction": 87.5}
     assert result.score == 65.25 and result.grade is Grade.BASIC and result.scheme_region_code is None
     assert job.summary == {"grades": {"basic": 1}, "proposals": 0}
+
+
+def test_annual_evaluation_covers_only_those_in_post_during_the_year(world, served):
+    from tests.marketplace.needs.helpers import make_counselor
+
+    later = make_counselor(world["county"], appointed_on=date(2026, 3, 1))  # appointed after 2025
+    job = run(world["county"], year=2025)
+    assert job.total == 1 and result_of(served) is not None and result_of(later) is None
+    run(world["county"], year=2026)
+    assert result_of(later).year == 2026
 
 
 def test_province_scheme_overrides_the_national_default(world, served):
@@ -199,3 +209,32 @@ def test_center_evaluation_and_proposals(world, served):
     assert services.center_proposal(Grade.UNQUALIFIED, CenterStatus.WARNED) is Proposal.DELIST
     assert services.center_proposal(Grade.QUALIFIED, CenterStatus.FILED) is None
     assert services.latest_grade("center", [center.id]) == {center.id: "basic"}
+
+
+def test_training_hours_count_only_where_the_province_weights_them(world, served):
+    """Training hours are an indicator everywhere; a province that gives training a weight scores them (hours
+    against the full-marks figure) and the total moves; with the default weight 0 nothing changes."""
+    from datetime import date
+    from decimal import Decimal
+
+    from marketplace.training import services as training
+    from marketplace.training.models import Audience, TrainingMode
+
+    course = training.plan_training(world["county"], training.TrainingInput(
+        title="财务规范化培训", starts_on=date(2025, 4, 1), ends_on=date(2025, 4, 2), mode=TrainingMode.ONLINE,
+        hours=Decimal("12"), organiser="县经管站", capacity=10, audience=Audience.OWN, topic_specialty=4))
+    enrollment = training.enroll(course, served, world["county"])
+    training.record_attendance(course, {enrollment.id: (True, None)}, world["county"])
+    db.session.commit()
+    run(world["county"])
+    result = result_of(served)
+    assert result.indicators["training_hours"] == 12.0
+    assert "training" not in result.scores and result.score == 65.25
+    services.save_scheme(world["province"], {"counselor": {"quantity": 40, "quality": 20, "satisfaction": 20,
+                                                           "training": 20}},
+                         {"excellent": 90, "qualified": 75, "basic": 60}, {"training_hours": 24})
+    db.session.commit()
+    run(world["county"])
+    result = result_of(served)
+    assert result.scores["training"] == 50.0  # 12 of 24 hours
+    assert result.score == round((41.25 * 40 + 75 * 20 + 87.5 * 20 + 50 * 20) / 100, 2)

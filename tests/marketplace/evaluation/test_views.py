@@ -10,7 +10,9 @@ from sqlalchemy import select
 from marketplace.evaluation.models import CounselorEvaluation, EntityImprovement, EvaluationScheme
 from marketplace.extensions import db
 from marketplace.jobs.models import Job
+from marketplace.timeutil import local_today
 from tests.conftest import text_of
+from tests.webpages import form_to
 
 
 def _run(client, kind="annual"):
@@ -29,9 +31,23 @@ def test_run_shows_progress_then_results(client, login, world, served):
     assert served.name in listing and "65.25" in listing and "基本合格" in listing
 
 
+def test_a_counselor_appointed_after_the_year_is_not_graded_on_it(pages, world, served):
+    from tests.marketplace.needs.helpers import make_counselor
+
+    later = make_counselor(world["county"], name="韩晓东", appointed_on=date(2026, 3, 1))
+    pages.sign_in(world["county"])
+    listing = pages.get("/evaluation/")
+    assert "年度评价只评价该年度内在聘的辅导员" in listing.text
+    form = form_to(listing, "/evaluation/run")
+    form["year"], form["kind"] = "2025", "annual"
+    form.submit().follow()
+    results = pages.get("/evaluation/?year=2025").text
+    assert served.name in results and later.name not in results and "0.00" not in results
+
+
 def test_run_for_a_future_year_is_refused_in_chinese(client, login, world, served):
     login(world["county"])
-    response = client.post("/evaluation/run", data={"subject": "counselor", "year": str(date.today().year + 1),
+    response = client.post("/evaluation/run", data={"subject": "counselor", "year": str(local_today().year + 1),
                                                     "kind": "annual"}, follow_redirects=True)
     assert "评价年度无效" in text_of(response)
     assert db.session.scalar(select(Job)) is None
@@ -67,21 +83,24 @@ def test_counselor_page_shows_results_and_the_transfer_proposal(client, login, w
     assert "建议调出" in listing and served.name in listing
 
 
-def test_scheme_page_saves_the_province_scheme(client, login, world):
-    login(world["province"])
-    page = text_of(client.get("/evaluation/scheme"))
-    assert "当前采用系统内置的默认方案" in page
-    data = {"quantity": 20, "quality": 40, "satisfaction": 40, "center_service": 40, "center_standard": 30,
-            "center_satisfaction": 30, "excellent": 90, "qualified": 70, "basic": 60, "needs_taken": 5,
-            "agreements_accepted": 5, "service_records": 20, "entities_served": 5, "center_agreements_accepted": 20}
-    text = text_of(client.post("/evaluation/scheme", data={**data, "qualified": 95}, follow_redirects=True))
-    assert "等级分数线须依次降低" in text
+def test_scheme_page_saves_the_province_scheme(pages, world):
+    """Through the rendered form: the page's defaults are submitted as shown, changing only what a user would."""
+    pages.sign_in(world["province"])
+    page = pages.get("/evaluation/scheme")
+    assert "当前采用系统内置的默认方案" in page.text
+    form = page.forms["scheme-form"]
+    assert form["training"].value == "0" and form["training_hours"].value == "24"
+    form["quantity"], form["quality"], form["satisfaction"], form["qualified"] = "20", "40", "40", "95"
+    refused = form.submit()
+    assert "等级分数线须依次降低" in refused.text
     assert db.session.scalar(select(EvaluationScheme)) is None
-    text = text_of(client.post("/evaluation/scheme", data=data, follow_redirects=True))
-    assert "评价方案已保存" in text and "本方案由本部门设置" in text
+    form = refused.forms["scheme-form"]
+    form["qualified"] = "70"
+    saved = form.submit().follow()
+    assert "评价方案已保存" in saved.text and "本方案由本部门设置" in saved.text
     scheme = db.session.scalar(select(EvaluationScheme))
     assert scheme.region_code == "130000" and scheme.weights["counselor"] == {"quantity": 20, "quality": 40,
-                                                                              "satisfaction": 40}
+                                                                              "satisfaction": 40, "training": 0}
 
 
 def test_improvement_records(client, login, world, served):

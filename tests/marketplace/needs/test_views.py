@@ -12,25 +12,31 @@ from tests.conftest import text_of
 from tests.marketplace.needs.helpers import make_counselor, make_entity, make_need
 
 
-def test_post_need_then_invite(client, login, world):
+def text_of_page(res) -> str:
+    """A WebTest page's visible text, as tests.conftest.text_of reads a Flask response."""
+    return " ".join(res.html.get_text(" ").split())
+
+
+def test_post_need_then_invite(pages, world):
     counselor = make_counselor(world["county"], world["counselor"], name="刘桂芳", industries=1)
     entity = make_entity(world["operator"])
-    login(world["operator"])
-    assert client.get("/needs/new").status_code == 200
-    response = client.post("/needs/new", data={
-        "entity_id": entity.id, "category": "4", "industry": "1", "title": "建立财务账簿",
-        "description": "帮助建账", "urgency": "urgent", "mode": "on_site", "budget": "2000", "publish": "y"})
-    assert response.status_code == 302
+    pages.sign_in(world["operator"])
+    form = pages.form_with(pages.get("/needs/new"), "发布")
+    form["category"], form["industry"], form["title"] = "4", "1", "建立财务账簿"
+    form["description"], form["urgency"], form["budget"] = "帮助建账", "urgent", "2000"
+    page = form.submit().follow()
     need = db.session.scalar(select(Need))
     assert need.status is NeedStatus.OPEN and need.region_code == entity.region_code
-    page = text_of(client.get(f"/needs/{need.id}"))
-    assert "刘桂芳" in page and "专长匹配：财务会计" in page and "同乡镇" in page and "在办 0/5" in page
-    assert "主体待核实" in page
-    response = client.post(f"/needs/{need.id}/invite", data={"kind": "counselor", "candidate_id": counselor.id})
-    assert response.status_code == 302
-    page = text_of(client.get(f"/needs/{need.id}"))
-    assert "已邀请" in page and "待答复" in page
-    client.post(f"/needs/{need.id}/invite", data={"kind": "counselor", "candidate_id": counselor.id})
+    text = text_of_page(page)
+    assert "刘桂芳" in text and "专长匹配：财务会计" in text and "同乡镇" in text and "在办 0/5" in text
+    assert "主体待核实" in text
+    invite = next(f for f, _t in pages.buttons(page) if "candidate_id" in f.fields
+                  and f["candidate_id"].value == str(counselor.id))
+    page = invite.submit().follow()
+    text = text_of_page(page)
+    assert "已邀请" in text and "待答复" in text
+    assert not [f for f, _t in pages.buttons(page) if "candidate_id" in f.fields
+                and f["candidate_id"].value == str(counselor.id)]  # no second 邀请 button for the same candidate
     assert db.session.scalar(select(db.func.count()).select_from(Invitation)) == 1
 
 
@@ -40,44 +46,50 @@ def test_operator_without_entity_is_sent_to_register(client, login, world):
     assert response.status_code == 302 and response.location.endswith("/entities/new")
 
 
-def test_publish_and_cancel_buttons(client, login, world):
+def test_publish_and_cancel_buttons(pages, world):
     need = make_need(world["operator"], publish=False)
-    login(world["operator"])
-    client.post(f"/needs/{need.id}/actions/publish")
+    pages.sign_in(world["operator"])
+    page = pages.press(pages.get(f"/needs/{need.id}"), "发布").follow()
     db.session.refresh(need)
     assert need.status is NeedStatus.OPEN
-    client.post(f"/needs/{need.id}/actions/publish")  # illegal now: flashed, no change
-    db.session.refresh(need)
-    assert need.status is NeedStatus.OPEN
-    client.post(f"/needs/{need.id}/actions/cancel", data={"reason": "不需要了"})
+    assert "发布" not in [pages.label_of(t) for _f, t in pages.buttons(page)]  # not offered once open
+    pages.press(page, "取消需求").follow()
     db.session.refresh(need)
     assert need.status is NeedStatus.CANCELLED
 
 
-def test_inbox_accept_and_decline(client, login, world, make_user):
+def _answer_form(pages, inbox, title: str):
+    """The answer form of the invitation card whose need is `title`."""
+    card = next(c for c in inbox.html.select("[data-testid=invitation]") if title in c.get_text())
+    action = card.find("form")["action"]
+    return next(f for f in inbox.forms.values() if f.action == action)
+
+
+def test_inbox_accept_and_decline(pages, world):
     counselor = make_counselor(world["county"], world["counselor"], name="刘桂芳")
     need = make_need(world["operator"], title="财务建账")
     other = make_need(world["operator"], title="营销策划", category=8)
     first = invitations.invite(world["operator"], need, "counselor", counselor.id)
     second = invitations.invite(world["operator"], other, "counselor", counselor.id)
     db.session.commit()
-    login(world["counselor"])
-    inbox = text_of(client.get("/needs/inbox"))
-    assert "财务建账" in inbox and "营销策划" in inbox and "在办 0/5" in inbox
-    client.post(f"/needs/invitations/{second.id}/answer", data={"decision": "decline", "reason": ""})
+    pages.sign_in(world["counselor"])
+    inbox = pages.get("/needs/inbox")
+    text = text_of_page(inbox)
+    assert "财务建账" in text and "营销策划" in text and "在办 0/5" in text
+    inbox = pages.press(inbox, "谢绝", form=_answer_form(pages, inbox, "营销策划")).follow()
     db.session.refresh(second)
-    assert second.status is InvitationStatus.PENDING  # a decline needs a reason
-    client.post(f"/needs/invitations/{second.id}/answer", data={"decision": "decline", "reason": "不熟悉营销"})
-    client.post(f"/needs/invitations/{first.id}/answer", data={"decision": "accept"})
+    assert second.status is InvitationStatus.PENDING and "谢绝时请填写原因" in inbox.text  # a reason is needed
+    inbox = pages.press(inbox, "谢绝", form=_answer_form(pages, inbox, "营销策划"), reason="不熟悉营销").follow()
+    page = pages.press(inbox, "接受", form=_answer_form(pages, inbox, "财务建账")).follow()
     db.session.refresh(first)
     db.session.refresh(second)
     assert first.status is InvitationStatus.ACCEPTED and second.status is InvitationStatus.DECLINED
-    assert "在办 1/5" in text_of(client.get("/needs/inbox"))
-    page = text_of(client.get(f"/needs/{need.id}"))  # the invited counselor sees the need and its history
-    assert "已接受" in page and "刘桂芳" in page
-    client.post("/auth/logout")
-    login(world["operator"])
-    assert "不熟悉营销" in text_of(client.get(f"/needs/{other.id}"))
+    text = text_of_page(page)  # the accepted need's page: its history and the farm's contact
+    assert "已接受" in text and "刘桂芳" in text and "13931100001" in text
+    assert "在办 1/5" in text_of_page(pages.get("/needs/inbox"))
+    pages.sign_out()
+    pages.sign_in(world["operator"])
+    assert "不熟悉营销" in text_of_page(pages.get(f"/needs/{other.id}"))
 
 
 def test_official_list_and_view(client, login, world, make_user, query_counter):

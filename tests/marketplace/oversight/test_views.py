@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date
 
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from marketplace.extensions import db
 from marketplace.jobs.models import Job, JobState
+from marketplace.timeutil import local_today
 from tests.conftest import text_of as visible_text
+from tests.pdfcheck import font_problems
 
 
 def test_national_dashboard_ranks_provinces_with_targets(client, login, world, spread):
@@ -66,7 +67,7 @@ def test_export_holds_every_table(client, login, world, spread):
 
 def test_report_is_built_in_the_background_with_both_files(client, login, world, spread):
     login(world["province"])
-    today = date.today()
+    today = local_today()
     response = client.post("/oversight/reports", data={"region": "130000", "start": f"{today.year - 1}-01-01",
                                                         "end": today.isoformat()})
     assert response.status_code == 302
@@ -80,6 +81,7 @@ def test_report_is_built_in_the_background_with_both_files(client, login, world,
     assert "河北省“千员带万社”工作进展报告" in text
     assert "期间签订协议" in text and "名录库辅导员（在聘、暂停）" in text and "石家庄市" in text
     assert "需求对接漏斗" in text
+    assert font_problems(pdf.data) == []
     xlsx = client.get(f"/oversight/reports/{job.id}/download.xlsx")
     wb = load_workbook(io.BytesIO(xlsx.data))
     period = dict(wb["期间数据"].iter_rows(values_only=True))
