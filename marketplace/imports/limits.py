@@ -37,6 +37,8 @@ MAX_ENTRIES = 10_000
 TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c|dimension|f)\b([^>]*)>")
 REF_ATTR = re.compile(rb'\b(?:r|ref)="\$?([A-Z]{1,4})?\$?([0-9]{1,8})?(?::\$?([A-Z]{1,4})\$?([0-9]{1,8}))?"')
 CELL_END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?c>")
+CELL_ROW = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?c\b[^>]*?\br="\$?[A-Z]{1,4}\$?([0-9]{1,8})"')
+CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s>/]")
 CELL_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:c|row)[\s>/]")
 VALUE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?v>\s*[^<\s]")
 
@@ -168,8 +170,39 @@ class _SheetScan:
         self.limits = limits
         self.row = self.col = self.max_row = self.max_col = 0
         self.uncached: set[tuple[int, int]] = set()
+        self.limit_letters = column_letters(limits.max_columns)
+        width = len(self.limit_letters)
+        self.wider = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?c\b[^>]*?\br="\$?([A-Z]{%d,})\$?[0-9]' % (width + 1))
+        self.as_wide = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?c\b[^>]*?\br="\$?([A-Z]{%d})\$?[0-9]' % width)
 
     def feed(self, data: bytes) -> None:
+        """Follow one piece of the sheet (whole cells only). The usual sheet (every cell with its reference, no
+        formulas) takes the fast path: the references are collected by the regex engine, not tag by tag."""
+        if b"<f" not in data and b"<dimension" not in data:
+            rows = CELL_ROW.findall(data)
+            if len(rows) == len(CELL_TAG.findall(data)):
+                self._fast(data, rows)
+                return
+        self._feed_tags(data)
+
+    def _fast(self, data: bytes, rows: list[bytes]) -> None:
+        """Every cell has its reference: the largest row by the regex engine and int(), the columns by looking
+        only for references with as many letters as the limit's column, or more (rare in real files)."""
+        limits = self.limits
+        if rows:
+            self.max_row = max(self.max_row, max(map(int, rows)))
+            self.row, self.col = int(rows[-1]), 0
+        wide = self.wider.search(data)
+        letters = {column_number(found) for found in self.as_wide.findall(data)}
+        if wide is not None:
+            letters.add(column_number(wide.group(1)))
+        if letters:
+            self.max_col = max(self.max_col, *letters)
+        if self.max_col > limits.max_columns or self.max_row > limits.max_rows:
+            raise too_big(limits, f"{column_letters(self.max_col) if self.max_col > limits.max_columns else 'A'}"
+                                  f"{self.max_row}")
+
+    def _feed_tags(self, data: bytes) -> None:
         limits = self.limits
         for match in TAG.finditer(data):
             name, attrs = match.group(1), match.group(2)
