@@ -140,6 +140,12 @@ def parse_row(raw: RawRow, cells: CellParser, outcome: Outcome) -> ParsedRow | N
         if check_id_number(id_number).error:
             outcome.error(raw.row, COLUMN_BY_KEY["id_number"].header,
                           _("身份证号码被存成了数字，后几位已丢失，请把该列设为文本格式后重新填写"))
+    for key in ("id_number", "phone"):
+        if "*" in str(raw.values.get(key) or ""):
+            # A masked export (the default) re-imported: refuse the cell, never store the mask.
+            outcome.error(raw.row, COLUMN_BY_KEY[key].header,
+                          _("该单元格是掩码（导出时隐藏了部分数字），不能导入。如需重新导入，请使用“导出完整信息”，"
+                            "或填写完整号码"))
     values = cells.parse(raw, outcome)
     if values is None or len(outcome.errors) > errors_before:
         return None
