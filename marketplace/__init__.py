@@ -40,18 +40,21 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
-DURATIONS = ("API_TOKEN_TTL", "LOGIN_LOCKOUT", "SESSION_IDLE_TIMEOUT", "PERMANENT_SESSION_LIFETIME",
-             "IMPORT_STALE_AFTER", "JOB_STALE_AFTER", "JOB_PENDING_STALE_AFTER", "OUTBOX_REDELIVER_AFTER",
-             "OUTBOX_KEEP")
+DURATIONS = ("API_TOKEN_TTL", "LOGIN_DELAY_BASE", "LOGIN_DELAY_MAX", "LOGIN_THROTTLE_WINDOW", "SESSION_IDLE_TIMEOUT",
+             "PERMANENT_SESSION_LIFETIME")
 
 
 def _normalize(app: Flask) -> None:
-    """Durations may come from the environment as seconds; behind a proxy, trust one hop's headers."""
+    """Durations may come from the environment as seconds; X-Forwarded-* are trusted from exactly
+    TRUSTED_PROXIES hops (none by default, so a client reaching the app directly cannot pick its address)."""
     for key in DURATIONS:
         if isinstance(app.config[key], int | float):
             app.config[key] = timedelta(seconds=app.config[key])
-    if app.config.get("PROXY_FIX"):
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if hops < 0:
+        raise RuntimeError("TRUSTED_PROXIES must be 0 or more")
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
 
 def _check_production(app: Flask) -> None:

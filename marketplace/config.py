@@ -20,7 +20,9 @@ def default_config(instance_path: str) -> dict:
     return {
         "SECRET_KEY": os.environ.get("SECRET_KEY", "dev-only-change-me"),
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # hide_parameters: errors and their tracebacks in the logs carry the SQL but never the bound values,
+        # which may hold ID numbers or phones.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         "PERMANENT_SESSION_LIFETIME": timedelta(minutes=30),
         "SESSION_IDLE_TIMEOUT": timedelta(minutes=30),
         "SESSION_COOKIE_HTTPONLY": True,
@@ -28,8 +30,21 @@ def default_config(instance_path: str) -> dict:
         # Secure cookies and HTTPS redirects need TLS; the embedded default serves plain http on 127.0.0.1.
         "SESSION_COOKIE_SECURE": False,
         "FORCE_HTTPS": False,
-        "LOGIN_MAX_FAILURES": 5,
-        "LOGIN_LOCKOUT": timedelta(minutes=15),
+        # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host (werkzeug ProxyFix
+        # trusts exactly that many hops; 0 trusts none). Production default: the one HTTPS proxy of
+        # docs/deployment.md.
+        "TRUSTED_PROXIES": 0,
+        # Sign-in throttling (no lockout): after LOGIN_FREE_ATTEMPTS failures for a name (or
+        # LOGIN_ADDRESS_FREE_ATTEMPTS from one address) each further try waits LOGIN_DELAY_BASE, doubled per
+        # failure up to LOGIN_DELAY_MAX; failures older than LOGIN_THROTTLE_WINDOW are forgotten.
+        "LOGIN_FREE_ATTEMPTS": 5,
+        "LOGIN_ADDRESS_FREE_ATTEMPTS": 30,
+        "LOGIN_DELAY_BASE": timedelta(seconds=15),
+        "LOGIN_DELAY_MAX": timedelta(minutes=15),
+        "LOGIN_THROTTLE_WINDOW": timedelta(hours=1),
+        # Second factor (TOTP) required for officials of these levels; province and national in production.
+        "TOTP_REQUIRED_LEVELS": [],
+        "TOTP_ISSUER": "辅导平台",
         "API_TOKEN_TTL": timedelta(hours=8),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_LOGIN": "10 per minute",
@@ -113,4 +128,5 @@ def default_config(instance_path: str) -> dict:
 
 def production_overrides() -> dict:
     """Settings that need TLS in front of gunicorn (FUDAO_ENV=production)."""
-    return {"SESSION_COOKIE_SECURE": True, "FORCE_HTTPS": True, "PROXY_FIX": True}
+    return {"SESSION_COOKIE_SECURE": True, "FORCE_HTTPS": True, "TRUSTED_PROXIES": 1,
+            "TOTP_REQUIRED_LEVELS": ["national", "province"]}

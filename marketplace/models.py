@@ -10,6 +10,7 @@ from marketplace.agreements.models import (  # noqa: F401
     Signature,
 )
 from marketplace.audit.models import AuditEntry  # noqa: F401
+from marketplace.auth.models import LoginThrottle, RecoveryCode, ServerSession  # noqa: F401
 from marketplace.centers.models import (  # noqa: F401
     CenterDocument,
     CenterEvent,

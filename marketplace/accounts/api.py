@@ -13,7 +13,6 @@ from marketplace.api.schemas import PageArgs, PageMeta, page_meta
 from marketplace.errors import NotAllowed
 from marketplace.extensions import db
 from marketplace.jurisdiction import get_scoped_or_404, scoped
-from marketplace.masking import mask_phone
 
 blp = Blueprint("accounts_api", __name__, url_prefix="/accounts", description="账户：逐级签发与管理")
 
@@ -27,7 +26,7 @@ class AccountSchema(Schema):
     region_name = fields.Function(lambda u: u.region.full_name)
     department = fields.Function(lambda u: u.department.name if u.department else None)
     level = fields.Function(lambda u: u.level.value if u.level else None)
-    phone = fields.Function(lambda u: mask_phone(u.phone))
+    phone = fields.Function(lambda u: u.phone_masked or "")
     is_enabled = fields.Boolean()
     must_change_password = fields.Boolean()
     created_at = fields.DateTime()

@@ -31,5 +31,5 @@ class AccountSearchForm(FlaskForm):
     q = StringField(_l("用户名或姓名"), validators=[Optional(), Length(max=64)])
     role = SelectField(_l("类型"), validators=[Optional()])
     status = SelectField(_l("状态"), choices=[("", _l("全部状态")), ("enabled", _l("启用")),
-                                             ("disabled", _l("停用")), ("locked", _l("锁定"))],
+                                             ("disabled", _l("停用")), ("locked", _l("登录受限"))],
                          validators=[Optional()])

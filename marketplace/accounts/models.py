@@ -4,13 +4,15 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, UniqueConstraint, func, text
+from sqlalchemy import BigInteger, CheckConstraint, Enum, ForeignKey, Index, String, Text, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from marketplace.crypto import decrypt, encrypt, lookup_hash
 from marketplace.extensions import db
 from marketplace.jurisdiction import Scoped
+from marketplace.masking import mask_phone
 from marketplace.regions.models import Level, Region, level_enum
-from marketplace.timeutil import UTCDateTime, as_utc, utcnow
+from marketplace.timeutil import UTCDateTime, utcnow
 
 
 class Role(enum.Enum):
@@ -56,15 +58,20 @@ class User(UserMixin, Scoped, db.Model):
                                             values_callable=lambda e: [m.value for m in e],
                                             create_constraint=True), index=True)
     display_name: Mapped[str] = mapped_column(String(64))
-    phone: Mapped[str | None] = mapped_column(String(20))
+    # The phone is stored encrypted, with a keyed hash for look-up and a masked copy for lists (crypto.py).
+    phone_cipher: Mapped[str | None] = mapped_column(Text)
+    phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    phone_masked: Mapped[str | None] = mapped_column(String(20))
     email: Mapped[str | None] = mapped_column(String(120))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
     region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     is_enabled: Mapped[bool] = mapped_column(default=True)
     must_change_password: Mapped[bool] = mapped_column(default=True)
-    failed_login_count: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Second factor: the TOTP secret, encrypted; set once enrolment is confirmed with a first code.
+    totp_secret_cipher: Mapped[str | None] = mapped_column(Text)
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)  # a code is accepted once
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -90,8 +97,21 @@ class User(UserMixin, Scoped, db.Model):
         """Officials govern their department's region subtree; others govern nothing."""
         return self.department.region.path if self.is_official and self.department else None
 
-    def is_locked(self, now: datetime) -> bool:
-        return self.locked_until is not None and as_utc(self.locked_until) > now
+    @property
+    def phone(self) -> str | None:
+        """The full phone number (decrypted): for the account's owner and audited reveals only."""
+        return decrypt(self.phone_cipher)
+
+    @phone.setter
+    def phone(self, value: str | None) -> None:
+        value = (value or "").strip() or None
+        self.phone_cipher = encrypt(value)
+        self.phone_hash = lookup_hash(value) if value else None
+        self.phone_masked = mask_phone(value) or None
+
+    @property
+    def has_totp(self) -> bool:
+        return self.totp_enabled_at is not None and self.totp_secret_cipher is not None
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role.value}>"

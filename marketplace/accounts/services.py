@@ -17,6 +17,8 @@ from sqlalchemy import func, select, update
 from marketplace.accounts.models import ApiToken, Department, Role, User
 from marketplace.accounts.passwords import hash_password, policy_errors, verify_password
 from marketplace.audit.services import record
+from marketplace.auth import throttle, totp
+from marketplace.auth.sessions import revoke_user_sessions
 from marketplace.errors import Conflict, DomainError, NotAllowed
 from marketplace.extensions import db
 from marketplace.jurisdiction import region_in_jurisdiction
@@ -162,7 +164,7 @@ def disable_account(actor: User, target: User, reason: str) -> None:
     if not target.is_enabled:
         raise Conflict(_("该账户已是停用状态"))
     target.is_enabled = False
-    _revoke_tokens(target)
+    revoke_sign_ins(target)
     record(actor, "account.disable", target, reason=reason)
 
 
@@ -171,27 +173,27 @@ def enable_account(actor: User, target: User, reason: str = "") -> None:
     if target.is_enabled:
         raise Conflict(_("该账户已是启用状态"))
     target.is_enabled = True
-    target.failed_login_count = 0
-    target.locked_until = None
     record(actor, "account.enable", target, reason=reason)
 
 
 def reset_password(actor: User, target: User) -> str:
-    """Give `target` a new one-time password that must be changed at next login."""
+    """Give `target` a new one-time password that must be changed at next login. Its sessions and tokens
+    end, and its second factor is removed (a lost phone): it enrols again at the next sign-in if required."""
     _require_manage(actor, target)
     password = _initial_password()
     target.password_hash = hash_password(password)
     target.must_change_password = True
-    target.failed_login_count = 0
-    target.locked_until = None
-    _revoke_tokens(target)
+    throttle.clear_name(target.username)
+    totp.clear(target)
+    revoke_sign_ins(target)
     record(actor, "account.reset_password", target)
     notify(target, _("您的密码已被重置"), _("%(who)s 重置了您的密码，请使用新的初始密码登录并修改。",
                                              who=actor.display_name))
     return password
 
 
-def change_password(user: User, current: str, new: str) -> None:
+def change_password(user: User, current: str, new: str, keep_session: str | None = None) -> None:
+    """Change one's own password; every other session and every bearer token of the account ends."""
     if not verify_password(user.password_hash, current):
         raise DomainError(_("当前密码不正确"), field="current_password")
     if current == new:
@@ -202,6 +204,7 @@ def change_password(user: User, current: str, new: str) -> None:
     user.password_hash = hash_password(new)
     user.must_change_password = False
     user.password_changed_at = utcnow()
+    revoke_sign_ins(user, keep_session)
     record(user, "account.change_password", user)
 
 
@@ -210,33 +213,51 @@ class LoginFailed(DomainError):
     code = "login_failed"
 
 
-def authenticate(username: str, password: str, now: datetime | None = None) -> User:
-    """Check a sign-in; counts failures and locks the account for a while after too many."""
+def authenticate(username: str, password: str, address: str | None = None, now: datetime | None = None) -> User:
+    """Check a name and password. Failures are throttled per name and per address with growing delays (see
+    auth/throttle.py) rather than locking the account; unknown and throttled names are answered alike. The
+    sign-in itself is recorded by `record_sign_in` once any second factor has been checked too."""
     now = now or utcnow()
+    throttle.check(username, address, now)
     user = db.session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
     if user is None:
         verify_password(_DUMMY_HASH, password)  # same cost as a real check
+        throttle.record_failure(username, address, now)
         raise LoginFailed(_("用户名或密码错误"))
-    if user.is_locked(now):
-        minutes = max(1, int((as_utc(user.locked_until) - now).total_seconds() // 60) + 1)
-        raise LoginFailed(_("登录失败次数过多，账户已锁定，请 %(n)d 分钟后再试", n=minutes))
     if not verify_password(user.password_hash, password):
-        user.failed_login_count += 1
-        record(None, "auth.login_failed", user, attempt=user.failed_login_count)
-        if user.failed_login_count >= current_app.config["LOGIN_MAX_FAILURES"]:
-            user.failed_login_count = 0
-            user.locked_until = now + current_app.config["LOGIN_LOCKOUT"]
-            record(None, "auth.locked", user)
-            minutes = int(current_app.config["LOGIN_LOCKOUT"].total_seconds() // 60)
-            raise LoginFailed(_("登录失败次数过多，账户已锁定，请 %(n)d 分钟后再试", n=minutes))
+        if throttle.record_failure(username, address, now):
+            record(None, "auth.throttled", user)
+        record(None, "auth.login_failed", user)
         raise LoginFailed(_("用户名或密码错误"))
     if not user.is_enabled:
         raise LoginFailed(_("账户已停用，请联系上级管理员"))
-    user.failed_login_count = 0
-    user.locked_until = None
-    user.last_login_at = now
-    record(user, "auth.login", user)
+    throttle.clear_name(username)
     return user
+
+
+def second_factor_failed(user: User, address: str | None) -> None:
+    """A wrong one-time code counts like a wrong password for the name and the address."""
+    throttle.record_failure(user.username, address)
+    record(None, "auth.totp_failed", user)
+
+
+def record_sign_in(user: User, via: str = "web") -> None:
+    user.last_login_at = utcnow()
+    record(user, "auth.login", user, via=via)
+
+
+def unlock_sign_in(actor: User, target: User) -> None:
+    """A superior lets a throttled account try again at once (audited)."""
+    _require_manage(actor, target)
+    if not throttle.clear_name(target.username):
+        raise Conflict(_("该账户当前没有登录限制"))
+    record(actor, "account.unlock", target)
+
+
+def revoke_sign_ins(user: User, keep_session: str | None = None) -> None:
+    """End every session (except `keep_session`, the caller's own) and bearer token of an account."""
+    revoke_user_sessions(user.id, keep_session)
+    _revoke_tokens(user)
 
 
 def _token_hash(raw: str) -> str:
@@ -251,6 +272,17 @@ def issue_token(user: User) -> tuple[str, ApiToken]:
     db.session.flush()
     record(user, "auth.token", user, token_id=token.id)
     return raw, token
+
+
+def revoke_token(raw: str) -> bool:
+    """Revoke the bearer token `raw` (DELETE /api/v1/auth/token); False if it was not live."""
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(raw),
+                                                     ApiToken.revoked_at.is_(None)))
+    if token is None:
+        return False
+    token.revoked_at = utcnow()
+    record(token.user, "auth.token_revoke", token.user, token_id=token.id)
+    return True
 
 
 def user_for_token(raw: str, now: datetime | None = None) -> User | None:

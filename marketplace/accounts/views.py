@@ -3,13 +3,15 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, or_
+from sqlalchemy import func, or_, select
 
 from marketplace.accounts import services as accounts
 from marketplace.accounts.forms import AccountSearchForm, CreateAccountForm, ReasonForm
 from marketplace.accounts.models import Role, User
 from marketplace.audit.models import AuditEntry
+from marketplace.auth import throttle
 from marketplace.auth.decorators import roles_required
+from marketplace.auth.models import LoginThrottle
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.forms import EmptyForm
@@ -32,7 +34,9 @@ def account_query(form: AccountSearchForm):
     elif form.status.data == "disabled":
         query = query.where(User.is_enabled.is_(False))
     elif form.status.data == "locked":
-        query = query.where(User.locked_until > utcnow())
+        query = query.where(select(LoginThrottle.key).where(
+            LoginThrottle.key == throttle.name_key_of_column(User.username),
+            LoginThrottle.blocked_until > utcnow()).exists())
     return query.order_by(User.created_at.desc(), User.id.desc())
 
 
@@ -85,7 +89,7 @@ def _render_show(user: User, revealed: dict | None = None):
         scoped(AuditEntry, current_user).where(AuditEntry.object_type == "users", AuditEntry.object_id == str(user.id))
         .order_by(AuditEntry.created_at.desc()).limit(20)).all()
     return render_template("accounts/show.html", user=user, history=history, reason_form=ReasonForm(),
-                           revealed=revealed or {},
+                           revealed=revealed or {}, throttled_until=throttle.blocked_until(user.username),
                            button_form=EmptyForm(), can_manage=accounts.can_manage(current_user, user),
                            issued_count=db.session.scalar(scoped(User, current_user).with_only_columns(func.count())
                                                           .where(User.created_by_id == user.id)))
@@ -139,6 +143,14 @@ def reset_password(user_id: int):
         return redirect(url_for("accounts.show_account", user_id=user.id))
     db.session.commit()
     return render_template("accounts/issued.html", user=user, password=password, reset=True)
+
+
+@bp.post("/<int:user_id>/unlock")
+@login_required
+@roles_required(Role.OFFICIAL)
+def unlock_sign_in(user_id: int):
+    return _manage(user_id, lambda user, form: accounts.unlock_sign_in(current_user, user), _("已解除登录限制"),
+                   EmptyForm)
 
 
 def _manage(user_id: int, action, done: str, form_class):

@@ -89,6 +89,11 @@ class ActionForm(FlaskForm):
     content_hash = HiddenField()
 
 
+class PurposeForm(FlaskForm):
+    reason = StringField(_l("用途"), validators=[DataRequired(message=_l("查看完整电话号码须填写用途")),
+                                                 Length(max=500)])
+
+
 class AcceptanceForm(FlaskForm):
     """The per-item results come as item-<id>-result / item-<id>-comment / item-<id>-photos fields."""
 

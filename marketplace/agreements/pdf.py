@@ -23,6 +23,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from marketplace.agreements.content import canonical, canonical_json
 from marketplace.agreements.labels import METHOD_LABELS, PARTY_LABELS
 from marketplace.agreements.models import Agreement, Party, ServiceMethod
+from marketplace.masking import mask_phone
 from marketplace.pdffonts import register_cjk_font
 
 
@@ -79,12 +80,31 @@ def _items_table(content: dict, st: dict) -> Table:
     return table
 
 
-def render_agreement(agreement: Agreement) -> bytes:
-    """The agreement as an A4 PDF: parties, items, liability, disputes, term, signatures and the hash."""
+def render_for(agreement: Agreement, actor, purpose: str | None = None) -> bytes:
+    """The PDF a user may read: the parties' own copy is in full; anyone else (the officials above the
+    parties) reads the phones masked, unless they state a purpose, which is audited."""
+    from marketplace.agreements.services import party_of
+    from marketplace.audit.services import record
+
+    if party_of(actor, agreement) is not None:
+        return render_agreement(agreement)
+    if not purpose:
+        return render_agreement(agreement, masked=True)
+    record(actor, "agreement.view_unmasked", agreement, region_code=agreement.region_code,
+           fields=["entity_phone", "provider_phone"], purpose=purpose)
+    return render_agreement(agreement)
+
+
+def render_agreement(agreement: Agreement, masked: bool = False) -> bytes:
+    """The agreement as an A4 PDF: parties, items, liability, disputes, term, signatures and the hash. With
+    `masked` the phones are printed masked; the hash is still the one of the full content."""
     font = register_cjk_font()
     st = _styles(font)
     content = canonical(agreement)
     digest = hashlib.sha256(canonical_json(content)).hexdigest()
+    if masked:
+        content = {**content, **{side: {**content[side], "phone": mask_phone(content[side]["phone"]) or None}
+                                 for side in ("entity", "provider")}}
     buffer = BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm,
                             bottomMargin=18 * mm, title=_("服务协议 %(number)s", number=content["number"]),
@@ -115,6 +135,8 @@ def render_agreement(agreement: Agreement) -> bytes:
     story += [Spacer(1, 5 * mm),
               _p(_("本协议内容的 SHA-256 摘要：%(hash)s", hash=digest), st["small"]),
               _p(_("双方以平台账户在线签署，签名记录该摘要；协议内容任何改动都会使摘要变化、签名作废。"), st["small"])]
+    if masked:
+        story.append(_p(_("本副本中的电话号码已作掩码处理（个人信息保护），摘要按完整内容计算。"), st["small"]))
     if agreement.content_hash and agreement.content_hash != digest:
         story.append(_p(_("警告：当前内容与签署时的摘要 %(hash)s 不一致", hash=agreement.content_hash), st["warn"]))
 

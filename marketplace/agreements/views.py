@@ -13,7 +13,13 @@ from flask_login import current_user, login_required
 from marketplace.accounts.models import Role
 from marketplace.agreements import lifecycle, oversight, pdf, records, services
 from marketplace.agreements.content import content_hash
-from marketplace.agreements.forms import ActionForm, AgreementFilterForm, AgreementForm, OfferingAgreementForm
+from marketplace.agreements.forms import (
+    ActionForm,
+    AgreementFilterForm,
+    AgreementForm,
+    OfferingAgreementForm,
+    PurposeForm,
+)
 from marketplace.agreements.models import AgreementStatus, ProviderKind, ServiceMethod
 from marketplace.auth.decorators import roles_required
 from marketplace.centers.models import Offering
@@ -145,6 +151,7 @@ def show_agreement(agreement_id: int):
                            actions=lifecycle.allowed_actions(agreement, current_user),
                            review_actions=lifecycle.allowed_actions(agreement, current_user, lifecycle.REVIEW),
                            awaiting=lifecycle.awaiting_signature(agreement), action_form=ActionForm(),
+                           purpose_form=PurposeForm(),
                            current_hash=content_hash(agreement), chain=records.verify_chain(agreement.id),
                            history=agreement.events, editable=agreement.status in services.EDITABLE,
                            item_files=records.item_attachments(agreement))
@@ -259,6 +266,22 @@ def run_action(agreement, action: str, reason: str, outcome: str, result: str, s
 @bp.get("/<int:agreement_id>/agreement.pdf")
 @login_required
 def download_pdf(agreement_id: int):
+    """The parties' copy in full; officials above them read the phones masked."""
     agreement = services.visible_agreement(agreement_id, current_user)
-    return send_file(io.BytesIO(pdf.render_agreement(agreement)), mimetype="application/pdf",
+    return send_file(io.BytesIO(pdf.render_for(agreement, current_user)), mimetype="application/pdf",
                      as_attachment=False, download_name=pdf.download_name(agreement))
+
+
+@bp.post("/<int:agreement_id>/agreement-full.pdf")
+@login_required
+def download_full_pdf(agreement_id: int):
+    """The PDF with full phones for an official who states a purpose (audited)."""
+    agreement = services.visible_agreement(agreement_id, current_user)
+    form = PurposeForm()
+    if not form.validate_on_submit():
+        flash(_("查看完整电话号码须填写用途"), "danger")
+        return redirect(url_for("agreements.show_agreement", agreement_id=agreement.id))
+    data = pdf.render_for(agreement, current_user, purpose=form.reason.data.strip())
+    db.session.commit()  # the audit entry
+    return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=False,
+                     download_name=pdf.download_name(agreement))

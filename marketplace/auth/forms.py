@@ -35,3 +35,7 @@ class RegisterForm(FlaskForm):
     password = PasswordField(_l("密码"), validators=[DataRequired(message=_l("请输入密码"))])
     confirm = PasswordField(_l("确认密码"), validators=[
         DataRequired(message=_l("请再次输入密码")), EqualTo("password", message=_l("两次输入的密码不一致"))])
+
+
+class TwoFactorForm(FlaskForm):
+    code = StringField(_l("验证码"), validators=[DataRequired(message=_l("请输入验证码")), Length(max=32)])

@@ -11,10 +11,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 from flask_talisman import Talisman
 
+from marketplace.auth.sessions import init_sessions
 from marketplace.extensions import db, login_manager
 
 # Pages a signed-in user may open while the initial password is still unchanged.
 PASSWORD_CHANGE_ALLOWED = {"auth.change_password", "auth.logout", "main.set_language", "static"}
+# … and while a second factor the account's level requires is not set up yet.
+SECOND_FACTOR_ALLOWED = {"auth.setup_two_factor", "auth.logout", "main.set_language", "static"}
 
 CSP = {
     "default-src": "'self'",
@@ -54,8 +57,11 @@ def init_security(app: Flask) -> None:
         referrer_policy="strict-origin-when-cross-origin",
         strict_transport_security=app.config["FORCE_HTTPS"],
     )
+    init_sessions(app)
     app.before_request(_expire_idle_session)
     app.before_request(_require_password_change)
+    app.before_request(_require_second_factor)
+    app.after_request(_no_store)
 
 
 def _is_web_request() -> bool:
@@ -87,6 +93,27 @@ def _require_password_change():
         flash(_("首次登录或密码被重置后，请先修改密码"), "warning")
         return redirect(url_for("auth.change_password"))
     return None
+
+
+def _require_second_factor():
+    """An official whose level came to require a second factor while signed in enrols before going on."""
+    from marketplace.auth.totp import is_required
+
+    if (_is_web_request() and current_user.is_authenticated and not current_user.has_totp
+            and request.endpoint not in SECOND_FACTOR_ALLOWED and is_required(current_user)):
+        flash(_("请先启用两步验证"), "warning")
+        return redirect(url_for("auth.setup_two_factor"))
+    return None
+
+
+def _no_store(response):
+    """Nothing but the static assets may be kept by a browser or a proxy cache: pages and JSON answers can
+    hold personal data, and a shared computer's back button or cache must not show them to the next person
+    (ASVS 8.2.1)."""
+    if request.endpoint != "static":
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Pragma"] = "no-cache"
+    return response
 
 
 def safe_next(target: str | None) -> str | None:

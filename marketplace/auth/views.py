@@ -1,14 +1,18 @@
 from __future__ import annotations
 
+import time
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from marketplace.accounts import services as accounts
-from marketplace.accounts.models import Role
+from marketplace.accounts.models import Role, User
 from marketplace.audit.services import record
-from marketplace.auth.forms import ChangePasswordForm, LoginForm, RegisterForm
+from marketplace.auth import throttle, totp
+from marketplace.auth.forms import ChangePasswordForm, LoginForm, RegisterForm, TwoFactorForm
 from marketplace.auth.security import safe_next
+from marketplace.auth.sessions import regenerate_session
 from marketplace.errors import DomainError
 from marketplace.extensions import db, limiter
 
@@ -27,16 +31,98 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            user = accounts.authenticate(form.username.data, form.password.data)
+            user = accounts.authenticate(form.username.data, form.password.data, request.remote_addr)
         except DomainError as error:
             db.session.commit()  # keep the failure count and the audit entry
             flash(error.message, "danger")
             return render_template("auth/login.html", form=form), 200
-        _fresh_session()
-        login_user(user)
+        next_url = safe_next(request.args.get("next"))
+        if user.has_totp or totp.is_required(user):
+            db.session.commit()
+            _fresh_session()
+            session["pending_user_id"], session["pending_at"] = user.id, time.time()
+            return redirect(url_for("auth.two_factor", next=next_url))
+        _sign_in(user)
         db.session.commit()
-        return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
+        return redirect(next_url or url_for("main.home"))
     return render_template("auth/login.html", form=form)
+
+
+PENDING_SECONDS = 300  # between the right password and the second factor
+
+
+def _pending_user() -> User | None:
+    user_id, at = session.get("pending_user_id"), session.get("pending_at") or 0
+    if not user_id or time.time() - at > PENDING_SECONDS:
+        return None
+    user = db.session.get(User, user_id)
+    return user if user is not None and user.is_enabled else None
+
+
+@bp.route("/two-factor", methods=["GET", "POST"])
+@limiter.limit(_login_rate, methods=["POST"])
+def two_factor():
+    """The second step of signing in: a one-time code (or a recovery code), or enrolment when the account's
+    level requires a second factor it does not have yet."""
+    user = _pending_user()
+    if user is None:
+        flash(_("请重新登录"), "warning")
+        return redirect(url_for("auth.login"))
+    form = TwoFactorForm()
+    next_url = safe_next(request.args.get("next"))
+    if not user.has_totp:
+        return _enrol(user, form, next_url, signing_in=True)
+    if form.validate_on_submit():
+        try:
+            throttle.check(user.username, request.remote_addr)
+        except DomainError as error:
+            form.code.errors.append(error.message)
+        else:
+            if totp.verify(user, form.code.data):
+                _sign_in(user)
+                db.session.commit()
+                return redirect(next_url or url_for("main.home"))
+            accounts.second_factor_failed(user, request.remote_addr)
+            db.session.commit()
+            form.code.errors.append(_("验证码不正确"))
+    return render_template("auth/two_factor.html", form=form)
+
+
+@bp.route("/two-factor/setup", methods=["GET", "POST"])
+@login_required
+def setup_two_factor():
+    """Enrol in the second factor from the account menu (or see that it is on)."""
+    if current_user.has_totp:
+        return render_template("auth/two_factor_status.html", remaining=totp.remaining_recovery_codes(current_user))
+    return _enrol(current_user, TwoFactorForm(), None, signing_in=False)
+
+
+def _enrol(user: User, form: TwoFactorForm, next_url: str | None, signing_in: bool):
+    secret = session.get("totp_secret") or totp.new_secret()
+    session["totp_secret"] = secret
+    if form.validate_on_submit():
+        codes = totp.enrol(user, secret, form.code.data)
+        if codes is None:
+            if signing_in:
+                accounts.second_factor_failed(user, request.remote_addr)
+                db.session.commit()
+            form.code.errors.append(_("验证码不正确，请核对手机时间后重试"))
+        else:
+            session.pop("totp_secret", None)
+            if signing_in:
+                _sign_in(user)
+            db.session.commit()
+            return render_template("auth/recovery_codes.html", codes=codes,
+                                   next_url=next_url or url_for("main.home"))
+    uri = totp.provisioning_uri(user, secret)
+    return render_template("auth/two_factor_setup.html", form=form, qr=totp.qr_data_uri(uri), secret=secret,
+                           required=totp.is_required(user))
+
+
+def _sign_in(user: User) -> None:
+    _fresh_session()
+    login_user(user)
+    accounts.record_sign_in(user)
 
 
 @bp.post("/logout")
@@ -45,7 +131,7 @@ def logout():
     record(current_user, "auth.logout", current_user)
     db.session.commit()
     logout_user()
-    _fresh_session()
+    _fresh_session()  # the server-side session row is deleted: a copied cookie no longer signs anyone in
     flash(_("您已安全退出"), "info")
     return redirect(url_for("auth.login"))
 
@@ -56,12 +142,14 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.change_password(current_user, form.current_password.data, form.new_password.data)
+            accounts.change_password(current_user, form.current_password.data, form.new_password.data,
+                                     keep_session=session.sid)
         except DomainError as error:
             getattr(form, error.field or "new_password").errors.append(error.message)
         else:
             db.session.commit()
-            flash(_("密码已修改"), "success")
+            regenerate_session()
+            flash(_("密码已修改，其他设备上的登录和接口令牌已失效"), "success")
             return redirect(url_for("main.home"))
     return render_template("auth/change_password.html", form=form)
 
@@ -80,8 +168,8 @@ def register():
         except DomainError as error:
             getattr(form, error.field or "username").errors.append(error.message)
         else:
+            _sign_in(user)
             db.session.commit()
-            login_user(user)
             flash(_("注册成功，欢迎使用辅导平台"), "success")
             return redirect(url_for("main.home"))
     return render_template("auth/register.html", form=form)
@@ -89,8 +177,10 @@ def register():
 
 
 def _fresh_session() -> None:
-    """Start a new session (no fixation across sign-in and sign-out) that keeps the chosen language."""
+    """Start a new session under a new id (no fixation across sign-in and sign-out; the old row is deleted)
+    that keeps the chosen language."""
     lang = session.get("lang")
     session.clear()
     if lang:
         session["lang"] = lang
+    regenerate_session()

@@ -30,9 +30,11 @@ def export_rows(actor: User, query) -> Iterator[tuple[Counselor, bool]]:
         yield counselor, can_view_personal(actor, counselor)
 
 
-def build_export(actor: User, query) -> bytes:
-    """The filtered list as xlsx with the template's columns; ID numbers and phones masked unless the actor
-    may see them (then unmasked, and one audit entry for the export)."""
+def build_export(actor: User, query, purpose: str | None = None) -> bytes:
+    """The filtered list as xlsx with the template's columns. ID numbers and phones are masked, unless a
+    `purpose` is stated: then the rows the actor may see in full (its own department's) are unmasked, and the
+    export is one audit entry with the purpose and the count. A masked export re-imports as a refusal with a
+    clear message per masked cell (never as a change of the stored values)."""
     from openpyxl import Workbook
 
     wb = Workbook(write_only=True)
@@ -40,7 +42,7 @@ def build_export(actor: User, query) -> bytes:
     sheet.append([c.header for c in COLUMNS])
     unmasked = 0
     for counselor, personal in export_rows(actor, query):
-        if personal:
+        if personal and purpose:
             unmasked += 1
             id_number = crypto.decrypt(counselor.id_number_cipher) or counselor.id_number_masked
             phone = crypto.decrypt(counselor.phone_cipher) or counselor.phone_masked
@@ -64,7 +66,7 @@ def build_export(actor: User, query) -> bytes:
     if unmasked:
         record(actor, "counselor.export_unmasked", None, object_type="counselors",
                region_code=actor.department.region_code if actor.department else None,
-               count=unmasked, fields=["id_number", "phone"])
+               count=unmasked, fields=["id_number", "phone"], purpose=purpose)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

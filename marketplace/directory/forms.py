@@ -49,6 +49,15 @@ class CounselorForm(VersionedForm, FlaskForm):
     term_years = SelectField(_l("聘期"), choices=[(str(n), _l("%(n)d 年", n=n)) for n in range(1, 6)], default="3")
 
 
+
+class CounselorEditForm(CounselorForm):
+    """Editing a record: the ID number and phone are never sent to the browser; blank keeps the stored
+    value, a new value replaces it."""
+
+    id_number = StringField(_l("身份证号码"), validators=[Optional()])
+    phone = StringField(_l("手机号码"), validators=[Optional()])
+
+
 class LifecycleForm(FlaskForm):
     reason = TextAreaField(_l("原因"), validators=[Optional(), Length(max=500)])
     term_end = DateField(_l("新聘期结束日期（续聘时填写，默认三年）"), validators=[Optional()])

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from flask import request
+from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from marketplace.accounts.models import Role
 from marketplace.auth.decorators import roles_required
 from marketplace.directory import exports, imports
+from marketplace.directory.forms import PurposeForm
 from marketplace.directory.search import counselor_query
 from marketplace.directory.views import bp
 from marketplace.extensions import db
@@ -27,7 +29,22 @@ add_import_routes(
 @login_required
 @roles_required(Role.OFFICIAL)
 def export_counselors():
+    """The filtered list, ID numbers and phones masked."""
     query = counselor_query(current_user, exports.filters_from_args(request.args))
-    data = exports.build_export(current_user, query)
-    db.session.commit()  # the audit entry for unmasked values
-    return xlsx_response(data, f"counselors-{utcnow():%Y%m%d}.xlsx")
+    return xlsx_response(exports.build_export(current_user, query), f"counselors-{utcnow():%Y%m%d}.xlsx")
+
+
+@bp.post("/export-full.xlsx")
+@login_required
+@roles_required(Role.OFFICIAL)
+def export_counselors_full():
+    """The filtered list with full ID numbers and phones of the department's own counselors (for a re-import
+    or a report to a superior): a stated purpose, audited."""
+    form = PurposeForm()
+    if not form.validate_on_submit():
+        flash(_("导出完整信息须填写用途"), "danger")
+        return redirect(url_for("directory.list_counselors", **request.args))
+    query = counselor_query(current_user, exports.filters_from_args(request.args))
+    data = exports.build_export(current_user, query, purpose=form.reason.data.strip())
+    db.session.commit()  # the audit entry
+    return xlsx_response(data, f"counselors-full-{utcnow():%Y%m%d}.xlsx")

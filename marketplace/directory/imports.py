@@ -160,6 +160,13 @@ def parse_row(raw: RawRow, cells: CellParser, outcome: Outcome) -> ParsedRow:
             failed.add("id_number")
             outcome.error(raw.row, COLUMN_BY_KEY["id_number"].header,
                           _("身份证号码被存成了数字，后几位已丢失，请把该列设为文本格式后重新填写"))
+    for key in ("id_number", "phone"):
+        if key not in failed and "*" in str(raw.values.get(key) or ""):
+            # A masked export (the default) re-imported: refuse the cell, never store the mask.
+            failed.add(key)
+            outcome.error(raw.row, COLUMN_BY_KEY[key].header,
+                          _("该单元格是掩码（导出时隐藏了部分数字），不能导入。如需重新导入，请使用“导出完整信息”，"
+                            "或填写完整号码"))
     data = CounselorInput()
     stated = {key: values.pop(key) for key in ("gender", "birth_date") if values.get(key) is not None}
     values["id_number"] = id_number if "id_number" not in failed else ""

@@ -12,6 +12,7 @@ from marketplace.auth.decorators import roles_required
 from marketplace.directory import certificates, services
 from marketplace.directory.forms import (
     AccountForm,
+    CounselorEditForm,
     CounselorForm,
     FilterForm,
     LifecycleForm,
@@ -72,16 +73,22 @@ def list_counselors():
     if identifier_search(filters.q):
         audit_identifier_search(current_user, filters.q, page.total or 0)
         db.session.commit()
-    return render_template("directory/list.html", form=form, page=page,
+    return render_template("directory/list.html", form=form, page=page, purpose_form=PurposeForm(),
                            can_appoint=current_user.level in services.APPOINTING_LEVELS)
 
 
-def _form_input(form: CounselorForm) -> services.CounselorInput:
+def _form_input(form: CounselorForm, stored: Counselor | None = None) -> services.CounselorInput:
+    """The service's input; when editing, a blank ID number or phone keeps the stored (encrypted) value."""
+    from marketplace import crypto
     from marketplace.directory.models import Education, PoliticalStatus, Source, WorkMode
 
     appointed_on = form.appointed_on.data
+    id_number, phone = (form.id_number.data or "").strip(), (form.phone.data or "").strip()
+    if stored is not None:
+        id_number = id_number or crypto.decrypt(stored.id_number_cipher) or ""
+        phone = phone or crypto.decrypt(stored.phone_cipher) or ""
     return services.CounselorInput(
-        name=form.name.data or "", id_number=form.id_number.data or "", phone=form.phone.data or "",
+        name=form.name.data or "", id_number=id_number, phone=phone,
         region_code=form.region_code.data or "", specialties=sum(int(v) for v in form.specialties.data or []),
         industries=sum(int(v) for v in form.industries.data or []), work_mode=WorkMode(form.work_mode.data),
         source=Source(form.source.data), appointed_on=appointed_on,
@@ -160,13 +167,13 @@ def edit_counselor(counselor_id: int):
     counselor = get_scoped_or_404(Counselor, counselor_id, current_user)
     if not services.can_edit(current_user, counselor):
         abort(403)
-    form = CounselorForm(obj=None if request.method == "POST" else _form_data(counselor))
+    form = CounselorEditForm(obj=None if request.method == "POST" else _form_data(counselor))
     _prepare(form, counselor.department)
     if request.method != "POST":
         form.lock_version.data = counselor.lock_version
     if form.validate_on_submit():
         try:
-            changes = services.update_counselor(current_user, counselor, _form_input(form),
+            changes = services.update_counselor(current_user, counselor, _form_input(form, counselor),
                                                 lock_version=submitted_version(form))
         except DomainError as error:
             show_errors(form, error)
@@ -178,15 +185,13 @@ def edit_counselor(counselor_id: int):
 
 
 def _form_data(counselor: Counselor):
-    """The record as form data; the ID number is not pre-filled unmasked (it is entered again to change it)."""
+    """The record as form data. The ID number and phone are left blank (the page shows their masked values;
+    typing a new one replaces them): an edit page never carries them in full."""
     from types import SimpleNamespace
-
-    from marketplace import crypto
 
     years = max(1, round((counselor.term_end - counselor.appointed_on).days / 365))
     return SimpleNamespace(
-        name=counselor.name, id_number=crypto.decrypt(counselor.id_number_cipher),
-        phone=crypto.decrypt(counselor.phone_cipher),
+        name=counselor.name, id_number="", phone="",
         political_status=counselor.political_status.value if counselor.political_status else "",
         education=counselor.education.value if counselor.education else "", title=counselor.title,
         employer=counselor.employer, position=counselor.position, region_code=counselor.region_code,

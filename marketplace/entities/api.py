@@ -32,7 +32,8 @@ class EntitySchema(Schema):
     name = fields.String()
     credit_code = fields.String(allow_none=True)
     legal_representative = fields.String()
-    contact_phone = fields.String()
+    contact_phone = fields.Function(lambda e: services.contact_phone_for(api_user(), e),
+                                    metadata={"description": "登记人可见完整号码，其他人为掩码"})
     region_code = fields.String()
     region_name = fields.Function(lambda e: e.region.full_name)
     address = fields.String(allow_none=True)
@@ -130,6 +131,25 @@ class Entities(MethodView):
     def post(self, data):
         """登记一个经营主体（经营主体用户）。合作社和联合社须填写统一社会信用代码。"""
         return committed(lambda: services.register_entity(api_user(), _input(data)))
+
+
+class RevealRequest(Schema):
+    purpose = fields.String(required=True, validate=validate.Length(1, 500),
+                            metadata={"description": "用途（记入审计日志）"})
+
+
+class RevealedContact(Schema):
+    contact_phone = fields.String()
+
+
+@blp.route("/<int:entity_id>/reveal", methods=["POST"])
+@token_required
+@blp.arguments(RevealRequest)
+@blp.response(200, RevealedContact)
+def reveal_contact(data, entity_id):
+    """完整联系电话（辖区管理员，须说明用途，记入审计日志）。"""
+    entity = get_scoped_or_404(Entity, entity_id, api_user())
+    return {"contact_phone": committed(lambda: services.reveal_contact(api_user(), entity, data["purpose"]))}
 
 
 @blp.route("/<int:entity_id>")

@@ -77,3 +77,8 @@ class ClaimFilterForm(FlaskForm):
     q = StringField(_l("主体名称"), validators=[Optional(), Length(max=64)])
     region_code = RegionField(_l("地区"), validators=[Optional()])
     status = SelectField(_l("状态"), choices=_choices(CLAIM_STATUS_LABELS, _l("全部状态")), validators=[Optional()])
+
+
+class PurposeForm(FlaskForm):
+    purpose = StringField(_l("用途"), validators=[DataRequired(message=_l("查看完整联系电话须填写用途")),
+                                                 Length(max=500)])

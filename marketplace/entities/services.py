@@ -20,7 +20,8 @@ from marketplace.entities.models import Entity, EntityType, ModelLevel, Verifica
 from marketplace.errors import Conflict, DomainError, NotAllowed
 from marketplace.extensions import db
 from marketplace.identifiers import check_phone, normalize_phone
-from marketplace.jurisdiction import in_region, scoped
+from marketplace.jurisdiction import in_region, region_in_jurisdiction, scoped
+from marketplace.masking import mask_phone
 from marketplace.notifications.services import notify
 from marketplace.regions.models import Level, Region
 from marketplace.timeutil import local_today, utcnow
@@ -166,6 +167,25 @@ def register_entity(actor: User, data: EntityInput) -> Entity:
 
 def can_edit(actor: User, entity: Entity) -> bool:
     return actor.id == entity.owner_id and actor.is_enabled
+
+
+def contact_phone_for(actor: User | None, entity: Entity) -> str:
+    """The contact phone as `actor` may read it: in full for the entity's holder, masked for everyone else
+    (officials ask for it with a purpose: `reveal_contact`). Often a family farmer's own number."""
+    if actor is not None and actor.id == entity.owner_id:
+        return entity.contact_phone
+    return mask_phone(entity.contact_phone)
+
+
+def reveal_contact(actor: User, entity: Entity, purpose: str) -> str:
+    """The full contact phone for an official of the entity's jurisdiction who states why; audited."""
+    purpose = (purpose or "").strip()
+    if not actor.is_official or not region_in_jurisdiction(entity.region_code, actor):
+        raise NotAllowed(_("您无权查看该主体的完整联系电话"))
+    if not purpose:
+        raise DomainError(_("查看完整联系电话须填写用途"), field="purpose")
+    record(actor, "entity.view_unmasked", entity, fields=["contact_phone"], purpose=purpose)
+    return entity.contact_phone
 
 
 def update_entity(actor: User, entity: Entity, data: EntityInput, lock_version: int | None = None) -> list[str]:

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from marketplace.accounts.models import Role
 from marketplace.auth.decorators import roles_required
 from marketplace.entities import services
-from marketplace.entities.forms import EntityFilterForm, EntityForm, VerifyForm
+from marketplace.entities.forms import EntityFilterForm, EntityForm, PurposeForm, VerifyForm
 from marketplace.entities.models import Entity, EntityType, ModelLevel, VerificationStatus
 from marketplace.errors import DomainError
 from marketplace.extensions import db
@@ -102,12 +102,35 @@ def register_entity():
 @bp.get("/<int:entity_id>")
 @login_required
 def show_entity(entity_id: int):
+    return _render_show(get_scoped_or_404(Entity, entity_id, current_user))
+
+
+def _render_show(entity: Entity, revealed_phone: str | None = None):
     from marketplace.needs.services import needs_of_entity
 
-    entity = get_scoped_or_404(Entity, entity_id, current_user)
     return render_template("entities/show.html", entity=entity, needs=needs_of_entity(entity),
                            can_edit=services.can_edit(current_user, entity),
+                           phone=revealed_phone or services.contact_phone_for(current_user, entity),
+                           revealed=revealed_phone is not None, purpose_form=PurposeForm(),
                            can_verify=services.can_verify(current_user, entity), verify_form=VerifyForm())
+
+
+@bp.post("/<int:entity_id>/reveal")
+@login_required
+@roles_required(Role.OFFICIAL)
+def reveal_contact(entity_id: int):
+    entity = get_scoped_or_404(Entity, entity_id, current_user)
+    form = PurposeForm()
+    if not form.validate_on_submit():
+        flash(_("查看完整联系电话须填写用途"), "danger")
+        return redirect(url_for("entities.show_entity", entity_id=entity.id))
+    try:
+        phone = services.reveal_contact(current_user, entity, form.purpose.data)
+    except DomainError as error:
+        flash(error.message, "danger")
+        return redirect(url_for("entities.show_entity", entity_id=entity.id))
+    db.session.commit()
+    return _render_show(entity, phone)
 
 
 def _form_data(entity: Entity) -> SimpleNamespace:

@@ -127,3 +127,47 @@ def test_unmasked_phone_needs_a_purpose_and_is_audited(client, make_user, login)
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "account.view_unmasked"))
     assert entry.object_id == str(county.id) and entry.details["purpose"] == "通知培训"
     assert "查看完整个人信息" in text_of(client.get("/audit/"))
+
+
+def test_a_superior_unlocks_a_throttled_account_and_it_is_audited(pages, make_user):
+    from marketplace.audit.models import AuditEntry
+    from marketplace.auth.models import LoginThrottle
+
+    county = make_user(region_code="130123")
+    for _ in range(5):
+        page = pages.get("/auth/login")
+        form = page.forms[0]
+        form["username"], form["password"] = county.username, "wrong"
+        form.submit()
+    pages.sign_in(make_user(region_code="130100"))
+    page = pages.get(f"/accounts/{county.id}")
+    assert page.html.select_one('[data-testid="throttled"]') is not None
+    page = page.forms["unlock"].submit().follow()
+    assert "已解除登录限制" in page.text and "unlock" not in page.forms  # the button is gone
+    assert db.session.get(LoginThrottle, "name:" + county.username) is None
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "account.unlock"))
+    assert entry.object_id == str(county.id)
+
+
+def test_the_throttled_filter_lists_accounts_that_must_wait(client, make_user, login):
+    county = make_user(region_code="130123", display_name="受限账户")
+    other = make_user(region_code="130123", display_name="正常账户")
+    for _ in range(5):
+        login(county, password="wrong")
+    login(make_user(region_code="130100"))
+    text = text_of(client.get("/accounts/?status=locked"))
+    assert "受限账户" in text and other.display_name not in text
+
+
+def test_phones_of_accounts_are_stored_encrypted_with_a_look_up_hash(make_user):
+    from sqlalchemy import text as sql
+
+    from marketplace.crypto import lookup_hash
+
+    user = make_user(phone="13812345678")
+    raw = db.session.execute(sql("SELECT phone_cipher, phone_hash, phone_masked FROM users WHERE id = :id"),
+                             {"id": user.id}).one()
+    assert "13812345678" not in raw.phone_cipher and raw.phone_hash == lookup_hash("13812345678")
+    assert raw.phone_masked == "138****5678"
+    assert db.session.scalar(select(User).where(User.phone_hash == lookup_hash("13812345678"))).id == user.id
+    assert db.session.get(User, user.id).phone == "13812345678"

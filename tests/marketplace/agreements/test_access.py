@@ -52,6 +52,9 @@ MATRIX = [
     (WEB, "POST", "/agreements/{agreement}/records", {**PARTIES_ONLY, "operator": FORBIDDEN}),
     (WEB, "GET", "/agreements/{agreement}/attachments/{attachment}", VISIBLE),
     (WEB, "GET", "/agreements/{agreement}/agreement.pdf", VISIBLE),
+    # without a purpose, back to the agreement with the message
+    (WEB, "POST", "/agreements/{agreement}/agreement-full.pdf", {**{k: FOUND for k, v in VISIBLE.items() if v == OK},
+                                                                "anonymous": FOUND, "*": MISSING}),
     (API, "GET", "/api/v1/agreements", {"anonymous": UNAUTH, "*": OK}),
     (API, "POST", "/api/v1/agreements", {"anonymous": UNAUTH, "*": 422}),
     (API, "GET", "/api/v1/agreements/{agreement}", API_VISIBLE),

@@ -150,6 +150,38 @@ def test_pdf_is_the_signed_content_with_its_hash(client, switch, world, make_agr
     assert font_problems(response.data) == []
 
 
+def _pdf_text(data: bytes) -> str:
+    return "".join("".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def test_officials_read_the_pdf_with_masked_phones_unless_they_state_a_purpose(pages, world, make_agreement):
+    from sqlalchemy import select
+
+    from marketplace.audit.models import AuditEntry
+    from marketplace.masking import mask_phone
+
+    agreement = make_agreement("signed")
+    agreement.entity_phone, agreement.provider_phone = "13811112222", "13933334444"
+    db.session.commit()
+    pages.sign_in(world["operator"])  # a party: its own copy in full
+    assert "13811112222" in _pdf_text(pages.get(f"/agreements/{agreement.id}/agreement.pdf").body)
+    pages.sign_out()
+    pages.sign_in(world["city"])
+    page = pages.get(f"/agreements/{agreement.id}")
+    masked = _pdf_text(page.click("协议 PDF").body)
+    assert "13811112222" not in masked and "13933334444" not in masked
+    assert mask_phone("13811112222") in masked and "掩码" in masked
+    refused = page.forms["full-pdf"].submit().follow()
+    assert "查看完整电话号码须填写用途" in refused.text
+    form = pages.get(f"/agreements/{agreement.id}").forms["full-pdf"]
+    form["reason"] = "核实服务纠纷"
+    full = form.submit()
+    assert full.headers["Cache-Control"] == "no-store"
+    assert "13811112222" in _pdf_text(full.body) and "13933334444" in _pdf_text(full.body)
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "agreement.view_unmasked"))
+    assert entry.details["purpose"] == "核实服务纠纷" and entry.actor_id == world["city"].id
+
+
 def test_officials_list_with_figures_filters_and_export(client, switch, world, make_agreement):
     late = make_agreement("submitted")
     make_agreement("accepted")

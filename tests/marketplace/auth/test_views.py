@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import timedelta
 
@@ -10,6 +11,7 @@ from sqlalchemy import func, select
 
 from marketplace.accounts.models import User
 from marketplace.audit.models import AuditEntry
+from marketplace.auth.models import LoginThrottle
 from marketplace.extensions import db
 from marketplace.timeutil import utcnow
 from tests.conftest import TEST_PASSWORD, csrf_token_from, text_of
@@ -32,26 +34,60 @@ def test_unknown_user_gets_the_same_message(client):
     assert "用户名或密码错误" in text_of(response)
 
 
-def test_five_failures_lock_the_account_for_fifteen_minutes(client, make_user, login):
+def _flash(response) -> str:
+    """The flashed messages of a page, as the user reads them."""
+    html = response.get_data(as_text=True)
+    return " ".join(m.strip() for m in re.findall(r'role="alert">\s*([^<]*)<', html))
+
+
+def _let_time_pass(key: str) -> None:
+    """The throttle's wait is over (as if its delay had passed)."""
+    row = db.session.get(LoginThrottle, key)
+    row.blocked_until = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+
+
+def test_failures_slow_down_a_name_with_growing_delays_but_never_lock_it(client, make_user, login):
     user = make_user()
-    for _ in range(4):
+    for _ in range(5):
         assert "用户名或密码错误" in text_of(login(user, password="wrong"))
-    assert "账户已锁定，请 15 分钟后再试" in text_of(login(user, password="wrong"))
-    # even the right password is refused while locked
-    response = login(user)
-    assert "账户已锁定" in text_of(response)
-    assert client.get("/").status_code == 200 and "退出" not in text_of(client.get("/"))
-    db.session.expire_all()
-    locked = db.session.get(User, user.id)
-    assert abs((locked.locked_until - utcnow()) - timedelta(minutes=15)) < timedelta(minutes=1)
+    # the sixth try waits, even with the right password; nothing is locked on the account
+    assert "尝试过于频繁，请 15 秒后再试" in text_of(login(user))
+    assert "退出" not in text_of(client.get("/"))
+    _let_time_pass("name:" + user.username)
+    assert "用户名或密码错误" in text_of(login(user, password="wrong"))
+    assert "请 30 秒后再试" in text_of(login(user))  # doubled
+    _let_time_pass("name:" + user.username)
+    assert "退出" in text_of(login(user, follow=True))  # the right password after the wait signs in
+    assert db.session.get(LoginThrottle, "name:" + user.username) is None  # and clears the count
     actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.object_id == str(user.id))).all()
-    assert actions.count("auth.login_failed") == 5 and "auth.locked" in actions
+    assert actions.count("auth.login_failed") == 6 and "auth.throttled" in actions
 
 
-def test_lock_expires(client, make_user, login):
-    user = make_user(locked_until=utcnow() - timedelta(seconds=1))
-    response = login(user, follow=True)
-    assert "退出" in text_of(response)
+def test_unknown_and_throttled_names_are_answered_identically(client, make_user, login):
+    user = make_user(username="realname")
+    for _ in range(5):
+        unknown = client.post("/auth/login", data={"username": "nobody", "password": "x"})
+        known = login(user, password="wrong")
+        assert _flash(unknown) == _flash(known) == "用户名或密码错误"
+    unknown = client.post("/auth/login", data={"username": "nobody", "password": "x"})
+    known = login(user, password="wrong")
+    assert _flash(unknown) == _flash(known) == "尝试过于频繁，请 15 秒后再试"
+    assert unknown.status_code == known.status_code == 200
+
+
+def test_many_names_from_one_address_are_slowed_down(app, client, make_user, login):
+    app.config["LOGIN_ADDRESS_FREE_ATTEMPTS"] = 3
+    try:
+        for n in range(3):
+            client.post("/auth/login", data={"username": f"guess{n}", "password": "x"})
+        assert "尝试过于频繁" in text_of(login(make_user()))  # a fresh name, the same address
+        # another address is not held back
+        response = client.post("/auth/login", data={"username": make_user().username, "password": TEST_PASSWORD},
+                               environ_base={"REMOTE_ADDR": "10.0.0.9"})
+        assert response.status_code == 302
+    finally:
+        app.config["LOGIN_ADDRESS_FREE_ATTEMPTS"] = 30
 
 
 def test_disabled_account_cannot_sign_in(client, make_user, login):

@@ -26,12 +26,17 @@ MATRIX: list[tuple[str, str, str, dict[str, int]]] = [
     (WEB, "GET", "/directory/imports/{job}/errors.xlsx", {"anonymous": FOUND, **JOB_VISIBLE, "*": MISSING}),
     (WEB, "GET", "/directory/template.xlsx", {"anonymous": FOUND, **OFFICIALS_OK, "*": FORBIDDEN}),
     (WEB, "GET", "/directory/export.xlsx", {"anonymous": FOUND, **OFFICIALS_OK, "*": FORBIDDEN}),
+    # without a purpose the full export sends officials back to the list with the message
+    (WEB, "POST", "/directory/export-full.xlsx", {"anonymous": FOUND, "national": FOUND, "province": FOUND,
+                                                  "other_province": FOUND, "city": FOUND, "county": FOUND,
+                                                  "township": FOUND, "*": FORBIDDEN}),
     (API, "POST", "/api/v1/counselors/imports", {"anonymous": UNAUTH, "national": 400, "province": 400,
                                                  "other_province": 400, "city": 400, "county": 400,
                                                  "*": FORBIDDEN}),
     (API, "GET", "/api/v1/jobs/{job}", {"anonymous": UNAUTH, **JOB_VISIBLE, "*": MISSING}),
     (API, "GET", "/api/v1/counselors/template.xlsx", {"anonymous": UNAUTH, **OFFICIALS_OK, "*": FORBIDDEN}),
     (API, "GET", "/api/v1/counselors/export.xlsx", {"anonymous": UNAUTH, **OFFICIALS_OK, "*": FORBIDDEN}),
+    (API, "POST", "/api/v1/counselors/export-full.xlsx", {"anonymous": UNAUTH, "*": 422}),  # no purpose
 ]
 
 

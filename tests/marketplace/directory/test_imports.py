@@ -541,21 +541,43 @@ celery.worker_main(["worker", "--pool=solo", "--loglevel=info", "--without-gossi
 
 # --- export -------------------------------------------------------------------------------------------------
 
-def test_export_unmasked_for_the_appointing_department_reimports_with_nothing_created(county, client, login,
-                                                                                       save, db):
+def test_the_export_is_masked_and_its_re_import_is_refused_cell_by_cell(county, pages, save, db):
+    run(county, save(xlsx([row(1), row(2)])))
+    pages.sign_in(county)
+    response = pages.get("/directory/").click("导出", href="export.xlsx")
+    rows = list(openpyxl.load_workbook(io.BytesIO(response.body)).active.iter_rows(values_only=True))
+    assert all("*" in r[1] and "*" in r[2] for r in rows[1:])
+    assert row(1)["身份证号码"] not in {r[1] for r in rows[1:]}
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry)
+                             .where(AuditEntry.action == "counselor.export_unmasked")) == 0
+    before = {c.id: (c.id_number_cipher, c.phone_cipher) for c in db.session.scalars(select(Counselor))}
+    outcome = run(county, save(response.body, "masked.xlsx"))
+    assert outcome.created == outcome.updated == 0
+    assert {e["column"] for e in outcome.errors} == {"身份证号码", "手机号码"} and len(outcome.errors) == 4
+    assert "掩码" in outcome.errors[0]["message"] and "导出完整信息" in outcome.errors[0]["message"]
+    db.session.expire_all()
+    assert {c.id: (c.id_number_cipher, c.phone_cipher) for c in db.session.scalars(select(Counselor))} == before
+
+
+def test_the_full_export_needs_a_purpose_is_audited_and_reimports_with_nothing_created(county, pages, save, db):
     run(county, save(xlsx([row(1), row(2, 职务="=HYPERLINK(\"http://evil\")", 工作单位="+1", 职称="@SUM(A1)")])))
-    login(county)
-    response = client.get("/directory/export.xlsx")
-    assert response.status_code == 200
-    sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
+    pages.sign_in(county)
+    page = pages.get("/directory/")
+    refused = page.forms["export-full"].submit().follow()
+    assert "导出完整信息须填写用途" in refused.text
+    form = pages.get("/directory/").forms["export-full"]
+    form["reason"] = "年度报送省厅"
+    response = form.submit()
+    assert response.headers["Cache-Control"] == "no-store"
+    sheet = openpyxl.load_workbook(io.BytesIO(response.body)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert list(rows[0]) == HEADERS and len(rows) == 3
     assert {r[1] for r in rows[1:]} == {row(1)["身份证号码"], row(2)["身份证号码"]}
-    xml = zipfile.ZipFile(io.BytesIO(response.data)).read("xl/worksheets/sheet1.xml").decode()
+    xml = zipfile.ZipFile(io.BytesIO(response.body)).read("xl/worksheets/sheet1.xml").decode()
     assert "<f>" not in xml and "<f " not in xml and "HYPERLINK" in xml, xml
-    assert db.session.scalar(select(func.count()).select_from(AuditEntry)
-                             .where(AuditEntry.action == "counselor.export_unmasked")) == 1
-    outcome = run(county, save(response.data, "exported.xlsx"))
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "counselor.export_unmasked"))
+    assert entry.details["purpose"] == "年度报送省厅" and entry.details["count"] == 2
+    outcome = run(county, save(response.body, "exported.xlsx"))
     assert outcome.errors == [] and (outcome.created, outcome.updated, outcome.unchanged) == (0, 0, 2)
 
 
@@ -574,7 +596,7 @@ def test_export_is_masked_for_superiors_and_filters_apply(world, client, login, 
     assert len(rows) == 1
 
 
-def test_api_template_and_export(county, client, api_token, save):
+def test_api_template_and_export(county, client, api_token, save, db):
     run(county, save(xlsx([row(1)])))
     headers = api_token(county)
     template = client.get("/api/v1/counselors/template.xlsx", headers=headers)
@@ -582,7 +604,15 @@ def test_api_template_and_export(county, client, api_token, save):
         io.BytesIO(template.data)).sheetnames
     export = client.get("/api/v1/counselors/export.xlsx?q=导入1", headers=headers)
     rows = list(openpyxl.load_workbook(io.BytesIO(export.data)).active.iter_rows(values_only=True))
-    assert len(rows) == 2 and rows[1][1] == row(1)["身份证号码"]
+    assert len(rows) == 2 and "*" in rows[1][1] and "*" in rows[1][2]
+    assert client.post("/api/v1/counselors/export-full.xlsx?q=导入1", headers=headers, json={}).status_code == 422
+    assert client.post("/api/v1/counselors/export-full.xlsx", headers=headers,
+                       json={"purpose": "  "}).status_code == 400
+    full = client.post("/api/v1/counselors/export-full.xlsx?q=导入1", headers=headers, json={"purpose": "核对"})
+    rows = list(openpyxl.load_workbook(io.BytesIO(full.data)).active.iter_rows(values_only=True))
+    assert full.status_code == 200 and rows[1][1] == row(1)["身份证号码"]
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "counselor.export_unmasked"))
+    assert entry.details["purpose"] == "核对"
 
 
 def test_parse_date_rejects_nonsense():

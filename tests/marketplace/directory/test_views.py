@@ -181,3 +181,35 @@ def test_county_records_a_township_appointee(client, world, login):
     response = client.post("/directory/new", data=data, follow_redirects=True)
     assert "正定镇聘任（由县级录入）" in text_of(response)
     assert db.session.scalar(select(Counselor)).township_code == "130123100"
+
+
+def test_the_edit_page_never_carries_the_full_id_number_or_phone(pages, world, appoint, monkeypatch):
+    """Blank keeps the stored value, a typed value replaces it; the page shows only the masked values."""
+    import marketplace.directory.yearly as yearly
+
+    monkeypatch.setattr(yearly, "in_window", lambda today: True)
+    counselor = appoint(world["county"], phone="13800001111")
+    full_id = crypto.decrypt(counselor.id_number_cipher)
+    pages.sign_in(world["county"])
+    page = pages.get(f"/directory/{counselor.id}/edit")
+    assert full_id not in page.text and "13800001111" not in page.text
+    assert counselor.id_number_masked in page.text and "138****1111" in page.text
+    assert page.headers["Cache-Control"] == "no-store"
+    form = page.forms["counselor-form"]
+    assert form["id_number"].value == "" and form["phone"].value == ""
+    form["name"] = "只改姓名"
+    response = form.submit().follow()
+    assert "只改姓名" in response.text
+    db.session.expire_all()
+    kept = db.session.get(Counselor, counselor.id)
+    assert crypto.decrypt(kept.id_number_cipher) == full_id and crypto.decrypt(kept.phone_cipher) == "13800001111"
+    form = pages.get(f"/directory/{counselor.id}/edit").forms["counselor-form"]
+    form["phone"] = "13900002222"
+    form.submit().follow()
+    db.session.expire_all()
+    assert db.session.get(Counselor, counselor.id).phone_masked == "139****2222"
+    form = pages.get(f"/directory/{counselor.id}/edit").forms["counselor-form"]
+    form["phone"] = "123"
+    assert "手机" in form.submit().text  # a bad new value is explained, nothing written
+    db.session.expire_all()
+    assert db.session.get(Counselor, counselor.id).phone_masked == "139****2222"

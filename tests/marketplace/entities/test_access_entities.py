@@ -33,7 +33,11 @@ MATRIX = [
     (WEB, "POST", "/entities/{entity}/verify", {"anonymous": FOUND, "national": FOUND, "province": FOUND,
                                                 "city": FOUND, "county": FOUND, "township": FOUND,
                                                 "other_province": MISSING, "*": FORBIDDEN}),
+    (WEB, "POST", "/entities/{entity}/reveal", {"anonymous": FOUND, **IN_SCOPE, "other_province": MISSING,
+                                                "*": FORBIDDEN}),
     (API, "GET", "/api/v1/entities", {"anonymous": UNAUTH, "*": OK}),
+    (API, "POST", "/api/v1/entities/{entity}/reveal", {"anonymous": UNAUTH, **IN_SCOPE, "operator": FORBIDDEN,
+                                                       "*": MISSING}),
     (API, "POST", "/api/v1/entities", {"anonymous": UNAUTH, "*": 422}),
     (API, "GET", "/api/v1/entities/{entity}", {"anonymous": UNAUTH, **IN_SCOPE, "operator": OK, "*": MISSING}),
     (API, "PATCH", "/api/v1/entities/{entity}", {"anonymous": UNAUTH, **OFFICIALS_FORBIDDEN, "operator": OK,
@@ -43,7 +47,8 @@ MATRIX = [
     (API, "POST", "/api/v1/entities/{entity}/verification", {"anonymous": UNAUTH, **OFFICIALS_FORBIDDEN,
                                                              "county": OK, "operator": FORBIDDEN, "*": MISSING}),
 ]
-BODIES = {"/verify": {"decision": "verify"}, "/verification": {"verified": True}, "PATCH": {"members": 3}}
+BODIES = {"/verify": {"decision": "verify"}, "/verification": {"verified": True}, "PATCH": {"members": 3},
+          "/reveal": {"purpose": "核实"}}
 
 
 @pytest.fixture

@@ -82,3 +82,35 @@ def test_operator_sees_own_list(client, login, world):
     make_entity(world["operator"], name="我的合作社")
     login(world["operator"])
     assert "我的合作社" in text_of(client.get("/entities/"))
+
+
+def test_officials_read_the_contact_phone_masked_and_reveal_it_with_a_purpose(pages, client, world, api_token):
+    from sqlalchemy import select
+
+    from marketplace.audit.models import AuditEntry
+    from tests.marketplace.needs.helpers import make_entity
+
+    entity = make_entity(world["operator"])
+    full = entity.contact_phone
+    masked = full[:3] + "****" + full[-4:]
+    pages.sign_in(world["county"])
+    page = pages.get(f"/entities/{entity.id}")
+    assert full not in page.text and page.html.select_one('[data-testid="phone"]').text == masked
+    refused = page.forms["reveal"].submit().follow()
+    assert "查看完整联系电话须填写用途" in refused.text and full not in refused.text
+    form = pages.get(f"/entities/{entity.id}").forms["reveal"]
+    form["purpose"] = "电话回访"
+    shown = form.submit()
+    assert shown.html.select_one('[data-testid="phone"]').text == full and "已记录本次查看" in shown.text
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "entity.view_unmasked"))
+    assert entry.details["purpose"] == "电话回访" and entry.actor_id == world["county"].id
+    # the API: masked in lists and items for officials, in full for the holder; reveal with a purpose
+    headers = api_token(world["county"])
+    listed = client.get("/api/v1/entities", headers=headers).get_json()["items"]
+    assert [e["contact_phone"] for e in listed] == [masked]
+    assert client.get(f"/api/v1/entities/{entity.id}", headers=headers).get_json()["contact_phone"] == masked
+    assert client.post(f"/api/v1/entities/{entity.id}/reveal", headers=headers, json={}).status_code == 422
+    revealed = client.post(f"/api/v1/entities/{entity.id}/reveal", headers=headers, json={"purpose": "回访"})
+    assert revealed.get_json() == {"contact_phone": full}
+    own = client.get(f"/api/v1/entities/{entity.id}", headers=api_token(world["operator"])).get_json()
+    assert own["contact_phone"] == full
