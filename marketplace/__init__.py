@@ -30,6 +30,7 @@ def create_app(config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     register_extensions(app)
+    register_hardening(app)
     register_security(app)
     register_blueprints(app)
     register_api(app)
@@ -69,6 +70,12 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
     mail.init_app(app)
+
+
+def register_hardening(app: Flask) -> None:
+    from marketplace.hardening import init_hardening
+
+    init_hardening(app)
 
 
 def register_security(app: Flask) -> None:

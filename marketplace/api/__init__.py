@@ -11,7 +11,17 @@ from pathlib import Path
 from typing import Any
 
 import swagger_ui_bundle
-from flask import Blueprint, Flask, current_app, g, jsonify, render_template, request, send_from_directory
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    g,
+    jsonify,
+    make_response,
+    render_template,
+    request,
+    send_from_directory,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -20,6 +30,7 @@ from werkzeug.exceptions import HTTPException
 from marketplace.api import messages  # noqa: F401  (Chinese validation messages)
 from marketplace.errors import DomainError
 from marketplace.extensions import api, csrf, db, limiter
+from marketplace.hardening import HostileInput
 
 PREFIX = "/api/v1"
 
@@ -95,6 +106,9 @@ def init_api(app: Flask, blueprints: list) -> None:
         "info": {"description": "辅导平台（千员带万社）接口。除令牌签发外，均需 `Authorization: Bearer <token>`。"},
         "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
     })
+    from marketplace.api.schemas import ErrorEnvelope
+
+    api.ERROR_SCHEMA = ErrorEnvelope  # documented as it is answered (error_response), on every operation
     api.init_app(app)
     rate = lambda: current_app.config["RATELIMIT_API"]  # noqa: E731
     for blueprint in blueprints:
@@ -128,16 +142,24 @@ def init_error_handlers(app: Flask) -> None:
         if _is_api_request():
             data = getattr(error, "data", None) or {}
             fields = data.get("messages")
-            if fields:
-                return error_response(status, fields=fields.get("json", fields))
-            return error_response(status)
-        if status == 413:
-            return html_error(413)
-        return html_error(status)
+            response = (error_response(status, fields=fields.get("json", fields)) if fields
+                        else error_response(status))
+        else:
+            response = make_response(html_error(status))
+        allowed = getattr(error, "valid_methods", None)
+        if status == 405 and allowed:  # RFC 9110: a 405 lists the methods the resource supports
+            response.headers["Allow"] = ", ".join(allowed)
+        return response
 
     @app.errorhandler(CSRFError)
     def handle_csrf(error: CSRFError):
         return html_error(400, _("页面已过期或表单无效，请刷新页面后重试"))
+
+    @app.errorhandler(HostileInput)
+    def handle_hostile(error: HostileInput):
+        if _is_api_request():
+            return error_response(error.status, error.message, error.code)
+        return html_error(error.status, error.message)
 
     @app.errorhandler(DomainError)
     def handle_domain(error: DomainError):
