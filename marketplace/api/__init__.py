@@ -50,6 +50,24 @@ CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_fo
          409: "conflict", 413: "too_large", 422: "validation_error", 429: "rate_limited", 500: "server_error"}
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PDF = "application/pdf"
+BINARY = {"type": "string", "format": "binary"}
+
+
+def file_doc(description: str, *content_types: str) -> dict:
+    """`blp.doc(**file_doc(...))` for an operation answering a file (xlsx, PDF, a photo) instead of JSON."""
+    return {"responses": {"200": {"description": description,
+                                  "content": {ct: {"schema": BINARY} for ct in content_types}}}}
+
+
+def upload_doc(description: str, **form_fields: dict) -> dict:
+    """`blp.doc(**upload_doc(...))` for a multipart upload: a required `file` plus the named form fields."""
+    properties = {"file": {**BINARY, "description": description}, **form_fields}
+    return {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+        "type": "object", "required": ["file", *form_fields], "properties": properties}}}}}
+
+
 def error_response(status: int, message: str | None = None, code: str | None = None, **extra: Any):
     body = {"code": code or CODES.get(status, "error"), "message": str(message or MESSAGES.get(status) or _("错误"))}
     body.update(extra)
@@ -141,9 +159,12 @@ def init_error_handlers(app: Flask) -> None:
         status = error.code or 500
         if _is_api_request():
             data = getattr(error, "data", None) or {}
-            fields = data.get("messages")
-            response = (error_response(status, fields=fields.get("json", fields)) if fields
-                        else error_response(status))
+            fields = data.get("messages") or {}
+            fields = fields.get("json", fields)
+            if isinstance(fields, list):  # webargs' "Invalid JSON body."
+                response = error_response(status, _("请求体不是有效的 JSON"))
+            else:
+                response = error_response(status, fields=fields) if fields else error_response(status)
         else:
             response = make_response(html_error(status))
         allowed = getattr(error, "valid_methods", None)

@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
-from marketplace.api import api_user, token_required
+from marketplace.api import api_user, file_doc, token_required, upload_doc
 from marketplace.api.schemas import DecimalText, Int, PageArgs, PageMeta, page_meta
 from marketplace.centers import services, uploads
 from marketplace.centers.models import (
@@ -285,6 +285,8 @@ class Documents(MethodView):
         return get_scoped_or_404(ServiceCenter, center_id, api_user()).documents
 
     @token_required
+    @blp.doc(**upload_doc("制度文件（PDF、PNG、JPEG、docx、xlsx）", kind={
+        "type": "string", "enum": [k.value for k in DocumentKind]}))
     @blp.response(201, DocumentSchema)
     def post(self, center_id):
         """上传制度文件：multipart 表单，字段 kind（guidelines/conduct/prices/records）和 file。
@@ -305,6 +307,7 @@ class Documents(MethodView):
 
 
 @blp.route("/<int:center_id>/documents/<int:document_id>", methods=["GET"])
+@blp.doc(**file_doc("文件内容", *(t.content_type for t in uploads.ALLOWED)))
 @token_required
 def download_document(center_id, document_id):
     """下载一个制度文件（附件）。"""
