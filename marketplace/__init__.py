@@ -114,6 +114,7 @@ def register_blueprints(app: Flask) -> None:
 
 def register_api(app: Flask) -> None:
     from marketplace.accounts.api import blp as accounts_api
+    from marketplace.agreements import files_api  # noqa: F401  (routes on the agreements API blueprint)
     from marketplace.agreements.api import blp as agreements_api
     from marketplace.api import init_api
     from marketplace.audit.api import blp as audit_api
