@@ -30,6 +30,7 @@ def create_app(config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     register_extensions(app)
+    register_hardening(app)
     register_security(app)
     register_blueprints(app)
     register_api(app)
@@ -76,6 +77,12 @@ def register_extensions(app: Flask) -> None:
     mail.init_app(app)
 
 
+def register_hardening(app: Flask) -> None:
+    from marketplace.hardening import init_hardening
+
+    init_hardening(app)
+
+
 def register_security(app: Flask) -> None:
     from marketplace.auth.security import init_security
 
@@ -115,6 +122,7 @@ def register_blueprints(app: Flask) -> None:
 
 def register_api(app: Flask) -> None:
     from marketplace.accounts.api import blp as accounts_api
+    from marketplace.agreements import files_api  # noqa: F401  (routes on the agreements API blueprint)
     from marketplace.agreements.api import blp as agreements_api
     from marketplace.api import init_api
     from marketplace.audit.api import blp as audit_api

@@ -1,5 +1,6 @@
 """Extension objects, created unbound; `create_app` binds them with `init_app`."""
 
+from flask import abort, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -7,7 +8,7 @@ from flask_login import LoginManager
 from flask_mailman import Mail
 from flask_migrate import Migrate
 from flask_smorest import Api
-from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy import SQLAlchemy as _SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import Enum, MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -23,6 +24,25 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+MAX_PAGE = 100_000  # beyond it OFFSET would overflow PostgreSQL's BIGINT long before any real list ends
+MAX_PER_PAGE = 100
+
+
+class SQLAlchemy(_SQLAlchemy):
+    def paginate(self, select, *, page=None, per_page=None, max_per_page=None, error_out=True, count=True):
+        """Pages read `page`/`per_page` from the query string: garbage means the first page (as before), a page
+        number past MAX_PAGE is a 404 instead of a database overflow."""
+        if request:
+            if page is None:
+                page = request.args.get("page", 1, type=int)
+            if per_page is None:
+                per_page = request.args.get("per_page", 20, type=int)
+        if page is not None and page > MAX_PAGE:
+            abort(404)
+        return super().paginate(select, page=page, per_page=per_page, max_per_page=max_per_page or MAX_PER_PAGE,
+                                error_out=error_out, count=count)
 
 
 db = SQLAlchemy(model_class=Base)

@@ -9,7 +9,7 @@ from sqlalchemy import or_
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import Role, User
 from marketplace.api import api_user, token_required
-from marketplace.api.schemas import PageArgs, PageMeta, page_meta
+from marketplace.api.schemas import Int, PageArgs, PageMeta, page_meta
 from marketplace.errors import NotAllowed
 from marketplace.extensions import db
 from marketplace.jurisdiction import get_scoped_or_404, scoped
@@ -18,7 +18,7 @@ blp = Blueprint("accounts_api", __name__, url_prefix="/accounts", description="è
 
 
 class AccountSchema(Schema):
-    id = fields.Integer()
+    id = Int()
     username = fields.String()
     display_name = fields.String()
     role = fields.Function(lambda u: u.role.value)

@@ -22,7 +22,7 @@ from marketplace.api import (
     token_required,
     with_etag,
 )
-from marketplace.api.schemas import PageArgs, PageMeta, page_meta
+from marketplace.api.schemas import QUANTITY_PATTERN, DecimalText, Int, PageArgs, PageMeta, page_meta
 from marketplace.centers.models import Offering
 from marketplace.errors import NotAllowed
 from marketplace.extensions import db
@@ -47,16 +47,15 @@ def _phone(agreement, phone: str | None) -> str | None:
 
 
 class AgreementItemSchema(Schema):
-    id = fields.Integer(dump_only=True)
-    position = fields.Integer(dump_only=True)
+    id = Int(dump_only=True)
+    position = Int(dump_only=True)
     name = fields.String(required=True, validate=ITEM["name"].marshmallow(required=True))
     method = fields.Function(lambda i: i.method.value, deserialize=str, required=True,
                              validate=validate.OneOf(_values(ServiceMethod)))
-    quantity = fields.Decimal(as_string=True, required=True, validate=ITEM["quantity"].marshmallow())
+    quantity = DecimalText(QUANTITY_PATTERN, required=True)  # ranges: the service (marketplace.limits.ITEM)
     unit = fields.String(required=True, validate=ITEM["unit"].marshmallow(required=True))
-    unit_price = fields.Decimal(as_string=True, allow_none=True, load_default=None,
-                                validate=ITEM["unit_price"].marshmallow())
-    offering_id = fields.Integer(allow_none=True, load_default=None)
+    unit_price = DecimalText(allow_none=True, load_default=None)
+    offering_id = Int(allow_none=True, load_default=None)
     quality_standard = fields.String(required=True, validate=ITEM["quality_standard"].marshmallow(required=True))
     acceptance_criterion = fields.String(required=True,
                                          validate=ITEM["acceptance_criterion"].marshmallow(required=True))
@@ -67,26 +66,26 @@ class AgreementItemSchema(Schema):
 
 class AgreementSignatureSchema(Schema):
     party = fields.Function(lambda s: s.party.value)
-    user_id = fields.Integer()
+    user_id = Int()
     signed_at = fields.DateTime()
     ip_address = fields.String(allow_none=True)
     content_hash = fields.String()
-    version = fields.Integer()
+    version = Int()
     voided_at = fields.DateTime(allow_none=True)
 
 
 class AgreementSchema(Schema):
-    id = fields.Integer()
+    id = Int()
     number = fields.String()
     title = fields.String()
     status = fields.Function(lambda a: a.status.value)
-    need_id = fields.Integer()
-    invitation_id = fields.Integer(allow_none=True)
-    offering_id = fields.Integer(allow_none=True)
+    need_id = Int()
+    invitation_id = Int(allow_none=True)
+    offering_id = Int(allow_none=True)
     region_code = fields.String()
     provider_kind = fields.Function(lambda a: a.provider_kind.value)
-    counselor_id = fields.Integer(allow_none=True)
-    center_id = fields.Integer(allow_none=True)
+    counselor_id = Int(allow_none=True)
+    center_id = Int(allow_none=True)
     entity = fields.Function(lambda a: {"id": a.entity_id, "name": a.entity_name, "address": a.entity_address,
                                         "representative": a.entity_representative, "phone": _phone(a, a.entity_phone),
                                         "credit_code": a.entity_credit_code})
@@ -98,14 +97,14 @@ class AgreementSchema(Schema):
     dispute_resolution = fields.String()
     term_start = fields.Date(allow_none=True)
     term_end = fields.Date(allow_none=True)
-    total_amount = fields.Decimal(as_string=True, allow_none=True)
-    version = fields.Integer()
+    total_amount = DecimalText(allow_none=True)
+    version = Int()
     content_hash = fields.Function(lambda a: content_hash(a), metadata={"description": "当前内容的 SHA-256"})
     signed_hash = fields.String(attribute="content_hash", allow_none=True,
                                 metadata={"description": "签署时的 SHA-256（首个签名时记录）"})
     items = fields.List(fields.Nested(AgreementItemSchema))
     signatures = fields.List(fields.Nested(AgreementSignatureSchema))
-    satisfaction = fields.Integer(allow_none=True)
+    satisfaction = Int(allow_none=True)
     satisfaction_comment = fields.String(allow_none=True)
     outcome = fields.String(allow_none=True)
     acceptance_due_at = fields.DateTime(allow_none=True)
@@ -117,7 +116,7 @@ class AgreementSchema(Schema):
 
 
 class AgreementBrief(Schema):
-    id = fields.Integer()
+    id = Int()
     number = fields.String()
     title = fields.String()
     status = fields.Function(lambda a: a.status.value)
@@ -125,7 +124,7 @@ class AgreementBrief(Schema):
     entity_name = fields.String()
     provider_kind = fields.Function(lambda a: a.provider_kind.value)
     provider_name = fields.String()
-    satisfaction = fields.Integer(allow_none=True)
+    satisfaction = Int(allow_none=True)
     updated_at = fields.DateTime()
 
 
@@ -140,13 +139,13 @@ class AgreementQuery(PageArgs):
     provider_kind = fields.String(validate=validate.OneOf(_values(ProviderKind)))
     region_code = fields.String()
     overdue = fields.String(validate=validate.OneOf(oversight.OVERDUE_KINDS))
-    need_id = fields.Integer()
+    need_id = Int()
 
 
 class AgreementCreate(Schema):
-    invitation_id = fields.Integer(metadata={"description": "已接受的邀请（二选一）"})
-    need_id = fields.Integer(metadata={"description": "与 offering_id 一起：购买服务中心的服务项目"})
-    offering_id = fields.Integer()
+    invitation_id = Int(metadata={"description": "已接受的邀请（二选一）"})
+    need_id = Int(metadata={"description": "与 offering_id 一起：购买服务中心的服务项目"})
+    offering_id = Int()
 
     @validates_schema
     def _one_source(self, data, **kwargs):
@@ -172,7 +171,7 @@ class AgreementUpdate(Schema):
 
 
 class ItemCheckSchema(Schema):
-    item_id = fields.Integer(required=True)
+    item_id = Int(required=True)
     passed = fields.Boolean(required=True)
     comment = fields.String(load_default="")
 
@@ -185,23 +184,23 @@ class AgreementTransition(Schema):
     content_hash = fields.String(load_default=None, metadata={"description": "sign：签署人看到的内容摘要（可选）"})
     items = fields.List(fields.Nested(ItemCheckSchema), load_default=list,
                         metadata={"description": "accept / request_changes：逐项验收结果"})
-    satisfaction = fields.Integer(load_default=None, validate=validate.Range(1, 5))
+    satisfaction = Int(load_default=None, validate=validate.Range(1, 5))
     comment = fields.String(load_default="")
 
 
 class ServiceRecordSchema(Schema):
-    id = fields.Integer(dump_only=True)
-    seq = fields.Integer(dump_only=True)
+    id = Int(dump_only=True)
+    seq = Int(dump_only=True)
     served_on = fields.Date(required=True)
     kind = fields.Function(lambda r: r.kind.value, deserialize=str, required=True,
                            validate=validate.OneOf(_values(RecordKind)))
     content = fields.String(required=True, validate=RECORD["content"].marshmallow(required=True))
     participants = fields.String(load_default="", allow_none=True, validate=RECORD["participants"].marshmallow())
     place = fields.String(load_default="", allow_none=True, validate=RECORD["place"].marshmallow())
-    corrects_id = fields.Integer(load_default=None, allow_none=True)
+    corrects_id = Int(load_default=None, allow_none=True)
     prev_hash = fields.String(dump_only=True, allow_none=True)
     record_hash = fields.String(dump_only=True)
-    author_id = fields.Integer(dump_only=True)
+    author_id = Int(dump_only=True)
     created_at = fields.DateTime(dump_only=True)
     attachments = fields.Function(lambda r: [{"id": a.id, "name": a.original_name, "sha256": a.sha256}
                                              for a in r.attachments], dump_only=True)

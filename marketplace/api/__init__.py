@@ -11,7 +11,17 @@ from pathlib import Path
 from typing import Any
 
 import swagger_ui_bundle
-from flask import Blueprint, Flask, current_app, g, jsonify, render_template, request, send_from_directory
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    g,
+    jsonify,
+    make_response,
+    render_template,
+    request,
+    send_from_directory,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -20,6 +30,7 @@ from werkzeug.exceptions import HTTPException
 from marketplace.api import messages  # noqa: F401  (Chinese validation messages)
 from marketplace.errors import DomainError
 from marketplace.extensions import api, csrf, db, limiter
+from marketplace.hardening import HostileInput
 
 PREFIX = "/api/v1"
 
@@ -37,6 +48,24 @@ MESSAGES = {
 }
 CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
          409: "conflict", 413: "too_large", 422: "validation_error", 429: "rate_limited", 500: "server_error"}
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PDF = "application/pdf"
+BINARY = {"type": "string", "format": "binary"}
+
+
+def file_doc(description: str, *content_types: str) -> dict:
+    """`blp.doc(**file_doc(...))` for an operation answering a file (xlsx, PDF, a photo) instead of JSON."""
+    return {"responses": {"200": {"description": description,
+                                  "content": {ct: {"schema": BINARY} for ct in content_types}}}}
+
+
+def upload_doc(description: str, **form_fields: dict) -> dict:
+    """`blp.doc(**upload_doc(...))` for a multipart upload: a required `file` plus the named form fields."""
+    properties = {"file": {**BINARY, "description": description}, **form_fields}
+    return {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+        "type": "object", "required": ["file", *form_fields], "properties": properties}}}}}
 
 
 def error_response(status: int, message: str | None = None, code: str | None = None, **extra: Any):
@@ -95,6 +124,9 @@ def init_api(app: Flask, blueprints: list) -> None:
         "info": {"description": "辅导平台（千员带万社）接口。除令牌签发外，均需 `Authorization: Bearer <token>`。"},
         "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
     })
+    from marketplace.api.schemas import ErrorEnvelope
+
+    api.ERROR_SCHEMA = ErrorEnvelope  # documented as it is answered (error_response), on every operation
     api.init_app(app)
     rate = lambda: current_app.config["RATELIMIT_API"]  # noqa: E731
     for blueprint in blueprints:
@@ -127,17 +159,28 @@ def init_error_handlers(app: Flask) -> None:
         status = error.code or 500
         if _is_api_request():
             data = getattr(error, "data", None) or {}
-            fields = data.get("messages")
-            if fields:
-                return error_response(status, fields=fields.get("json", fields))
-            return error_response(status)
-        if status == 413:
-            return html_error(413)
-        return html_error(status)
+            fields = data.get("messages") or {}
+            fields = fields.get("json", fields)
+            if isinstance(fields, list):  # webargs' "Invalid JSON body."
+                response = error_response(status, _("请求体不是有效的 JSON"))
+            else:
+                response = error_response(status, fields=fields) if fields else error_response(status)
+        else:
+            response = make_response(html_error(status))
+        allowed = getattr(error, "valid_methods", None)
+        if status == 405 and allowed:  # RFC 9110: a 405 lists the methods the resource supports
+            response.headers["Allow"] = ", ".join(allowed)
+        return response
 
     @app.errorhandler(CSRFError)
     def handle_csrf(error: CSRFError):
         return html_error(400, _("页面已过期或表单无效，请刷新页面后重试"))
+
+    @app.errorhandler(HostileInput)
+    def handle_hostile(error: HostileInput):
+        if _is_api_request():
+            return error_response(error.status, error.message, error.code)
+        return html_error(error.status, error.message)
 
     @app.errorhandler(DomainError)
     def handle_domain(error: DomainError):

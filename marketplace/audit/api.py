@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from marketplace.api import api_user, token_required
-from marketplace.api.schemas import PageArgs, PageMeta, page_meta
+from marketplace.api.schemas import Int, PageArgs, PageMeta, page_meta
 from marketplace.audit.models import AuditEntry
 from marketplace.errors import NotAllowed
 from marketplace.extensions import db
@@ -16,8 +16,8 @@ blp = Blueprint("audit_api", __name__, url_prefix="/audit", description="审计�
 
 
 class AuditSchema(Schema):
-    id = fields.Integer()
-    actor_id = fields.Integer(allow_none=True)
+    id = Int()
+    actor_id = Int(allow_none=True)
     action = fields.String()
     object_type = fields.String()
     object_id = fields.String(allow_none=True)

@@ -7,8 +7,17 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
-from marketplace.api import IF_MATCH, api_user, lock_version_field, requested_version, token_required, with_etag
-from marketplace.api.schemas import PageArgs, PageMeta, page_meta
+from marketplace.api import (
+    IF_MATCH,
+    api_user,
+    file_doc,
+    lock_version_field,
+    requested_version,
+    token_required,
+    upload_doc,
+    with_etag,
+)
+from marketplace.api.schemas import DecimalText, Int, PageArgs, PageMeta, page_meta
 from marketplace.centers import services, uploads
 from marketplace.centers.models import (
     CenterDocument,
@@ -37,28 +46,28 @@ def _values(enum_class) -> list[str]:
 
 
 class PriceChangeSchema(Schema):
-    old_min = fields.Decimal(as_string=True, allow_none=True)
-    old_max = fields.Decimal(as_string=True, allow_none=True)
-    new_min = fields.Decimal(as_string=True)
-    new_max = fields.Decimal(as_string=True)
-    changed_by_id = fields.Integer(allow_none=True)
+    old_min = DecimalText(allow_none=True)
+    old_max = DecimalText(allow_none=True)
+    new_min = DecimalText()
+    new_max = DecimalText()
+    changed_by_id = Int(allow_none=True)
     changed_at = fields.DateTime()
 
 
 class PublicOfferingSchema(Schema):
-    id = fields.Integer()
+    id = Int()
     name = fields.String()
-    category = fields.Integer(metadata={"description": "一个服务类别：" + CATEGORY_HELP})
+    category = Int(metadata={"description": "一个服务类别：" + CATEGORY_HELP})
     description = fields.String(allow_none=True)
     unit = fields.String()
-    price_min = fields.Decimal(as_string=True)
-    price_max = fields.Decimal(as_string=True)
+    price_min = DecimalText()
+    price_max = DecimalText()
     service_standard = fields.String(allow_none=True)
-    delivery_days = fields.Integer(allow_none=True)
+    delivery_days = Int(allow_none=True)
 
 
 class OfferingSchema(PublicOfferingSchema):
-    center_id = fields.Integer()
+    center_id = Int()
     is_active = fields.Boolean()
     updated_at = fields.DateTime()
     lock_version = lock_version_field(dump=True)
@@ -67,13 +76,13 @@ class OfferingSchema(PublicOfferingSchema):
 
 class OfferingWrite(Schema):
     name = fields.String(required=True, validate=validate.Length(1, 120))
-    category = fields.Integer(required=True)
+    category = Int(required=True)
     unit = fields.String(required=True, validate=validate.Length(1, 32))
-    price_min = fields.Decimal(required=True)
-    price_max = fields.Decimal(allow_none=True, metadata={"description": "不填则为单一价格"})
+    price_min = DecimalText(required=True)
+    price_max = DecimalText(allow_none=True, metadata={"description": "不填则为单一价格"})
     description = fields.String(allow_none=True)
     service_standard = fields.String(allow_none=True)
-    delivery_days = fields.Integer(allow_none=True)
+    delivery_days = Int(allow_none=True)
     is_active = fields.Boolean()
 
 
@@ -84,12 +93,12 @@ class OfferingUpdate(OfferingWrite):
 
 
 class DocumentSchema(Schema):
-    id = fields.Integer()
+    id = Int()
     kind = fields.Function(lambda d: d.kind.value)
     original_name = fields.String()
     content_type = fields.String()
-    size = fields.Integer()
-    uploaded_by_id = fields.Integer()
+    size = Int()
+    uploaded_by_id = Int()
     uploaded_at = fields.DateTime()
 
 
@@ -99,12 +108,12 @@ class EventSchema(Schema):
     to_status = fields.Function(lambda e: e.to_status.value if e.to_status else None)
     reason = fields.String(allow_none=True)
     deadline = fields.Date(allow_none=True)
-    actor_id = fields.Integer(allow_none=True)
+    actor_id = Int(allow_none=True)
     created_at = fields.DateTime()
 
 
 class PublicCenterSchema(Schema):
-    id = fields.Integer()
+    id = Int()
     name = fields.String()
     operator_type = fields.Function(lambda c: c.operator_type.value)
     operator_name = fields.String()
@@ -113,8 +122,8 @@ class PublicCenterSchema(Schema):
     region_code = fields.String()
     region_name = fields.Function(lambda c: c.region.full_name)
     service_area_codes = fields.Function(lambda c: [r.code for r in c.service_areas])
-    categories = fields.Integer(metadata={"description": CATEGORY_HELP})
-    staff_count = fields.Integer()
+    categories = Int(metadata={"description": CATEGORY_HELP})
+    staff_count = Int()
     opening_hours = fields.String(allow_none=True)
     contact_phone = fields.String(allow_none=True)
     filing_number = fields.String(allow_none=True)
@@ -130,7 +139,7 @@ class CenterSchema(PublicCenterSchema):
     status = fields.Function(lambda c: c.status.value)
     filed_at = fields.DateTime(allow_none=True)
     rectify_deadline = fields.Date(allow_none=True)
-    owner_id = fields.Integer()
+    owner_id = Int()
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     lock_version = lock_version_field(dump=True)
@@ -155,12 +164,12 @@ class CenterQuery(PageArgs):
     q = fields.String()
     status = fields.String(validate=validate.OneOf(_values(CenterStatus)))
     region_code = fields.String()
-    category = fields.Integer()
+    category = Int()
 
 
 class CatalogueQuery(PageArgs):
     region_code = fields.String()
-    category = fields.Integer()
+    category = Int()
 
 
 class CenterWrite(Schema):
@@ -173,8 +182,8 @@ class CenterWrite(Schema):
     address = fields.String(required=True, validate=validate.Length(1, 200))
     region_code = fields.String(required=True)
     service_area_codes = fields.List(fields.String())
-    categories = fields.Integer(required=True, metadata={"description": CATEGORY_HELP})
-    staff_count = fields.Integer(validate=validate.Range(0, 10000))
+    categories = Int(required=True, metadata={"description": CATEGORY_HELP})
+    staff_count = Int(validate=validate.Range(0, 10000))
     opening_hours = fields.String(allow_none=True, validate=validate.Length(max=120))
     contact_phone = fields.String(allow_none=True, validate=validate.Length(max=20))
 
@@ -294,6 +303,8 @@ class Documents(MethodView):
         return get_scoped_or_404(ServiceCenter, center_id, api_user()).documents
 
     @token_required
+    @blp.doc(**upload_doc("制度文件（PDF、PNG、JPEG、docx、xlsx）", kind={
+        "type": "string", "enum": [k.value for k in DocumentKind]}))
     @blp.response(201, DocumentSchema)
     def post(self, center_id):
         """上传制度文件：multipart 表单，字段 kind（guidelines/conduct/prices/records）和 file。
@@ -314,6 +325,7 @@ class Documents(MethodView):
 
 
 @blp.route("/<int:center_id>/documents/<int:document_id>", methods=["GET"])
+@blp.doc(**file_doc("文件内容", *(t.content_type for t in uploads.ALLOWED)))
 @token_required
 def download_document(center_id, document_id):
     """下载一个制度文件（附件）。"""

@@ -14,7 +14,7 @@ from marketplace.api import (
     token_required,
     with_etag,
 )
-from marketplace.api.schemas import PageArgs, PageMeta, page_meta
+from marketplace.api.schemas import Int, PageArgs, PageMeta, page_meta
 from marketplace.directory import services
 from marketplace.directory.models import (
     Counselor,
@@ -43,7 +43,7 @@ def _values(enum_class) -> list[str]:
 
 
 class CounselorSchema(Schema):
-    id = fields.Integer()
+    id = Int()
     name = fields.String()
     gender = fields.Function(lambda c: c.gender.value)
     id_number = fields.String(attribute="id_number_masked")
@@ -55,22 +55,22 @@ class CounselorSchema(Schema):
     position = fields.String(allow_none=True)
     region_code = fields.String()
     region_name = fields.Function(lambda c: c.region.full_name)
-    specialties = fields.Integer(metadata={"description": "位掩码：1 组织建设 2 规范运营 4 财务会计 8 市场营销 "
+    specialties = Int(metadata={"description": "位掩码：1 组织建设 2 规范运营 4 财务会计 8 市场营销 "
                                                           "16 绿色发展 32 技术支持 64 质量标准 128 信贷保险"})
-    industries = fields.Integer(metadata={"description": "位掩码：1 粮油作物 2 果树 4 蔬菜 8 畜牧养殖 16 水产养殖 "
+    industries = Int(metadata={"description": "位掩码：1 粮油作物 2 果树 4 蔬菜 8 畜牧养殖 16 水产养殖 "
                                                          "32 休闲农业 64 农产品加工 128 其他"})
     work_mode = fields.Function(lambda c: c.work_mode.value)
     source = fields.Function(lambda c: c.source.value)
     is_remote = fields.Boolean()
-    capacity = fields.Integer()
+    capacity = Int()
     service_area_codes = fields.Function(lambda c: [r.code for r in c.service_areas])
-    department_id = fields.Integer()
+    department_id = Int()
     department = fields.Function(lambda c: c.department.name)
     appointed_on = fields.Date()
     term_end = fields.Date()
     certificate_no = fields.String()
     status = fields.Function(lambda c: c.status.value)
-    data_year = fields.Integer(allow_none=True)
+    data_year = Int(allow_none=True)
     updated_at = fields.DateTime()
     lock_version = lock_version_field(dump=True)
 
@@ -88,8 +88,8 @@ class CounselorPage(Schema):
 class CounselorQuery(PageArgs):
     q = fields.String()
     region_code = fields.String()
-    specialty = fields.Integer()
-    industry = fields.Integer()
+    specialty = Int()
+    industry = Int()
     status = fields.String(validate=validate.OneOf(_values(CounselorStatus)))
     work_mode = fields.String(validate=validate.OneOf(_values(WorkMode)))
     source = fields.String(validate=validate.OneOf(_values(Source)))
@@ -101,8 +101,8 @@ class CounselorWrite(Schema):
     id_number = fields.String(required=True)
     phone = fields.String(required=True)
     region_code = fields.String(required=True)
-    specialties = fields.Integer(required=True, validate=validate.Range(1, 255))
-    industries = fields.Integer(required=True, validate=validate.Range(1, 255))
+    specialties = Int(required=True, validate=validate.Range(1, 255))
+    industries = Int(required=True, validate=validate.Range(1, 255))
     work_mode = fields.String(required=True, validate=validate.OneOf(_values(WorkMode)))
     source = fields.String(required=True, validate=validate.OneOf(_values(Source)))
     appointed_on = fields.Date(required=True)
@@ -113,7 +113,7 @@ class CounselorWrite(Schema):
     employer = fields.String(allow_none=True, validate=validate.Length(max=120))
     position = fields.String(allow_none=True, validate=validate.Length(max=64))
     is_remote = fields.Boolean()
-    capacity = fields.Integer(validate=validate.Range(0, 100))
+    capacity = Int(validate=validate.Range(0, 100))
     service_area_codes = fields.List(fields.String())
 
 

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from marketplace.api import api_user, token_required
+from marketplace.api import XLSX, api_user, file_doc, token_required
 from marketplace.directory import exports, imports
 from marketplace.directory.search import counselor_query
 from marketplace.errors import DomainError, NotAllowed
@@ -20,6 +20,7 @@ add_import_api(blp, imports.KIND, noun="辅导员", file_prefix="counselor")
 
 
 @blp.route("/export.xlsx", methods=["GET"])
+@blp.doc(**file_doc("名录（xlsx）", XLSX))
 @token_required
 def export_counselors():
     """按与列表相同的查询参数导出名录（xlsx，列与导入模板相同；身份证号码和手机号码为掩码）。"""

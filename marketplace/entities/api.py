@@ -13,7 +13,7 @@ from marketplace.api import (
     token_required,
     with_etag,
 )
-from marketplace.api.schemas import PageArgs, PageMeta, page_meta
+from marketplace.api.schemas import DecimalText, Int, PageArgs, PageMeta, page_meta
 from marketplace.entities import services
 from marketplace.entities.models import Entity, EntityType, ModelLevel, VerificationStatus
 from marketplace.extensions import db
@@ -27,7 +27,7 @@ def _values(enum_class) -> list[str]:
 
 
 class EntitySchema(Schema):
-    id = fields.Integer()
+    id = Int()
     type = fields.Function(lambda e: e.type.value)
     name = fields.String()
     credit_code = fields.String(allow_none=True)
@@ -37,14 +37,14 @@ class EntitySchema(Schema):
     region_code = fields.String()
     region_name = fields.Function(lambda e: e.region.full_name)
     address = fields.String(allow_none=True)
-    industries = fields.Integer(metadata={"description": "位掩码：1 粮油作物 2 果树 4 蔬菜 8 畜牧养殖 16 水产养殖 "
+    industries = Int(metadata={"description": "位掩码：1 粮油作物 2 果树 4 蔬菜 8 畜牧养殖 16 水产养殖 "
                                                          "32 休闲农业 64 农产品加工 128 其他"})
-    members = fields.Integer(allow_none=True)
-    area_mu = fields.Decimal(as_string=True, allow_none=True)
-    livestock_head = fields.Integer(allow_none=True)
+    members = Int(allow_none=True)
+    area_mu = DecimalText(allow_none=True)
+    livestock_head = Int(allow_none=True)
     model_level = fields.Function(lambda e: e.model_level.value)
-    founded_year = fields.Integer(allow_none=True)
-    owner_id = fields.Integer()
+    founded_year = Int(allow_none=True)
+    owner_id = Int()
     verification_status = fields.Function(lambda e: e.verification_status.value)
     verification_note = fields.String(allow_none=True)
     verified_at = fields.DateTime(allow_none=True)
@@ -62,7 +62,7 @@ class EntityQuery(PageArgs):
     type = fields.String(validate=validate.OneOf(_values(EntityType)))
     verification_status = fields.String(validate=validate.OneOf(_values(VerificationStatus)))
     region_code = fields.String()
-    industry = fields.Integer()
+    industry = Int()
 
 
 class EntityWrite(Schema):
@@ -73,12 +73,12 @@ class EntityWrite(Schema):
     contact_phone = fields.String(required=True)
     region_code = fields.String(required=True)
     address = fields.String(allow_none=True, validate=validate.Length(max=200))
-    industries = fields.Integer(required=True, validate=validate.Range(1, 255))
-    members = fields.Integer(allow_none=True)
-    area_mu = fields.Decimal(allow_none=True)
-    livestock_head = fields.Integer(allow_none=True)
+    industries = Int(required=True, validate=validate.Range(1, 255))
+    members = Int(allow_none=True)
+    area_mu = DecimalText(allow_none=True)
+    livestock_head = Int(allow_none=True)
     model_level = fields.String(validate=validate.OneOf(_values(ModelLevel)), load_default="none")
-    founded_year = fields.Integer(allow_none=True)
+    founded_year = Int(allow_none=True)
 
 
 class EntityUpdate(EntityWrite):

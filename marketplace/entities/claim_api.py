@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from marketplace.api import api_user, committed, token_required
-from marketplace.api.schemas import PageArgs, PageMeta, page_meta
+from marketplace.api.schemas import Int, PageArgs, PageMeta, page_meta
 from marketplace.entities import claims
 from marketplace.entities.models import ClaimStatus, EntityClaim
 from marketplace.extensions import db
@@ -23,13 +23,13 @@ def _hints(claim: EntityClaim) -> dict | None:
 
 
 class ClaimSchema(Schema):
-    id = fields.Integer()
+    id = Int()
     status = fields.Function(lambda c: c.status.value)
-    entity_id = fields.Integer()
+    entity_id = Int()
     entity_name = fields.Function(lambda c: c.entity.name)
     region_code = fields.String()
     region_name = fields.Function(lambda c: c.region.full_name)
-    claimant_id = fields.Integer()
+    claimant_id = Int()
     legal_representative = fields.String()
     contact_phone = fields.String()
     note = fields.String(allow_none=True)

@@ -16,7 +16,7 @@ from marketplace.api import (
     token_required,
     with_etag,
 )
-from marketplace.api.schemas import PageArgs, PageMeta, page_meta
+from marketplace.api.schemas import DecimalText, Int, PageArgs, PageMeta, page_meta
 from marketplace.entities.models import Entity
 from marketplace.errors import NotAllowed
 from marketplace.extensions import db
@@ -36,25 +36,25 @@ def _values(enum_class) -> list[str]:
 
 
 class NeedSchema(Schema):
-    id = fields.Integer()
-    entity_id = fields.Integer()
+    id = Int()
+    entity_id = Int()
     entity_name = fields.Function(lambda n: n.entity.name)
     entity_verified = fields.Function(lambda n: n.entity.is_verified)
-    category = fields.Integer(metadata={"description": "一个专长位：1 组织建设 2 规范运营 4 财务会计 8 市场营销 "
+    category = Int(metadata={"description": "一个专长位：1 组织建设 2 规范运营 4 财务会计 8 市场营销 "
                                                        "16 绿色发展 32 技术支持 64 质量标准 128 信贷保险"})
-    industry = fields.Integer()
+    industry = Int()
     title = fields.String()
     description = fields.String()
     region_code = fields.String()
     region_name = fields.Function(lambda n: n.region.full_name)
     urgency = fields.Function(lambda n: n.urgency.value)
     mode = fields.Function(lambda n: n.mode.value)
-    budget = fields.Decimal(as_string=True, allow_none=True)
+    budget = DecimalText(allow_none=True)
     start_on = fields.Date(allow_none=True)
     end_on = fields.Date(allow_none=True)
     status = fields.Function(lambda n: n.status.value)
-    assigned_counselor_id = fields.Integer(allow_none=True)
-    assigned_center_id = fields.Integer(allow_none=True)
+    assigned_counselor_id = Int(allow_none=True)
+    assigned_center_id = Int(allow_none=True)
     opened_at = fields.DateTime(allow_none=True)
     updated_at = fields.DateTime()
     lock_version = lock_version_field(dump=True)
@@ -68,23 +68,23 @@ class NeedPage(Schema):
 class NeedQuery(PageArgs):
     q = fields.String()
     status = fields.String(validate=validate.OneOf(_values(NeedStatus)))
-    category = fields.Integer()
-    industry = fields.Integer()
+    category = Int()
+    industry = Int()
     urgency = fields.String(validate=validate.OneOf(_values(Urgency)))
     region_code = fields.String()
-    entity_id = fields.Integer()
+    entity_id = Int()
 
 
 class NeedWrite(Schema):
-    entity_id = fields.Integer(required=True)
-    category = fields.Integer(required=True)
-    industry = fields.Integer(load_default=0)
+    entity_id = Int(required=True)
+    category = Int(required=True)
+    industry = Int(load_default=0)
     title = fields.String(required=True, validate=NEED["title"].marshmallow(required=True))
     description = fields.String(required=True, validate=NEED["description"].marshmallow(required=True))
     region_code = fields.String(allow_none=True)
     urgency = fields.String(validate=validate.OneOf(_values(Urgency)), load_default="normal")
     mode = fields.String(validate=validate.OneOf(_values(ServiceMode)), load_default="on_site")
-    budget = fields.Decimal(allow_none=True, validate=NEED["budget"].marshmallow())
+    budget = DecimalText(allow_none=True)  # its range is checked by the service (marketplace.limits.NEED)
     start_on = fields.Date(allow_none=True)
     end_on = fields.Date(allow_none=True)
     publish = fields.Boolean(load_default=False, metadata={"description": "创建后立即发布"})
@@ -103,19 +103,19 @@ class NeedTransition(Schema):
 
 class MatchQuery(Schema):
     kind = fields.String(validate=validate.OneOf(["counselor", "center", "all"]), load_default="counselor")
-    limit = fields.Integer(validate=validate.Range(1, 50), load_default=10)
+    limit = Int(validate=validate.Range(1, 50), load_default=10)
 
 
 class CandidateSchema(Schema):
     kind = fields.String()
-    id = fields.Integer()
+    id = Int()
     name = fields.String()
     score = fields.Float()
     reasons = fields.List(fields.String())
 
 
 class Matches(Schema):
-    need_id = fields.Integer()
+    need_id = Int()
     ranker = fields.String()
     ranker_version = fields.String()
     entity_verified = fields.Boolean()
@@ -123,14 +123,14 @@ class Matches(Schema):
 
 
 class InvitationSchema(Schema):
-    id = fields.Integer()
-    need_id = fields.Integer()
+    id = Int()
+    need_id = Int()
     need_title = fields.Function(lambda i: i.need.title)
     kind = fields.Function(lambda i: i.kind.value)
-    counselor_id = fields.Integer(allow_none=True)
-    center_id = fields.Integer(allow_none=True)
+    counselor_id = Int(allow_none=True)
+    center_id = Int(allow_none=True)
     candidate_name = fields.String()
-    invited_by_id = fields.Integer(allow_none=True, metadata={"description": "为空表示系统自动转交"})
+    invited_by_id = Int(allow_none=True, metadata={"description": "为空表示系统自动转交"})
     status = fields.Function(lambda i: i.status.value)
     score = fields.Float(allow_none=True)
     match_reasons = fields.Function(lambda i: i.match_reasons.split("；") if i.match_reasons else [])
@@ -146,14 +146,14 @@ class InvitationPage(Schema):
 
 
 class InvitationQuery(PageArgs):
-    need_id = fields.Integer()
+    need_id = Int()
     status = fields.String()
 
 
 class InvitationWrite(Schema):
-    need_id = fields.Integer(required=True)
+    need_id = Int(required=True)
     kind = fields.String(required=True, validate=validate.OneOf(["counselor", "center"]))
-    candidate_id = fields.Integer(required=True)
+    candidate_id = Int(required=True)
 
 
 class Answer(Schema):
@@ -245,20 +245,20 @@ def change_status(data, need_id):
 
 class RecommendedProvider(Schema):
     kind = fields.String()
-    id = fields.Integer()
+    id = Int()
     name = fields.String()
     is_active = fields.Boolean(metadata={"description": "在聘（辅导员）或已备案（服务中心）"})
     at_capacity = fields.Boolean(metadata={"description": "在办已满：暂不推荐"})
-    open_count = fields.Integer()
-    capacity = fields.Integer(allow_none=True)
+    open_count = Int()
+    capacity = Int(allow_none=True)
 
 
 class RecommendationSchema(Schema):
     need = fields.Nested(NeedSchema)
     provider = fields.Nested(RecommendedProvider)
     score = fields.Float()
-    rank = fields.Integer(allow_none=True, metadata={"description": "在该需求全部候选中的名次"})
-    of = fields.Integer(metadata={"description": "该需求的候选总数"})
+    rank = Int(allow_none=True, metadata={"description": "在该需求全部候选中的名次"})
+    of = Int(metadata={"description": "该需求的候选总数"})
     reasons = fields.List(fields.String())
 
 

@@ -5,7 +5,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from marketplace.api import api_user, token_required
-from marketplace.api.schemas import PageArgs, PageMeta, page_meta
+from marketplace.api.schemas import Int, PageArgs, PageMeta, page_meta
 from marketplace.extensions import db
 from marketplace.jurisdiction import get_scoped_or_404, scoped
 from marketplace.notifications import services
@@ -15,7 +15,7 @@ blp = Blueprint("notifications_api", __name__, url_prefix="/notifications", desc
 
 
 class NotificationSchema(Schema):
-    id = fields.Integer()
+    id = Int()
     title = fields.String()
     body = fields.String()
     link = fields.String(allow_none=True)
@@ -26,7 +26,7 @@ class NotificationSchema(Schema):
 class NotificationPage(Schema):
     items = fields.List(fields.Nested(NotificationSchema))
     meta = fields.Nested(PageMeta)
-    unread = fields.Integer()
+    unread = Int()
 
 
 @blp.route("")

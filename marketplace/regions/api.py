@@ -4,6 +4,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields
 
+from marketplace.api.schemas import Int
 from marketplace.extensions import db
 from marketplace.regions.models import Region
 from marketplace.regions.services import current_children
@@ -17,8 +18,8 @@ class RegionSchema(Schema):
     full_name = fields.String()
     level = fields.Function(lambda r: r.level.value)
     parent_code = fields.String()
-    valid_from = fields.Integer(allow_none=True)
-    valid_to = fields.Integer(allow_none=True)
+    valid_from = Int(allow_none=True)
+    valid_to = Int(allow_none=True)
     source = fields.String()
 
 

@@ -5,7 +5,7 @@ key) and hashed with its look-up key, so run the upgrade with the production set
 decrypts them back.
 
 Revision ID: 0013_sessions_security
-Revises: 0007_reinvite_withdrawn
+Revises: 0012_locking_numbering
 Create Date: 2026-12-02 01:30:00
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0013_sessions_security'
-down_revision = '0007_reinvite_withdrawn'
+down_revision = '0012_locking_numbering'
 branch_labels = None
 depends_on = None
 

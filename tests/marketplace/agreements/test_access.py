@@ -63,9 +63,20 @@ MATRIX = [
     (API, "GET", "/api/v1/agreements/{agreement}/records", API_VISIBLE),
     (API, "POST", "/api/v1/agreements/{agreement}/records", {**API_VISIBLE, **OFFICIALS_FORBIDDEN,
                                                              "operator": FORBIDDEN, "counselor": 409}),
+    (API, "GET", "/api/v1/agreements/{agreement}/agreement.pdf", API_VISIBLE),
+    (API, "GET", "/api/v1/agreements/{agreement}/attachments", API_VISIBLE),
+    (API, "GET", "/api/v1/agreements/{agreement}/attachments/{attachment}", API_VISIBLE),
+    (API, "POST", "/api/v1/agreements/{agreement}/records/with-photos", {**API_VISIBLE, **OFFICIALS_FORBIDDEN,
+                                                                         "operator": FORBIDDEN,
+                                                                         "counselor": 409}),
+    (API, "POST", "/api/v1/agreements/{agreement}/items/{item}/photos", {**API_VISIBLE, **OFFICIALS_FORBIDDEN,
+                                                                        "operator": 409,
+                                                                        "counselor": FORBIDDEN}),
 ]
 BODIES = {"PATCH": {"title": "新的协议名称"}, "/transitions": {"action": "propose"},
-          "/records": {"served_on": "2026-11-01", "kind": "visit", "content": "上门指导"}}
+          "/records": {"served_on": "2026-11-01", "kind": "visit", "content": "上门指导"},
+          "/with-photos": {"served_on": "2026-11-01", "kind": "visit", "content": "上门指导"},
+          "/photos": {}}
 
 
 @pytest.fixture
@@ -76,7 +87,7 @@ def subjects(world):
     _center, offering = filed_center_offering(world)
     db.session.commit()
     return {"agreement": agreement.id, "invitation": agreement.invitation_id, "attachment": attachment.id,
-            "offering": offering.id}
+            "offering": offering.id, "item": agreement.items[0].id}
 
 
 @pytest.mark.parametrize(("kind", "method", "path", "actor", "status"), access_cases(MATRIX))
@@ -86,5 +97,10 @@ def test_access(client, world, subjects, kind, method, path, actor, status):
         (b for suffix, b in BODIES.items() if path.endswith(suffix)), {})
     if kind == WEB and method == "POST" and path.endswith("/records"):
         body = {"content": ""}
-    response = request_as(client, world.get(actor), kind, method, url, body)
+    files = None
+    if path.endswith(("/with-photos", "/photos")):  # multipart, as the documented request body says
+        files, body = dict(body), {}
+        if path.endswith("/items/{item}/photos"):
+            files["file"] = (io.BytesIO(b"\x89PNG\r\n\x1a\n" + b"0" * 32), "photo.png")
+    response = request_as(client, world.get(actor), kind, method, url, body, files=files)
     assert response.status_code == status, response.get_data(as_text=True)[:400]

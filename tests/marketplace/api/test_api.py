@@ -459,4 +459,5 @@ def test_unknown_and_mistyped_fields_are_refused_in_chinese(client, world, api_t
                            json={"entity_id": "x", "titel": "拼错的字段", "budget": "很多"})
     assert response.status_code == 422
     fields = response.get_json()["error"]["fields"]
-    assert fields["titel"] == ["未知字段"] and fields["entity_id"] == ["应为整数"] and fields["budget"] == ["应为数字"]
+    assert fields["titel"] == ["未知字段"] and fields["entity_id"] == ["应为整数"]
+    assert fields["budget"][0].startswith("应为数字")
