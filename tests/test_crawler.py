@@ -41,9 +41,6 @@ SKIP_PATHS = ("/auth/logout", "/lang/", "/static/")
 # Pressing these would end the crawl for the role that presses them (its own account or session).
 SKIP_ACTIONS = ("/auth/logout", "/auth/password")
 
-# Defect 2 of issue 12 (验收通过 / 要求整改 post to actions the route does not accept) is fixed on the `agree`
-# branch. Until that branch is merged the crawler reports it as known; the lead removes this set after merging.
-KNOWN_BROKEN_UNTIL_AGREE_MERGED = {r"/agreements/\d+/actions/(accept|request_changes)$"}
 
 
 @dataclass
@@ -54,7 +51,6 @@ class Found:
     failures: list[str] = field(default_factory=list)
     texts: list[tuple[str, str]] = field(default_factory=list)  # (url, visible text) of Chinese pages
     pressed: int = 0
-    known: list[str] = field(default_factory=list)  # failures of KNOWN_BROKEN_UNTIL_AGREE_MERGED
     reached: set[str] = field(default_factory=set)  # paths fetched or posted to
 
 
@@ -98,10 +94,6 @@ def visible_text(html: str) -> str:
     html = re.sub(r"<(input|textarea|select|option)[^>]*>", " ", html)  # values people typed, not labels
     html = re.sub(r"<[^>]+>", " ", html)
     return re.sub(r"\s+", " ", html.replace("&nbsp;", " ")).strip()
-
-
-def known_broken(action: str) -> bool:
-    return any(re.search(p, urlsplit(action).path) for p in KNOWN_BROKEN_UNTIL_AGREE_MERGED)
 
 
 def check(found: Found, what: str, response) -> bool:
@@ -205,9 +197,6 @@ def press(browser: Pages, found: Found) -> int:
             continue
         pressed += 1
         found.reached.add(urlsplit(action).path)
-        if response.status_int in FAILING and known_broken(action):
-            found.known.append(f"{response.status_int} {what}")
-            continue
         response = follow(browser, found, what, response)
         if response is not None and "html" in (response.content_type or "") and 'lang="zh' in response.text[:300]:
             found.texts.append((f"{what} →", visible_text(response.text)))
@@ -310,10 +299,6 @@ def test_every_rendered_link_and_button_works_for_each_demo_role(app, demo):
                        for word in raw_words(text)})
     assert problems == [], "\n".join(problems)
 
-    known = [f"{user}: {failure}" for user, found in results.items() for failure in found.known]
-    if known:
-        pytest.skip("KNOWN_BROKEN_UNTIL_AGREE_MERGED (issue 12 defect 2, fixed on branch agree); everything else "
-                    "passed:\n" + "\n".join(known))
 
 
 # --- the same words everywhere --------------------------------------------------------------------------------
