@@ -21,7 +21,8 @@ The generator (documented in docs/matching.md):
   into the pool, rebuilt every simulated week.
 - Labels per shown candidate: matching.training.relevance (shown 0, invited 1, accepted 2, agreement 3,
   satisfied 4), as QueryGroups of the shown lists only (the first world; bench/simulate_outcomes.py is
-  issue 11's harder one, with whole eligible groups). The last 20 % of needs by time are held out: the learned model is trained on the rest
+  issue 11's harder one, with whole eligible groups). The last 20 % of needs by time are held out: the
+  learned model is trained on the rest
   (matching.training.train, the promotion code itself) and every policy re-ranks the held-out shown lists.
 
 Fairness: the whole history is simulated twice, with and without the recent-assignment penalty, and the
