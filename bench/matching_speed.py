@@ -24,7 +24,7 @@ from bench.matching_world import counties, make_candidates, make_need
 from matching.features import FEATURES
 from matching.pool import CandidatePool
 from matching.ranker import Ranker
-from matching.training import Example, fit
+from matching.training import Candidate, QueryGroup, fit
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -56,8 +56,12 @@ def main() -> None:
     X = rng.random((20_000, len(FEATURES)))
     y = 2 * X[:, 1] + X[:, 3] + X[:, 8] ** 2 + rng.normal(0, 0.3, len(X))
     t0 = datetime(2026, 1, 1, tzinfo=UTC)
-    model = fit([Example(i // 10, t0 + timedelta(hours=i), tuple(x), float(v)) for i, (x, v) in
-                 enumerate(zip(X, y, strict=True))], version="bench")
+    # 2,000 needs of 10 shown candidates; one in five also tried (the outcome part of the two-part model)
+    groups = [QueryGroup(q, t0 + timedelta(hours=q), tuple(
+        Candidate("counselor", j, tuple(X[10 * q + j]), float(y[10 * q + j] > 2.5) * 2, shown_rank=j + 1,
+                  path="shown" if (y[10 * q + j] > 2.5 or j % 5 == 0) else "") for j in range(10)))
+        for q in range(len(X) // 10)]
+    model = fit(groups, version="bench")
     needs = [make_need(rng, places) for _ in range(args.needs)]
     for name, ranker in (("cold-start", Ranker()), ("learned", Ranker(model=model))):
         time_ranker(ranker, pool, needs[:20])  # warm up

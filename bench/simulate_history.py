@@ -20,7 +20,9 @@ The generator (documented in docs/matching.md):
 - Statistics (acceptance, response time, satisfaction, workload, experience, recent assignments) feed back
   into the pool, rebuilt every simulated week.
 - Labels per shown candidate: matching.training.relevance (shown 0, invited 1, accepted 2, agreement 3,
-  satisfied 4). The last 20 % of needs by time are held out: the learned model is trained on the rest
+  satisfied 4), as QueryGroups of the shown lists only (the first world; bench/simulate_outcomes.py is
+  issue 11's harder one, with whole eligible groups). The last 20 % of needs by time are held out: the
+  learned model is trained on the rest
   (matching.training.train, the promotion code itself) and every policy re-ranks the held-out shown lists.
 
 Fairness: the whole history is simulated twice, with and without the recent-assignment penalty, and the
@@ -46,7 +48,7 @@ from matching.features import FEATURES
 from matching.pool import CandidatePool
 from matching.ranker import FAIRNESS, Ranker
 from matching.scorer import ColdStartScorer
-from matching.training import Example, evaluate, fit, relevance, split_by_time, train
+from matching.training import Candidate, QueryGroup, evaluate, fit, relevance, split_by_time, train
 
 F = {name: i for i, name in enumerate(FEATURES)}
 TASTE = (0.9, 0.4, 1.6)  # cooperative, federation, family farm
@@ -89,7 +91,7 @@ def simulate(args, fairness: float) -> dict:
     open_until: list[list[int]] = [[] for _ in range(n)]   # days on which open assignments end
     assigned_days: list[list[int]] = [[] for _ in range(n)]
     assignments = np.zeros(n)
-    examples: list[Example] = []
+    examples: list[QueryGroup] = []
     ranker = Ranker(fairness=fairness)
     query = 0
     pool = None
@@ -141,8 +143,9 @@ def simulate(args, fairness: float) -> dict:
                     sat_n[i] += 1
                 outcome[j] = relevance(invited=True, accepted=True, agreement_accepted=done, satisfaction=satisfaction)
                 break
-            examples += [Example(query, at, tuple(X[j]), outcome[j], shown[j].kind, shown[j].id)
-                         for j in range(len(shown))]
+            examples.append(QueryGroup(query, at, tuple(
+                Candidate(shown[j].kind, shown[j].id, tuple(X[j]), outcome[j], shown_rank=j + 1,
+                          path="shown" if outcome[j] > 0 else "") for j in range(len(shown)))))
     top = max(1, n // 100)
     busiest = np.sort(assignments)[::-1]
     return {"examples": examples, "queries": query, "assignments": int(assignments.sum()),
@@ -163,10 +166,11 @@ def main() -> None:
     run = simulate(args, FAIRNESS)
     examples = run["examples"]
     train_set, held = split_by_time(examples, 0.2)
-    result = train(examples, ColdStartScorer(), version="sim", random_state=0)
+    result = train(examples, ColdStartScorer(), version="sim", random_state=0, min_held_out=1)
     learned = fit(train_set, version="sim-train", random_state=0)  # trained before the held-out period only
-    print(f"history: {run['queries']} needs, {len(examples)} shown candidates, {run['assignments']} assignments, "
-          f"{run['n']} candidates; held out {len({e.query for e in held})} needs "
+    shown = sum(len(g.candidates) for g in examples)
+    print(f"history: {run['queries']} needs, {shown} shown candidates, {run['assignments']} assignments, "
+          f"{run['n']} candidates; held out {len(held)} needs "
           f"({time.perf_counter() - started:.0f} s)")
     print(f"promotion: learned ndcg@5 {result.metrics['ndcg@5']:.4f} vs cold-start "
           f"{result.serving_metrics['ndcg@5']:.4f} -> {'promoted' if result.promoted else 'not promoted'}")

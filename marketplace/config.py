@@ -101,10 +101,16 @@ def default_config(instance_path: str) -> dict:
         "AGREEMENT_ACCEPTANCE_DAYS": 14,  # an acceptance unanswered this long reminds the entity
         "AGREEMENT_ESCALATION_DAYS": 7,  # … and this many days after the reminder tells the county department
         # Matching: the candidate pool is cached per process this many seconds (never under TESTING); learned
-        # models are saved under MATCHING_MODEL_DIR; MATCHING_FAIRNESS is the recent-assignment penalty.
+        # models are saved under MATCHING_MODEL_DIR; MATCHING_FAIRNESS is the fairness margin (the most a busy
+        # candidate loses, as a share of the group's score range); MATCHING_EXPLORE the chance that a showing
+        # has the randomized slot (position bias); a model serves only on MATCHING_MIN_HELD_OUT held-out needs
+        # or more; MATCHING_TRAIN_IPS weights the choice part by position (docs/matching.md).
         "MATCHING_POOL_TTL": 300,
         "MATCHING_MODEL_DIR": str(instance / "models" / "matching"),
-        "MATCHING_FAIRNESS": 0.05,
+        "MATCHING_FAIRNESS": 0.20,
+        "MATCHING_EXPLORE": 0.0,
+        "MATCHING_MIN_HELD_OUT": 30,
+        "MATCHING_TRAIN_IPS": False,
         "MAX_CONTENT_LENGTH": 21 * 1024 * 1024,
         "IMPORT_STALE_AFTER": timedelta(minutes=5),
         # Recovery (marketplace/jobs/services.py, marketplace/outbox/services.py): a running job silent this

@@ -99,7 +99,9 @@ def init_templating(app: Flask) -> None:
             "view_functions": current_app.view_functions,
         }
 
-    from marketplace.ranking.labels import reason_text
+    from marketplace.ranking.labels import path_label, reason_text, stars
 
     app.jinja_env.filters["match_reason"] = reason_text
+    app.jinja_env.filters["match_path"] = path_label
+    app.jinja_env.filters["stars"] = stars
     app.jinja_env.filters["datetime"] = lambda value: format_datetime(value, "yyyy-MM-dd HH:mm") if value else ""

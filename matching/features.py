@@ -14,19 +14,17 @@ import math
 import numpy as np
 
 from matching.candidates import NEARNESS_LABELS
-from matching.geo import haversine_km, point_of
+from matching.geo import haversine_km, is_exact, point_of
 from matching.pool import GRADE_LABELS, CandidatePool, NeedQuery, _bit_index
+from matching.shrinkage import DEFAULT_ACCEPTANCE, DEFAULT_RESPONSE, DEFAULT_SATISFACTION, Prior
 
 NEUTRAL = 0.5
 DISTANCE_SCALE_KM = 100.0      # distance score falls to 1/e at this distance
-SATISFACTION_PRIOR = 3.5       # a new candidate's assumed satisfaction (1-5) ...
-SATISFACTION_PRIOR_WEIGHT = 3  # ... worth this many ratings
-VOLUME_CAP = 50                # this many ratings count as a full record
 
 FEATURES = (
     "specialty_match", "industry_match", "text_similarity", "shared_level", "distance", "free_capacity",
-    "acceptance_rate", "response_speed", "satisfaction", "satisfaction_volume", "grade", "price_fit",
-    "type_experience", "industry_experience", "is_center",
+    "acceptance_rate", "response_speed", "satisfaction", "satisfaction_uncertainty", "grade", "price_fit",
+    "type_experience", "industry_experience", "is_center", "remote_fit", "covers_place",
 )
 
 
@@ -74,26 +72,43 @@ def free_capacity(open_count: np.ndarray, capacity: np.ndarray) -> np.ndarray:
     return np.where(np.isinf(capacity), 1.0, np.nan_to_num(free))
 
 
-def acceptance_rate(accepted: np.ndarray, invited: np.ndarray) -> np.ndarray:
-    """Accepted share of answered invitations, Laplace-smoothed ((a + 1) / (n + 2)): 0.5 with no history."""
-    return (accepted + 1.0) / (invited + 2.0)
+def acceptance_rate(accepted: np.ndarray, invited: np.ndarray, prior: Prior | None = None) -> np.ndarray:
+    """Accepted share of answered invitations, shrunk towards the pool's rate by the fitted beta prior
+    (`shrinkage.fit_rate`; Laplace's (a + 1) / (n + 2) without one)."""
+    prior = prior or Prior(*DEFAULT_ACCEPTANCE)
+    return (accepted + prior.strength * prior.mean) / (invited + prior.strength)
 
 
-def response_speed(hours: np.ndarray) -> np.ndarray:
-    """1 / (1 + hours / 24): 0.5 for answering in a day; neutral when unknown."""
-    return np.where(np.isnan(hours), NEUTRAL, 1.0 / (1.0 + np.nan_to_num(hours) / 24.0))
+def response_speed(hours: np.ndarray, count: np.ndarray | None = None, prior: Prior | None = None) -> np.ndarray:
+    """1 / (1 + hours / 24) of the mean hours to answer shrunk towards the pool's (0.5 for a day)."""
+    if count is None:
+        return np.where(np.isnan(hours), NEUTRAL, 1.0 / (1.0 + np.nan_to_num(hours) / 24.0))
+    shrunk = (prior or Prior(*DEFAULT_RESPONSE)).shrink(hours, np.where(np.isnan(hours), 0.0, count))
+    return 1.0 / (1.0 + shrunk / 24.0)
 
 
-def satisfaction(mean: np.ndarray, count: np.ndarray) -> np.ndarray:
-    """Mean satisfaction shrunk towards the prior by the number of ratings, scaled from 1..5 to 0..1."""
-    observed = np.where(count > 0, np.nan_to_num(mean, nan=SATISFACTION_PRIOR), SATISFACTION_PRIOR)
-    shrunk = (count * observed + SATISFACTION_PRIOR_WEIGHT * SATISFACTION_PRIOR) / (count + SATISFACTION_PRIOR_WEIGHT)
-    return (shrunk - 1.0) / 4.0
+def satisfaction(mean: np.ndarray, count: np.ndarray, prior: Prior | None = None) -> np.ndarray:
+    """Empirical-Bayes satisfaction: the mean rating shrunk towards the population's by the number of ratings
+    with the fitted prior strength (`shrinkage.fit_normal`), scaled from 1..5 to 0..1."""
+    return ((prior or Prior(*DEFAULT_SATISFACTION)).shrink(mean, count) - 1.0) / 4.0
 
 
-def satisfaction_volume(count: np.ndarray) -> np.ndarray:
-    """How much the satisfaction rests on: log(1 + ratings), full at 50."""
-    return np.clip(np.log1p(count) / math.log1p(VOLUME_CAP), 0.0, 1.0)
+def satisfaction_uncertainty(count: np.ndarray, prior: Prior | None = None) -> np.ndarray:
+    """How uncertain that estimate still is: sqrt(k / (n + k)), 1 with no rating, towards 0 with many."""
+    return (prior or Prior(*DEFAULT_SATISFACTION)).uncertainty(count)
+
+
+def remote_fit(allows_remote: bool, is_remote: np.ndarray) -> np.ndarray:
+    """For a need that may be served remotely: 1 when the candidate serves remotely, 0 when it does not;
+    neutral for on-site needs (remote service does not count there)."""
+    if not allows_remote:
+        return np.full(is_remote.shape, NEUTRAL)
+    return is_remote.astype(np.float64)
+
+
+def covers_place(covered: np.ndarray) -> np.ndarray:
+    """1 when one of the candidate's service areas contains the need's place."""
+    return covered.astype(np.float64)
 
 
 def grade_score(grade: np.ndarray) -> np.ndarray:
@@ -130,11 +145,15 @@ def is_center(kind: np.ndarray) -> np.ndarray:
 
 
 def feature_matrix(need: NeedQuery, pool: CandidatePool, idx: np.ndarray, levels: np.ndarray,
-                   need_vector=None) -> tuple[np.ndarray, np.ndarray]:
+                   need_vector=None, covered: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(features (len(idx) × len(FEATURES)), distances in km) for the candidates at `idx`.
 
-    `levels` are the nearness levels of those candidates; `need_vector` is `pool.need_vector(need)`.
+    `levels` and `covered` (a service area contains the place) are those candidates' nearness;
+    `need_vector` is `pool.need_vector(need)`.
     """
+    priors = pool.priors
+    if covered is None:
+        covered = np.zeros(idx.size, dtype=bool)
     km = distance_km(need.place[-1] if need.place else None, pool.lon[idx], pool.lat[idx])
     text = (text_similarity(need_vector, pool.text_matrix[idx]) if need_vector is not None
             and pool.text_matrix is not None else np.zeros(idx.size))
@@ -146,15 +165,17 @@ def feature_matrix(need: NeedQuery, pool: CandidatePool, idx: np.ndarray, levels
         shared_level(levels),
         distance_score(km),
         free_capacity(pool.open_count[idx], pool.capacity[idx]),
-        acceptance_rate(pool.accepted[idx], pool.invited[idx]),
-        response_speed(pool.response_hours[idx]),
-        satisfaction(pool.sat_mean[idx], pool.sat_count[idx]),
-        satisfaction_volume(pool.sat_count[idx]),
+        acceptance_rate(pool.accepted[idx], pool.invited[idx], priors.acceptance),
+        response_speed(pool.response_hours[idx], pool.response_count[idx], priors.response),
+        satisfaction(pool.sat_mean[idx], pool.sat_count[idx], priors.satisfaction),
+        satisfaction_uncertainty(pool.sat_count[idx], priors.satisfaction),
         grade_score(pool.grade[idx]),
         price_fit(need.budget, price_column),
         type_experience(need.entity_type, pool.served_types[idx]),
         industry_experience(need.industry, pool.served_industries[idx]),
         is_center(pool.kind[idx]),
+        remote_fit(need.allows_remote, pool.is_remote[idx]),
+        covers_place(covered),
     )
     return np.column_stack(columns) if idx.size else np.zeros((0, len(FEATURES))), km
 
@@ -172,13 +193,41 @@ class Reason(str):
         return reason
 
 
-def nearness_reason(level: int, km: float) -> Reason:
-    """"同市，约 12 公里"; just the level when the distance is unknown, under 1 km (county centroids: the
-    same county is 0 km) or the service is remote."""
+COVER_LABELS = {4: "服务范围覆盖本乡镇", 3: "服务范围覆盖本县", 2: "服务范围覆盖本市", 1: "服务范围覆盖本省"}
+
+
+def nearness_reason(level: int, km: float, by_area: bool = False) -> Reason:
+    """"同市，约 12 公里"; just the level when the distance is unknown or approximate, under 1 km (county
+    points: the same county is 0 km) or the service is remote. When the nearness comes from a service area
+    that contains the place rather than from where the candidate lives: "服务范围覆盖本乡镇"."""
+    if by_area and int(level) in COVER_LABELS:
+        return Reason(COVER_LABELS[int(level)], "covers", level=int(level))
     label = NEARNESS_LABELS[int(level)]
     if level > 0 and not math.isnan(km) and km >= 1:
         return Reason(f"{label}，约 {round(km)} 公里", "near_km", level=int(level), km=round(km))
     return Reason(label, "near", level=int(level))
+
+
+def home_depth(need: NeedQuery, pool: CandidatePool, i: int) -> int:
+    """How deep candidate `i`'s home agrees with the need's place (0 to 4)."""
+    depth = 0
+    for level, code in enumerate(need.place[1:5]):
+        if pool.home[i, level] != int(code):
+            break
+        depth += 1
+    return depth
+
+
+VERDICTS = ((0.72, "很合适", "strong"), (0.6, "合适", "good"), (0.0, "可以考虑", "fair"))
+
+
+def verdict(cold_score: float) -> Reason:
+    """A short verdict a farmer understands, from the cold-start score (its scale is fixed whatever model
+    serves): 很合适 ≥ 0.72 (the specialty, the industry, nearby and a good record), 合适 ≥ 0.6, else 可以考虑."""
+    for threshold, text, code in VERDICTS:
+        if cold_score >= threshold:
+            return Reason(text, f"verdict_{code}")
+    return Reason(VERDICTS[-1][1], f"verdict_{VERDICTS[-1][2]}")
 
 
 def reasons(need: NeedQuery, pool: CandidatePool, i: int, level: int, km: float, row: np.ndarray) -> list[Reason]:
@@ -188,7 +237,10 @@ def reasons(need: NeedQuery, pool: CandidatePool, i: int, level: int, km: float,
         if f["specialty_match"] else []
     if need.industry and f["industry_match"] == 1.0:
         out.append(Reason(f"产业匹配：{need.industry_name}", "industry", industry=need.industry))
-    out.append(nearness_reason(level, km))
+    place_exact = bool(need.place) and is_exact(need.place[-1])
+    km = km if place_exact and pool.exact_point[i] else math.nan  # no kilometre figure from a stand-in point
+    by_area = bool(f["covers_place"]) and home_depth(need, pool, i) < level
+    out.append(nearness_reason(level, km, by_area))
     if not math.isinf(pool.capacity[i]):
         open_count, capacity = int(pool.open_count[i]), int(pool.capacity[i])
         out.append(Reason(f"在办 {open_count}/{capacity}", "workload", open=open_count, capacity=capacity))

@@ -18,7 +18,8 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from matching.geo import point_of
+from matching.geo import locate
+from matching.shrinkage import fit_priors
 
 Path = tuple[str, ...]
 KIND_CODES = {"counselor": 0, "center": 1}
@@ -61,8 +62,11 @@ class CandidateRecord:
     invited: int = 0                # invitations answered or expired
     accepted: int = 0               # invitations accepted
     response_hours: float | None = None  # mean hours to answer
+    response_count: int = 0         # answers behind response_hours (0: take `invited`)
+    response_var: float | None = None  # variance of the hours to answer
     satisfaction_mean: float | None = None  # 1-5
     satisfaction_count: int = 0
+    satisfaction_var: float | None = None  # variance of the ratings (shrinkage prior's within-provider part)
     grade: int | None = None        # latest evaluation grade code 0..3 (None: none yet)
     prices: dict[int, float] = field(default_factory=dict)  # category bit -> lowest offered price
     served_types: int = 0           # bit mask of entity type indexes served (1 << type)
@@ -109,6 +113,15 @@ class CandidatePool:
         self.sat_mean = np.fromiter((np.nan if r.satisfaction_mean is None else r.satisfaction_mean
                                      for r in records), dtype=np.float64, count=n)
         self.sat_count = np.fromiter((r.satisfaction_count for r in records), dtype=np.float64, count=n)
+        self.response_count = np.fromiter((r.response_count or (r.invited if r.response_hours is not None else 0)
+                                           for r in records), dtype=np.float64, count=n)
+        sat_var = np.fromiter((np.nan if r.satisfaction_var is None else r.satisfaction_var for r in records),
+                              dtype=np.float64, count=n)
+        response_var = np.fromiter((np.nan if r.response_var is None else r.response_var for r in records),
+                                   dtype=np.float64, count=n)
+        # the track-record priors, fitted on this pool (matching/shrinkage.py)
+        self.priors = fit_priors(self.sat_mean, self.sat_count, sat_var, self.accepted, self.invited,
+                                 self.response_hours, self.response_count, response_var)
         self.grade = np.fromiter((-1 if r.grade is None else r.grade for r in records), dtype=np.int8, count=n)
         self.prices = np.full((n, N_CATEGORIES), np.nan)
         for i, r in enumerate(records):
@@ -117,9 +130,10 @@ class CandidatePool:
         self.served_types = np.fromiter((r.served_types for r in records), dtype=np.int64, count=n)
         self.served_industries = np.fromiter((r.served_industries for r in records), dtype=np.int64, count=n)
         self.recent = np.fromiter((r.recent_assignments for r in records), dtype=np.float64, count=n)
-        points = np.array([point_of(r.home[-1] if r.home else None) for r in records], dtype=np.float64)
-        points = points.reshape(n, 2)
+        located = [locate(r.home[-1] if r.home else None) for r in records]
+        points = np.array([p for p, _exact in located], dtype=np.float64).reshape(n, 2)
         self.lon, self.lat = points[:, 0].copy(), points[:, 1].copy()
+        self.exact_point = np.fromiter((exact for _p, exact in located), dtype=bool, count=n)
         # Service areas: `area_exact[code]` serve exactly that region (so everything below it);
         # `area_prefix[(level, code)]` have an area sharing the path down to `level`.
         exact: dict[str, list[int]] = defaultdict(list)
@@ -140,6 +154,27 @@ class CandidatePool:
             self.text_matrix = self.vectorizer.fit_transform(texts).tocsr()
         else:
             self.text_matrix = None
+
+    DYNAMIC = ("is_active", "open_count", "invited", "accepted", "response_hours", "response_count", "sat_mean",
+               "sat_count", "served_types", "served_industries", "recent")
+
+    def with_state(self, sat_var: np.ndarray | None = None, response_var: np.ndarray | None = None,
+                   **arrays: np.ndarray) -> CandidatePool:
+        """A copy of the pool with its changing state replaced (`DYNAMIC` arrays, index-aligned), the
+        track-record priors refitted on that state; profiles, areas and texts are shared. The web side uses
+        it to rebuild the pool as it stood when a past need was published."""
+        unknown = set(arrays) - set(self.DYNAMIC)
+        if unknown:
+            raise ValueError(f"not pool state: {sorted(unknown)}")
+        copy = object.__new__(CandidatePool)
+        copy.__dict__.update(self.__dict__)
+        for name, values in arrays.items():
+            setattr(copy, name, np.asarray(values, dtype=getattr(self, name).dtype))
+        nan = np.full(self.size, np.nan)
+        copy.priors = fit_priors(copy.sat_mean, copy.sat_count, nan if sat_var is None else sat_var, copy.accepted,
+                                 copy.invited, copy.response_hours, copy.response_count,
+                                 nan if response_var is None else response_var)
+        return copy
 
     @classmethod
     def build(cls, records: list[CandidateRecord]) -> CandidatePool:

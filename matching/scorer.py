@@ -2,9 +2,14 @@
 
 Both expose `name`, `version` and `score(X)` over a feature matrix in the order of `features.FEATURES`.
 
-Cold-start weights (sum 1.0; every feature is on 0..1, so the score is too). Specialty is a gate in the
-ladder (every eligible candidate has it) and carries a constant share; industry and nearness come next
-because a farm operator reads them first; then the record of past work; then the softer signals.
+Cold-start weights (sum 1.0; every feature is on 0..1, so the score is too), version 2. Satisfaction is the
+empirical-Bayes estimate (matching/shrinkage.py), so a provider's few ratings move it little and many move
+it a lot; it carries the largest weight because it is the only feature that measures how well the work was
+done. The weights are set so that a provider rated 1.7 over ten ratings (0.31 on the 0..1 scale after
+shrinkage) loses more against an average provider (3.9 over six: 0.70; 0.40 × 0.39 ≈ 0.16) than the industry
+match, the same township and the distance can give it (0.10 + 0.035 + 0.01); docs/matching.md shows the reasoning and
+tests/matching/test_scorer.py holds it. Specialty is a gate in the ladder (a constant share); the softer
+signals follow.
 """
 
 from __future__ import annotations
@@ -18,21 +23,23 @@ from threadpoolctl import ThreadpoolController
 from matching.features import FEATURES
 
 COLD_START_WEIGHTS = {
-    "specialty_match": 0.15,
-    "industry_match": 0.15,
-    "text_similarity": 0.08,
-    "shared_level": 0.12,
-    "distance": 0.08,
-    "free_capacity": 0.08,
+    "specialty_match": 0.08,
+    "industry_match": 0.10,
+    "text_similarity": 0.04,
+    "shared_level": 0.07,
+    "distance": 0.05,
+    "free_capacity": 0.05,
     "acceptance_rate": 0.06,
     "response_speed": 0.03,
-    "satisfaction": 0.10,
-    "satisfaction_volume": 0.03,
-    "grade": 0.05,
+    "satisfaction": 0.40,
+    "satisfaction_uncertainty": 0.0,
+    "grade": 0.03,
     "price_fit": 0.04,
-    "type_experience": 0.015,
-    "industry_experience": 0.015,
+    "type_experience": 0.01,
+    "industry_experience": 0.01,
     "is_center": 0.0,
+    "remote_fit": 0.03,
+    "covers_place": 0.0,
 }
 
 
@@ -40,7 +47,7 @@ class ColdStartScorer:
     """A fixed weighted sum of the features (weights above)."""
 
     name = "cold-start"
-    version = "1"
+    version = "2"
 
     def __init__(self, weights: dict[str, float] | None = None):
         weights = weights or COLD_START_WEIGHTS

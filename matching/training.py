@@ -1,15 +1,29 @@
-"""Learning from outcomes: graded labels, a split by time, training, and the promotion rule.
+"""Learning from outcomes: query groups, graded labels, position bias, evaluation and the promotion rule.
 
-An example is one candidate shown for one need, with the features it had when shown (from the match log)
-and a graded relevance from what followed: shown only 0, invited 1, accepted the invitation 2, an
-agreement accepted 3, and 4 when that agreement's satisfaction was 4 or 5 (a dissatisfied 1–2 drops it
-to 2). The last `holdout` share of needs by time is held out; a new model replaces the serving one only
-if its NDCG@5 on that held-out period is higher.
+The web side hands the library plain records: one `QueryGroup` per need that had any outcome, holding every
+candidate that was eligible when the need was published (the ladder and the rules as they stood then), each
+with the features it had then, a graded relevance from what followed (`relevance`), how that outcome came
+about (`path`) and, if the ranker showed it, the position it was shown at.
+
+Position bias: an operator invites the first of a shown list more readily than the tenth, whatever their
+merit. `estimate_propensities` measures that from the randomized slot (a random eligible candidate placed at
+a random position of some lists; its merit does not depend on the position, so how often it is taken at
+each position is the position's effect alone). A positive outcome from a shown list is weighted by
+1 / propensity of its position (inverse propensity weighting, clipped) in training and evaluation;
+outcomes that came another way (the counselor's interest, an official's assignment, an agreement bought from
+an offering, the public directory) were not filtered by the list and weigh 1.
+
+Training (`fit`, the two-part model of matching/pipeline.py) learns the operator's choice from every shown
+candidate and what followed from every candidate that was tried, whatever the path; a candidate neither
+shown nor tried is no evidence either way. Evaluation
+orders each held-out need's whole group and computes the IPS-weighted NDCG@5 on the condensed list (the
+judged candidates in the order the model gives the whole group), with a bootstrap confidence interval over
+needs. `should_promote`: the new model serves only if the lower bound of its interval beats the serving
+scorer's point estimate, on at least `MIN_HELD_OUT` held-out needs.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,11 +31,17 @@ from datetime import datetime
 import numpy as np
 
 from matching.features import FEATURES
-from matching.metrics import mean_metrics
-from matching.pipeline import build_pipeline
+from matching.pipeline import ChoiceOutcomeModel
 from matching.scorer import LearnedScorer
 
-MIN_QUERIES = 20  # fewer judged needs than this: do not train
+MIN_QUERIES = 20      # fewer needs with an outcome than this: do not train
+MIN_HELD_OUT = 30     # fewer held-out needs with an outcome than this: never promote
+MAX_WEIGHT = 10.0     # IPS weights are clipped here (a rare position must not dominate)
+BOOTSTRAP = 1000
+CONFIDENCE = 0.95
+K = 5
+# how an outcome came about (the paths of issue 11)
+PATHS = ("shown", "interest", "passon", "directory", "offering", "assignment")
 
 
 class NotEnoughData(Exception):
@@ -29,110 +49,255 @@ class NotEnoughData(Exception):
 
 
 @dataclass(frozen=True)
-class Example:
-    query: int                    # the need
-    at: datetime                  # when the candidate was shown
+class Candidate:
+    """One eligible candidate of a query group."""
+
+    kind: str
+    id: int
     features: tuple[float, ...]
-    relevance: float
-    kind: str = ""
-    id: int = 0
+    relevance: float = 0.0
+    shown_rank: int | None = None   # position in the logged list (1 = first), None: not shown
+    path: str = ""                  # how the outcome came about (PATHS), "" without an outcome
+    explored: bool = False          # shown in the randomized slot
+
+    @property
+    def judged(self) -> bool:
+        """Its relevance is known: it was shown (then its label is what followed, 0 included) or tried
+        through another path. A candidate neither shown nor tried says nothing either way."""
+        return self.shown_rank is not None or bool(self.path)
+
+
+@dataclass(frozen=True)
+class QueryGroup:
+    query: int                      # the need
+    at: datetime                    # when it was published
+    candidates: tuple[Candidate, ...]
+
+    @property
+    def judged(self) -> bool:
+        return any(c.relevance > 0 for c in self.candidates)
 
 
 def relevance(invited: bool = False, accepted: bool = False, agreement_accepted: bool = False,
-              satisfaction: int | None = None) -> float:
-    """Graded relevance of one shown candidate from what followed (see the module docstring)."""
+              satisfaction: int | None = None, via_list: bool = True) -> float:
+    """Graded relevance from what followed: nothing 0, invited 1, accepted 2, agreement accepted 3, and 4
+    when its satisfaction was 4–5 (1–2 drops it to 1: a provider who served badly is not what the operator
+    should have been shown first).
+
+    `via_list` False (the candidate came another way: its interest, an official's assignment, an offering,
+    the public directory): the invitation alone earns nothing, since that path, not the candidate's merit
+    against the others, put it forward and there are no passed-over candidates to compare it with; what
+    followed (acceptance, agreement, rating) counts as for a shown candidate."""
+    if not via_list and invited and not accepted and not agreement_accepted:
+        return 0.0
     if agreement_accepted:
         if satisfaction is not None and satisfaction >= 4:
             return 4.0
         if satisfaction is not None and satisfaction <= 2:
-            return 2.0
+            return 1.0
         return 3.0
     if accepted:
         return 2.0
     return 1.0 if invited else 0.0
 
 
-def split_by_time(examples: Sequence[Example], holdout: float = 0.2) -> tuple[list[Example], list[Example]]:
-    """(train, held out): the needs first shown in the last `holdout` share of time order are held out."""
-    first_seen: dict[int, datetime] = {}
-    for e in examples:
-        if e.query not in first_seen or e.at < first_seen[e.query]:
-            first_seen[e.query] = e.at
-    ordered = sorted(first_seen, key=lambda q: (first_seen[q], q))
+# --- position bias ----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Propensities:
+    """Examination probability per position, relative to the first (p[0] = 1), and how it was estimated."""
+
+    by_rank: tuple[float, ...]
+    eta: float = 0.0
+    n_explored: int = 0
+
+    def of(self, rank: int | None) -> float:
+        if rank is None:
+            return 1.0
+        if rank - 1 < len(self.by_rank):
+            return self.by_rank[rank - 1]
+        return (1.0 / rank) ** self.eta
+
+    def weight(self, c: Candidate) -> float:
+        """The IPS weight of a candidate's label: 1 / propensity for a positive from a shown list, else 1."""
+        if c.relevance <= 0 or c.path != "shown" or c.shown_rank is None:
+            return 1.0
+        return float(min(1.0 / max(self.of(c.shown_rank), 1e-9), MAX_WEIGHT))
+
+
+NO_BIAS = Propensities(by_rank=(), eta=0.0)
+
+
+def estimate_propensities(groups: Sequence[QueryGroup], positions: int = 10, min_explored: int = 50) -> Propensities:
+    """Position bias from the randomized slot: the share of explored candidates taken (any positive
+    outcome through the list) at each position, fitted as p(rank) = rank^(−η) by weighted least squares on
+    the logs (smooths positions that few explored candidates reached). No bias (η = 0) below
+    `min_explored` explored candidates."""
+    shown = np.zeros(positions)
+    taken = np.zeros(positions)
+    for g in groups:
+        for c in g.candidates:
+            if c.explored and c.shown_rank is not None and c.shown_rank <= positions:
+                shown[c.shown_rank - 1] += 1
+                taken[c.shown_rank - 1] += c.relevance > 0 and c.path == "shown"
+    n = int(shown.sum())
+    if n < min_explored or taken.sum() == 0:
+        return Propensities(by_rank=(), eta=0.0, n_explored=n)
+    ranks = np.arange(1, positions + 1)
+    rate = (taken + 0.5) / (shown + 1.0)  # half a success per position: no log of zero
+    w = shown
+    x, y = np.log(ranks), np.log(rate)
+    slope = float(np.sum(w * (x - np.average(x, weights=w)) * (y - np.average(y, weights=w)))
+                  / max(np.sum(w * (x - np.average(x, weights=w)) ** 2), 1e-12))
+    eta = float(np.clip(-slope, 0.0, 3.0))
+    return Propensities(by_rank=tuple(float(r ** -eta) for r in ranks), eta=eta, n_explored=n)
+
+
+# --- splitting, fitting, evaluating -----------------------------------------------------------------------
+
+def split_by_time(groups: Sequence[QueryGroup], holdout: float = 0.2) -> tuple[list[QueryGroup], list[QueryGroup]]:
+    """(train, held out): the needs published in the last `holdout` share of time order are held out."""
+    ordered = sorted(groups, key=lambda g: (g.at, g.query))
     cut = len(ordered) - max(round(len(ordered) * holdout), 1) if ordered else 0
-    held = set(ordered[cut:])
-    return [e for e in examples if e.query not in held], [e for e in examples if e.query in held]
+    return ordered[:cut], ordered[cut:]
 
 
-def rankings(scorer, examples: Sequence[Example]) -> list[list[float]]:
-    """Per need: the relevances of its shown candidates re-ranked by the scorer (ties by kind, id)."""
-    groups: dict[int, list[Example]] = defaultdict(list)
-    for e in examples:
-        groups[e.query].append(e)
+def outcome_grade(c: Candidate) -> float:
+    """What followed once the candidate was tried: declined 0, accepted 1, agreement accepted 2, satisfied 3
+    (a dissatisfied rating or a decline 0)."""
+    return max(c.relevance - 1.0, 0.0)
+
+
+def fit(groups: Sequence[QueryGroup], version: str, propensities: Propensities = NO_BIAS,
+        random_state: int = 0, ips: bool = False) -> LearnedScorer:
+    """Fit `ChoiceOutcomeModel` (matching/pipeline.py): the choice part on every shown candidate (target:
+    invited from the list, divided by its position's propensity when `ips`, clipped at MAX_WEIGHT, which
+    is the unbiased pointwise estimate of relevance under position bias), the outcome part on every
+    candidate that was tried, whatever the path."""
+    shown = [c for g in groups for c in g.candidates if c.shown_rank is not None]
+    tried = [c for g in groups for c in g.candidates if c.path]
+    width = len(FEATURES)
+    Xc = np.array([c.features for c in shown], dtype=np.float64).reshape(-1, width)
+    yc = np.array([(1.0 if c.path == "shown" and c.relevance > 0 else 0.0)
+                   * (min(1.0 / max(propensities.of(c.shown_rank), 1e-9), MAX_WEIGHT) if ips else 1.0)
+                   for c in shown], dtype=np.float64)
+    Xo = np.array([c.features for c in tried], dtype=np.float64).reshape(-1, width)
+    yo = np.array([outcome_grade(c) for c in tried], dtype=np.float64)
+    if not len(yc):
+        raise NotEnoughData("no shown candidates to learn the choice from")
+    model = ChoiceOutcomeModel(random_state).fit(Xc, yc, Xo, yo)
+    return LearnedScorer(model, version=version)
+
+
+def ips_ndcg(scores: np.ndarray, relevances: np.ndarray, weights: np.ndarray, k: int = K,
+             judged: np.ndarray | None = None) -> float:
+    """NDCG@k of the order given by `scores` over the whole group (ties by position in the group), each
+    gain weighted by its IPS weight, on the condensed list: the group is ordered whole, then the candidates
+    whose relevance is unknown (`judged` False) are dropped before the cut at k (Sakai's condensed lists
+    for incomplete judgments); 0 when nothing is relevant."""
+    gains = (2.0 ** relevances - 1.0) * weights
+    order = np.lexsort((np.arange(scores.size), -np.round(scores, 9)))
+    if judged is not None:
+        order = order[judged[order]]
+        gains = np.where(judged, gains, 0.0)
+    ideal = np.sort(gains)[::-1][:k]
+    discounts = 1.0 / np.log2(np.arange(2, k + 2))
+    best = float(np.sum(ideal * discounts[:ideal.size]))
+    got = gains[order][:k]
+    return float(np.sum(got * discounts[:got.size])) / best if best > 0 else 0.0
+
+
+def per_need(scorer, groups: Sequence[QueryGroup], propensities: Propensities = NO_BIAS, k: int = K) -> np.ndarray:
+    """The IPS NDCG@k of the scorer on each judged group (its whole eligible candidates)."""
     out = []
-    for query in sorted(groups):
-        group = groups[query]
-        scores = scorer.score(np.array([e.features for e in group], dtype=np.float64))
-        order = sorted(range(len(group)), key=lambda i: (-round(float(scores[i]), 9), group[i].kind, group[i].id))
-        out.append([group[i].relevance for i in order])
-    return out
+    for g in groups:
+        if not g.judged:
+            continue
+        X = np.array([c.features for c in g.candidates], dtype=np.float64)
+        y = np.array([c.relevance for c in g.candidates], dtype=np.float64)
+        w = np.array([propensities.weight(c) for c in g.candidates], dtype=np.float64)
+        judged = np.array([c.judged for c in g.candidates], dtype=bool)
+        out.append(ips_ndcg(scorer.score(X), y, w, k, judged))
+    return np.array(out, dtype=np.float64)
 
 
-def evaluate(scorer, examples: Sequence[Example], k: int = 5) -> dict[str, float]:
-    """Mean NDCG@k and MRR of the scorer's order over the needs in `examples`."""
-    return mean_metrics(rankings(scorer, examples), k)
+def bootstrap_interval(values: np.ndarray, n: int = BOOTSTRAP, confidence: float = CONFIDENCE,
+                       random_state: int = 0) -> tuple[float, float]:
+    """Percentile bootstrap interval of the mean over needs."""
+    if values.size == 0:
+        return (0.0, 0.0)
+    rng = np.random.default_rng(random_state)
+    means = values[rng.integers(0, values.size, size=(n, values.size))].mean(axis=1)
+    tail = (1 - confidence) / 2
+    return (float(np.quantile(means, tail)), float(np.quantile(means, 1 - tail)))
 
 
-def fit(examples: Sequence[Example], version: str, random_state: int = 0) -> LearnedScorer:
-    """Fit the pipeline on the examples."""
-    X = np.array([e.features for e in examples], dtype=np.float64)
-    y = np.array([e.relevance for e in examples], dtype=np.float64)
-    pipeline = build_pipeline(random_state).fit(X, y)
-    return LearnedScorer(pipeline, version=version)
+def evaluate(scorer, groups: Sequence[QueryGroup], propensities: Propensities = NO_BIAS, k: int = K) -> dict:
+    """Mean IPS NDCG@k over the judged groups with its bootstrap interval and the number of needs."""
+    values = per_need(scorer, groups, propensities, k)
+    low, high = bootstrap_interval(values)
+    return {f"ndcg@{k}": float(values.mean()) if values.size else 0.0, "low": low, "high": high,
+            "queries": int(values.size)}
 
 
-def should_promote(candidate: dict, serving: dict, metric: str = "ndcg@5") -> bool:
-    """The promotion rule: strictly better on the held-out metric."""
-    return candidate.get(metric, 0.0) > serving.get(metric, 0.0)
+def should_promote(candidate: dict, serving: dict, min_needs: int = MIN_HELD_OUT,
+                   metric: str = f"ndcg@{K}") -> tuple[bool, str]:
+    """The promotion rule, with its reason: enough held-out needs, and the new model's lower bound above
+    the serving scorer's point estimate."""
+    if candidate.get("queries", 0) < min_needs:
+        return False, f"held-out needs {candidate.get('queries', 0)} < {min_needs}: not enough evidence"
+    low, point = candidate.get("low", 0.0), serving.get(metric, 0.0)
+    if low > point:
+        return True, f"lower bound {low:.4f} > serving {point:.4f}"
+    return False, f"lower bound {low:.4f} ≤ serving {point:.4f}"
 
 
 @dataclass
 class TrainingResult:
     model: LearnedScorer
-    metrics: dict                 # the new model on the held-out period
-    serving_metrics: dict         # the serving scorer on the same period
+    metrics: dict                 # the new model on the held-out period (with its interval)
+    serving_metrics: dict         # the serving scorer on the same needs
     promoted: bool
+    reason: str
     data_from: datetime
     data_to: datetime
     holdout_from: datetime
     n_examples: int
     n_queries: int
+    propensities: Propensities
     metadata: dict = field(default_factory=dict)
 
 
-def train(examples: Sequence[Example], serving, version: str, random_state: int = 0, holdout: float = 0.2,
-          min_queries: int = MIN_QUERIES) -> TrainingResult:
-    """Train on the earlier period, compare with `serving` on the held-out one, decide promotion.
-
-    The model that is returned (and saved, when promoted) is refitted on all examples after the decision.
-    """
-    queries = {e.query for e in examples if e.relevance > 0}
-    if len(queries) < min_queries:
-        raise NotEnoughData(f"{len(queries)} needs with an outcome, {min_queries} needed")
-    train_set, held = split_by_time(examples, holdout)
+def train(groups: Sequence[QueryGroup], serving, version: str, random_state: int = 0, holdout: float = 0.2,
+          min_queries: int = MIN_QUERIES, min_held_out: int = MIN_HELD_OUT, ips: bool = False) -> TrainingResult:
+    """Estimate the position bias, train on the earlier needs, compare with `serving` on the held-out ones
+    (whole groups, IPS NDCG@5 with intervals), decide promotion. A promoted model is refitted on all needs."""
+    groups = [g for g in groups if g.candidates]
+    judged = [g for g in groups if g.judged]
+    if len(judged) < min_queries:
+        raise NotEnoughData(f"{len(judged)} needs with an outcome, {min_queries} needed")
+    propensities = estimate_propensities(groups)
+    train_set, held = split_by_time(judged, holdout)
     if not train_set or not held:
         raise NotEnoughData("no held-out period")
-    candidate = fit(train_set, version, random_state)
-    new_metrics = evaluate(candidate, held)
-    serving_metrics = evaluate(serving, held)
-    promoted = should_promote(new_metrics, serving_metrics)
-    model = fit(examples, version, random_state) if promoted else candidate
-    times = [e.at for e in examples]
+    candidate = fit(train_set, version, propensities, random_state, ips)
+    new_metrics = evaluate(candidate, held, propensities)
+    serving_metrics = evaluate(serving, held, propensities)
+    promoted, reason = should_promote(new_metrics, serving_metrics, min_held_out)
+    model = fit(judged, version, propensities, random_state, ips) if promoted else candidate
+    times = [g.at for g in judged]
+    counts = {path: sum(1 for g in judged for c in g.candidates if c.path == path) for path in PATHS}
     result = TrainingResult(model=model, metrics=new_metrics, serving_metrics=serving_metrics, promoted=promoted,
-                            data_from=min(times), data_to=max(times), holdout_from=min(e.at for e in held),
-                            n_examples=len(examples), n_queries=len({e.query for e in examples}))
-    result.metadata = {"metrics": new_metrics, "serving_metrics": serving_metrics, "promoted": promoted,
-                       "data_from": result.data_from.isoformat(), "data_to": result.data_to.isoformat(),
-                       "holdout_from": result.holdout_from.isoformat(), "n_examples": result.n_examples,
-                       "n_queries": result.n_queries, "random_state": random_state, "features": list(FEATURES)}
+                            reason=reason, data_from=min(times), data_to=max(times), holdout_from=held[0].at,
+                            n_examples=sum(len(g.candidates) for g in judged), n_queries=len(judged),
+                            propensities=propensities)
+    result.metadata = {
+        "metrics": new_metrics, "serving_metrics": serving_metrics, "promoted": promoted, "reason": reason,
+        "data_from": result.data_from.isoformat(), "data_to": result.data_to.isoformat(),
+        "holdout_from": result.holdout_from.isoformat(), "n_examples": result.n_examples,
+        "n_queries": result.n_queries, "n_train": len(train_set), "n_held_out": len(held),
+        "outcomes_by_path": counts, "propensity_eta": propensities.eta,
+        "propensities": list(propensities.by_rank), "n_explored": propensities.n_explored,
+        "random_state": random_state, "features": list(FEATURES)}
     return result
+

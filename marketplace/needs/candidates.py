@@ -16,6 +16,7 @@ from marketplace.needs.models import Invitation, InvitationStatus, Need, NeedSta
 from marketplace.ranking import services as ranking
 
 KINDS = ("counselor", "center", "all")
+TOP_REASONS = 4
 ACTIVE = (NeedStatus.ASSIGNED, NeedStatus.IN_SERVICE)
 
 
@@ -28,6 +29,20 @@ class Candidate:
     reasons: list[str] = field(default_factory=list)
     model: str = ""    # the ranker that scored it: "cold-start" or "learned"
     version: str = ""  # and its version
+    verdict: str = ""  # "很合适" / "合适" / "可以考虑" (matching.features.verdict)
+
+    @property
+    def rating(self) -> tuple[float, int] | None:
+        """(mean rating, number of ratings), for the stars; None without a rating."""
+        for r in self.reasons:
+            if getattr(r, "code", "") == "satisfaction":
+                return r.params["mean"], r.params["count"]
+        return None
+
+    @property
+    def top_reasons(self) -> list[str]:
+        """The strongest reasons, for the operator: at most four, the rating left to the stars."""
+        return [r for r in self.reasons if getattr(r, "code", "") != "satisfaction"][:TOP_REASONS]
 
 
 def open_assignments(counselor_ids: list[int]) -> dict[int, int]:
@@ -84,11 +99,11 @@ def rank_candidates(need: Need, kind: str = "counselor", limit: int = 10, exclud
     used, ranked = ranking.rank(need, kind, limit, exclude=exclude)
     if log_for is not None and getattr(log_for, "id", None) == need.owner_id:
         ranking.log_shown(need, kind, used, ranked)
-    return [Candidate(r.kind, r.id, r.name, r.score, r.reasons, used.name, used.version) for r in ranked]
+    return [Candidate(r.kind, r.id, r.name, r.score, r.reasons, used.name, used.version, r.verdict) for r in ranked]
 
 
 def check_candidate(need: Need, kind: str, candidate_id: int) -> Candidate | None:
     """The candidate scored for this need, or None if it is not eligible (at capacity, far away, ...)."""
     used, ranked = ranking.check(need, kind, candidate_id)
     return Candidate(ranked.kind, ranked.id, ranked.name, ranked.score, ranked.reasons, used.name,
-                     used.version) if ranked else None
+                     used.version, ranked.verdict) if ranked else None

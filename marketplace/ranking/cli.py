@@ -23,8 +23,10 @@ def train_command(random_state: int) -> None:
     if row is None:
         click.echo("数据不足，未训练新模型（仍使用当前模型）")
         return
-    click.echo(f"模型 {row.version}: NDCG@5 {row.metrics['ndcg@5']:.4f}，对比 {row.compared_with} "
-               f"{row.serving_metrics['ndcg@5']:.4f}，{'已启用' if row.is_serving else '未启用'}")
+    m, s = row.metrics, row.serving_metrics
+    click.echo(f"模型 {row.version}: NDCG@5 {m['ndcg@5']:.4f} [{m.get('low', 0):.4f}, {m.get('high', 0):.4f}]，"
+               f"对比 {row.compared_with} {s['ndcg@5']:.4f}，{'已启用' if row.is_serving else '未启用'}"
+               f"（{row.report.get('reason', '')}）")
 
 
 @matching_cli.command("models")

@@ -42,7 +42,29 @@ RENDER = {
     "type_experience": lambda p: _("服务过同类主体"),
     "industry_experience": lambda p: _("有%(name)s服务经验", name=_industry(p["industry"])),
     "similar_work": lambda p: _("服务内容相近"),
+    "covers": lambda p: str(COVER_LABELS[p["level"]]),
+    "verdict_strong": lambda p: _("很合适"),
+    "verdict_good": lambda p: _("合适"),
+    "verdict_fair": lambda p: _("可以考虑"),
 }
+COVER_LABELS = {4: _l("服务范围覆盖本乡镇"), 3: _l("服务范围覆盖本县"), 2: _l("服务范围覆盖本市"),
+                1: _l("服务范围覆盖本省")}
+PATH_LABELS = {"shown": _l("匹配列表"), "interest": _l("辅导员表达意向"), "passon": _l("自动顺延"),
+               "directory": _l("名录自选"), "offering": _l("购买服务产品"), "assignment": _l("直接指派"),
+               "invitation": _l("其他邀请")}
+
+
+def path_label(path: str) -> str:
+    """How an outcome came about (training reports), in the reader's language."""
+    return str(PATH_LABELS.get(path, path))
+
+
+def stars(mean: float | None) -> str:
+    """Five stars, filled to the rounded mean rating ("★★★★☆" for 4.2)."""
+    if mean is None:
+        return ""
+    filled = max(0, min(5, round(float(mean))))
+    return "★" * filled + "☆" * (5 - filled)
 
 
 def reason_text(reason: str) -> str:

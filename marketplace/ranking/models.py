@@ -15,8 +15,9 @@ from marketplace.timeutil import UTCDateTime, utcnow
 class MatchLog(db.Model):
     """One showing of ranked candidates for a need: the training data's impressions.
 
-    `items` is a compact list of `[kind, id, rank, score, [features...]]`, the features as they were when
-    shown (in the order of `matching.features.FEATURES`), so training never sees later values.
+    `items` is a compact list of `[kind, id, rank, score, [features...], explored]`, the features as they were
+    when shown (in the order of `matching.features.FEATURES`), so training never sees later values, and
+    whether the randomized slot put it there (`MATCHING_EXPLORE`; older rows have no sixth element).
     """
 
     __tablename__ = "match_logs"
@@ -55,6 +56,8 @@ class ModelVersion(db.Model):
     data_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
     data_to: Mapped[datetime | None] = mapped_column(UTCDateTime)
     trained_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # the run's report: data window, counts by outcome path, both scores with intervals, decision and why
+    report: Mapped[dict] = mapped_column(JSON, default=dict, server_default=text("'{}'"))
 
     def __repr__(self) -> str:
         return f"<ModelVersion {self.name}/{self.version}{' serving' if self.is_serving else ''}>"

@@ -87,16 +87,17 @@ def invitation_stats(now) -> dict[tuple[str, int], dict]:
     return stats
 
 
-def satisfaction_stats() -> dict[tuple[str, int], tuple[float, int]]:
-    """Mean satisfaction and count of rated agreements, per provider."""
+def satisfaction_stats() -> dict[tuple[str, int], tuple[float, int, float]]:
+    """Mean satisfaction, count and variance of the ratings of rated agreements, per provider."""
     try:
         from marketplace.agreements.models import Agreement
     except ImportError:  # the agreements area is not installed
         return {}
     rows = db.session.execute(select(Agreement.counselor_id, Agreement.center_id, func.avg(Agreement.satisfaction),
-                                     func.count()).where(Agreement.satisfaction.is_not(None)).group_by(
-        Agreement.counselor_id, Agreement.center_id))
-    return {_key(cid, sid): (float(avg), int(n)) for cid, sid, avg, n in rows}
+                                     func.count(), func.avg(Agreement.satisfaction * Agreement.satisfaction)).where(
+        Agreement.satisfaction.is_not(None)).group_by(Agreement.counselor_id, Agreement.center_id))
+    return {_key(cid, sid): (float(avg), int(n), max(float(sq) - float(avg) ** 2, 0.0))
+            for cid, sid, avg, n, sq in rows}
 
 
 def latest_grades() -> dict[tuple[str, int], int]:
@@ -146,24 +147,31 @@ def center_prices() -> dict[int, dict[int, float]]:
 
 def _common(key, stats, sat, grades, exp) -> dict:
     s, e = stats.get(key), exp.get(key)
-    mean, count = sat.get(key, (None, 0))
+    mean, count, variance = sat.get(key, (None, 0, None))
     hours = s["hours"] if s else []
+    hours_mean = sum(hours) / len(hours) if hours else None
     return {"invited": s["invited"] if s else 0, "accepted": s["accepted"] if s else 0,
-            "response_hours": sum(hours) / len(hours) if hours else None, "satisfaction_mean": mean,
-            "satisfaction_count": count, "grade": grades.get(key), "served_types": e["types"] if e else 0,
+            "response_hours": hours_mean, "response_count": len(hours),
+            "response_var": sum((h - hours_mean) ** 2 for h in hours) / len(hours) if len(hours) > 1 else None,
+            "satisfaction_mean": mean, "satisfaction_count": count,
+            "satisfaction_var": variance if count > 1 else None, "grade": grades.get(key),
+            "served_types": e["types"] if e else 0,
             "served_industries": e["industries"] if e else 0, "recent_assignments": s["recent"] if s else 0}
 
 
-def load_records(ids: dict[str, list[int]] | None = None) -> list[CandidateRecord]:
-    """Records of every appointed counselor and filed center (or only those in `ids` by kind)."""
+def load_records(ids: dict[str, list[int]] | None = None, include_inactive: bool = False) -> list[CandidateRecord]:
+    """Records of every appointed counselor and filed center (or only those in `ids` by kind); with
+    `include_inactive`, of every counselor and center, `is_active` telling which may be offered now (the
+    training's reconstruction decides from the status history instead)."""
     now = utcnow()
     stats, sat, grades, exp = invitation_stats(now), satisfaction_stats(), latest_grades(), experience()
     records: list[CandidateRecord] = []
     if ids is None or ids.get("counselor"):
         query = select(Counselor.id, Counselor.name, Counselor.specialties, Counselor.industries, Region.path,
                        Counselor.is_remote, Counselor.capacity, Counselor.title, Counselor.employer,
-                       Counselor.position).join(Region, Region.code == Counselor.region_code).where(
-            Counselor.status == CounselorStatus.APPOINTED)
+                       Counselor.position, Counselor.status).join(Region, Region.code == Counselor.region_code)
+        if not include_inactive:
+            query = query.where(Counselor.status == CounselorStatus.APPOINTED)
         if ids is not None:
             query = query.where(Counselor.id.in_(ids["counselor"]))
         served_areas = areas(counselor_service_areas, counselor_service_areas.c.counselor_id)
@@ -177,10 +185,13 @@ def load_records(ids: dict[str, list[int]] | None = None) -> list[CandidateRecor
                 kind="counselor", id=row.id, name=row.name, specialties=row.specialties, industries=row.industries,
                 home=split_path(row.path), areas=tuple(served_areas.get(row.id, ())), is_remote=row.is_remote,
                 open_count=counts.get(key, 0), capacity=row.capacity, text=text,
+                is_active=row.status is CounselorStatus.APPOINTED,
                 **_common(key, stats, sat, grades, exp)))
     if ids is None or ids.get("center"):
-        query = select(ServiceCenter.id, ServiceCenter.name, ServiceCenter.categories, Region.path).join(
-            Region, Region.code == ServiceCenter.region_code).where(ServiceCenter.status == CenterStatus.FILED)
+        query = select(ServiceCenter.id, ServiceCenter.name, ServiceCenter.categories, Region.path,
+                       ServiceCenter.status).join(Region, Region.code == ServiceCenter.region_code)
+        if not include_inactive:
+            query = query.where(ServiceCenter.status == CenterStatus.FILED)
         if ids is not None:
             query = query.where(ServiceCenter.id.in_(ids["center"]))
         served_areas = areas(center_service_areas, center_service_areas.c.center_id)
@@ -196,6 +207,7 @@ def load_records(ids: dict[str, list[int]] | None = None) -> list[CandidateRecor
             records.append(CandidateRecord(
                 kind="center", id=row.id, name=row.name, specialties=row.categories, home=split_path(row.path),
                 areas=tuple(served_areas.get(row.id, ())), capacity=None, prices=prices.get(row.id, {}),
+                is_active=row.status is CenterStatus.FILED,
                 text=text, **_common(key, stats, sat, grades, exp)))
     return records
 
@@ -249,6 +261,15 @@ def invalidate() -> None:
     """Drop the cached pool (after a bulk import, in tests)."""
     with _lock:
         _cache.clear()
+
+
+def live_open_counts(counselor_ids: list[int]) -> dict[int, int]:
+    """Open assignments per counselor right now (the load the reasons show: never the cached pool's)."""
+    if not counselor_ids:
+        return {}
+    return dict(db.session.execute(select(Need.assigned_counselor_id, func.count()).where(
+        Need.assigned_counselor_id.in_(counselor_ids), Need.status.in_(ACTIVE)).group_by(
+        Need.assigned_counselor_id)).all())
 
 
 def live_filter(pairs: list[tuple[str, int]]) -> set[tuple[str, int]]:

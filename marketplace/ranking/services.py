@@ -7,24 +7,28 @@
 from __future__ import annotations
 
 import logging
+import random
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import func, select, update
 
 from marketplace.extensions import db
-from marketplace.needs.models import Invitation, InvitationStatus, Need
+from marketplace.needs.models import Need
 from marketplace.ranking.models import MatchLog, ModelVersion
-from marketplace.ranking.records import candidate_pool, live_filter, load_records, need_query
-from marketplace.timeutil import as_utc, utcnow
+from marketplace.ranking.records import candidate_pool, live_filter, live_open_counts, load_records, need_query
+from marketplace.timeutil import utcnow
 from matching import persistence, training
+from matching.features import Reason
 from matching.pool import CandidatePool
 from matching.ranker import FAIRNESS, RankedCandidate, Ranker, Standing, standing
 from matching.scorer import ColdStartScorer, LearnedScorer
 
 log = logging.getLogger(__name__)
 SLACK = 5  # extra candidates ranked so that those failing the live check can be dropped
+_random = random.Random()  # the randomized slot's chance (not security-relevant)
 _loaded: dict[str, LearnedScorer] = {}
 
 
@@ -48,14 +52,38 @@ def ranker() -> Ranker:
     return Ranker(model=serving_model(), fairness=float(current_app.config.get("MATCHING_FAIRNESS", FAIRNESS)))
 
 
+def explore_slot(limit: int) -> tuple[int, float] | None:
+    """The randomized slot for this showing, or None: with probability `MATCHING_EXPLORE` (0 by default:
+    off), a uniformly chosen position of the first `limit` shows a candidate drawn at random from those ranked
+    below (see `matching.training.estimate_propensities`)."""
+    chance = float(current_app.config.get("MATCHING_EXPLORE", 0.0))
+    if chance <= 0 or limit < 2 or _random.random() >= chance:
+        return None
+    return _random.randrange(limit), _random.random()
+
+
+def with_live_load(ranked: list[RankedCandidate]) -> list[RankedCandidate]:
+    """The workload reason ("在办 2/5") rewritten from the database now, not from the cached pool."""
+    counts = live_open_counts([c.id for c in ranked if c.kind == "counselor"])
+    out = []
+    for c in ranked:
+        if c.kind == "counselor":
+            reasons = [Reason(f"在办 {counts.get(c.id, 0)}/{r.params['capacity']}", "workload",
+                              open=counts.get(c.id, 0), capacity=r.params["capacity"])
+                       if getattr(r, "code", "") == "workload" else r for r in c.reasons]
+            c = replace(c, reasons=reasons)
+        out.append(c)
+    return out
+
+
 def rank(need: Need, kind: str = "all", limit: int = 10,
          exclude: Iterable[tuple[str, int]] = ()) -> tuple[Ranker, list[RankedCandidate]]:
     """(the ranker used, the `limit` best candidates of `kind`), checked live for status and workload."""
     used = ranker()
     ranked = used.rank(need_query(need), candidate_pool(), limit=limit + SLACK,
-                       kind=None if kind == "all" else kind, exclude=exclude)
+                       kind=None if kind == "all" else kind, exclude=exclude, explore=explore_slot(limit))
     live = live_filter([(c.kind, c.id) for c in ranked])
-    return used, [c for c in ranked if (c.kind, c.id) in live][:limit]
+    return used, with_live_load([c for c in ranked if (c.kind, c.id) in live][:limit])
 
 
 def check(need: Need, kind: str, candidate_id: int) -> tuple[Ranker, RankedCandidate | None]:
@@ -71,7 +99,7 @@ def check(need: Need, kind: str, candidate_id: int) -> tuple[Ranker, RankedCandi
         if position is None:
             return used, None
     ranked = used.rank(need_query(need), pool, limit=1, only=[position])
-    return used, ranked[0] if ranked else None
+    return used, with_live_load(ranked)[0] if ranked else None
 
 
 def standings(kind: str, candidate_id: int, needs: list[Need],
@@ -104,7 +132,7 @@ def log_shown(need: Need, kind: str, used: Ranker, ranked: list[RankedCandidate]
     showing). Flushes."""
     if not ranked:
         return None
-    items = [[c.kind, c.id, rank, c.score, list(c.features)] for rank, c in enumerate(ranked, start=1)]
+    items = [[c.kind, c.id, rank, c.score, list(c.features), c.explored] for rank, c in enumerate(ranked, start=1)]
     last = db.session.execute(select(MatchLog.model_version, MatchLog.items).where(
         MatchLog.need_id == need.id, MatchLog.kind == kind).order_by(MatchLog.id.desc()).limit(1)).first()
     if last is not None and last.model_version == used.version and \
@@ -118,46 +146,11 @@ def log_shown(need: Need, kind: str, used: Ranker, ranked: list[RankedCandidate]
 
 # --- training ---------------------------------------------------------------------------------------------
 
-def _outcomes() -> tuple[dict, dict]:
-    """(invitation status, (agreement accepted, satisfaction)) per (need, kind, candidate id)."""
-    invited = {(need_id, kind.value, counselor_id or center_id): status
-               for need_id, kind, counselor_id, center_id, status in db.session.execute(select(
-                   Invitation.need_id, Invitation.kind, Invitation.counselor_id, Invitation.center_id,
-                   Invitation.status))}
-    agreed: dict = {}
-    try:
-        from marketplace.agreements.models import Agreement, AgreementStatus
-    except ImportError:
-        return invited, agreed
-    done = (AgreementStatus.ACCEPTED, AgreementStatus.CLOSED)
-    for need_id, counselor_id, center_id, status, satisfaction in db.session.execute(select(
-            Agreement.need_id, Agreement.counselor_id, Agreement.center_id, Agreement.status,
-            Agreement.satisfaction)):
-        key = (need_id, "counselor", counselor_id) if counselor_id else (need_id, "center", center_id)
-        if status in done or key not in agreed:
-            agreed[key] = (status in done, satisfaction)
-    return invited, agreed
+def training_groups() -> list[training.QueryGroup]:
+    """The query groups of every need with an outcome, rebuilt as at publication (`ranking.history`)."""
+    from marketplace.ranking.history import query_groups
 
-
-def training_examples() -> list[training.Example]:
-    """One example per candidate shown for a need (its first showing), labelled by what followed."""
-    invited, agreed = _outcomes()
-    seen: set = set()
-    examples = []
-    for need_id, created_at, items in db.session.execute(select(
-            MatchLog.need_id, MatchLog.created_at, MatchLog.items).order_by(MatchLog.id)):
-        for kind, candidate_id, _rank, _score, features in items:
-            key = (need_id, kind, candidate_id)
-            if key in seen or len(features) != len(training.FEATURES):
-                continue
-            seen.add(key)
-            status = invited.get(key)
-            agreement_accepted, satisfaction = agreed.get(key, (False, None))
-            label = training.relevance(invited=status is not None, accepted=status is InvitationStatus.ACCEPTED,
-                                       agreement_accepted=agreement_accepted, satisfaction=satisfaction)
-            examples.append(training.Example(need_id, as_utc(created_at), tuple(features), label, kind,
-                                             candidate_id))
-    return examples
+    return query_groups()
 
 
 def train_model(now: datetime | None = None, random_state: int = 0) -> ModelVersion | None:
@@ -170,7 +163,10 @@ def train_model(now: datetime | None = None, random_state: int = 0) -> ModelVers
     if taken:  # trained twice within a second (a manual run beside the nightly one)
         version = f"{version}-{taken + 1}"
     try:
-        result = training.train(training_examples(), serving, version=version, random_state=random_state)
+        result = training.train(training_groups(), serving, version=version, random_state=random_state,
+                                min_held_out=int(current_app.config.get("MATCHING_MIN_HELD_OUT",
+                                                                        training.MIN_HELD_OUT)),
+                                ips=bool(current_app.config.get("MATCHING_TRAIN_IPS", False)))
     except training.NotEnoughData as error:
         log.info("matching model not trained: %s", error)
         return None
@@ -178,12 +174,26 @@ def train_model(now: datetime | None = None, random_state: int = 0) -> ModelVers
     row = ModelVersion(name=result.model.name, version=version, path=str(path), metrics=result.metrics,
                        serving_metrics=result.serving_metrics, compared_with=f"{serving.name}/{serving.version}",
                        n_examples=result.n_examples, data_from=result.data_from, data_to=result.data_to,
-                       trained_at=now)
+                       trained_at=now, report=report(result, serving))
     if result.promoted:
         db.session.execute(update(ModelVersion).where(ModelVersion.is_serving.is_(True)).values(is_serving=False))
         row.is_serving = True
     db.session.add(row)
     db.session.flush()
-    log.info("matching model %s: ndcg@5 %.4f vs %.4f, %s", version, result.metrics["ndcg@5"],
-             result.serving_metrics["ndcg@5"], "promoted" if result.promoted else "kept the serving one")
+    log.info("matching model %s: ndcg@5 %.4f [%.4f, %.4f] vs %.4f, %s (%s)", version, result.metrics["ndcg@5"],
+             result.metrics["low"], result.metrics["high"], result.serving_metrics["ndcg@5"],
+             "promoted" if result.promoted else "kept the serving one", result.reason)
     return row
+
+
+def report(result: training.TrainingResult, serving) -> dict:
+    """What a training run stores for the officials' page: the data window, the counts, both scores with
+    their intervals, the decision and why."""
+    meta = result.metadata
+    return {"data_from": meta["data_from"], "data_to": meta["data_to"], "holdout_from": meta["holdout_from"],
+            "n_queries": meta["n_queries"], "n_train": meta["n_train"], "n_held_out": meta["n_held_out"],
+            "n_examples": meta["n_examples"], "outcomes_by_path": meta["outcomes_by_path"],
+            "propensity_eta": meta["propensity_eta"], "n_explored": meta["n_explored"],
+            "new": result.metrics, "serving": result.serving_metrics,
+            "serving_model": f"{serving.name}/{serving.version}", "promoted": result.promoted,
+            "reason": result.reason}

@@ -1,7 +1,7 @@
 """Counselor training: trainings planned by departments and their enrolment lists with attendance.
 
 Revision ID: 0016_training
-Revises: 0013_sessions_security
+Revises: 0015_matching_reports
 Create Date: 2026-12-02 01:02:25.252981
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0016_training'
-down_revision = '0013_sessions_security'
+down_revision = '0015_matching_reports'
 branch_labels = None
 depends_on = None
 

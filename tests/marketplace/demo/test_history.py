@@ -16,7 +16,7 @@ from marketplace.jobs.models import Job, JobState
 from marketplace.needs.models import Invitation, InvitationStatus
 from marketplace.notifications.models import Notification
 from marketplace.ranking.models import MatchLog, ModelVersion
-from marketplace.ranking.services import training_examples
+from marketplace.ranking.services import training_groups
 
 TABLES = (Agreement, ServiceRecord, Invitation, MatchLog, CounselorEvaluation, EntityImprovement, Job,
           Notification, ModelVersion)
@@ -55,6 +55,6 @@ def test_previous_year_is_consistent_and_made_once(db):
     jobs = db.session.scalars(select(Job).where(Job.kind == "evaluation")).all()
     assert jobs and all(job.state is JobState.SUCCEEDED for job in jobs)
 
-    examples = training_examples()
-    assert len({e.query for e in examples if e.relevance > 0}) >= 20  # enough for `flask matching train`
+    groups = training_groups()
+    assert sum(1 for g in groups if g.judged) >= 20  # enough for `flask matching train`
     assert db.session.scalar(select(ModelVersion)) is None  # the demo starts cold; training is a command

@@ -10,6 +10,8 @@ from tests.marketplace.needs.helpers import make_need
 MATRIX = [
     (WEB, "GET", "/matching/gaps", {"anonymous": FOUND, "counselor": FORBIDDEN, "operator": FORBIDDEN,
                                     "center_staff": FORBIDDEN, "*": OK}),
+    # the training reports: national officials only (the model serves the whole country)
+    (WEB, "GET", "/matching/models", {"anonymous": FOUND, "national": OK, "*": FORBIDDEN}),
 ]
 
 
