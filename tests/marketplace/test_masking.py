@@ -4,8 +4,8 @@ places that do show one require a stated purpose and write an audit entry (issue
 
 A role may see its own numbers, and the parties of an agreement each other's (docs/agreements.md). The
 crawl follows every same-site link of the pages from the home page (GET only), then reads the API's lists and
-details and the exports (xlsx and PDF read as text). Leaks that issue 14 items 1-4 fix on the `sec` branch are
-separate cases, marked xfail(strict=True) until that branch is merged.
+details and the exports (xlsx and PDF read as text). The leaks issue 14 items 1-4 found (edit page, agreement
+PDF, directory export, entity phones) are cases of their own.
 """
 
 from __future__ import annotations
