@@ -56,7 +56,11 @@ def _add(task: Any, args: list, kwargs: dict, job_id: str | None) -> OutboxMessa
 
 
 def after_commit(session: Session) -> None:
-    """Send the messages the committed transaction wrote. Never raises: the request has committed."""
+    """Send the messages the committed transaction wrote. Never raises: the request has committed. A savepoint
+    released inside a longer transaction (`begin_nested`) sends nothing yet: the outer transaction still
+    holds its rows (and, on SQLite, the write lock a separate connection would wait for)."""
+    if session.in_nested_transaction():
+        return
     ids = session.info.pop(PENDING_KEY, [])
     if not ids or not has_app_context():
         return
@@ -70,6 +74,10 @@ def after_commit(session: Session) -> None:
 
 
 def after_rollback(session: Session) -> None:
+    """Forget the messages of a rolled-back transaction. A savepoint rolled back inside a longer transaction
+    keeps the list: its own rows are gone, and `_claim` skips an id that no longer exists."""
+    if session.in_nested_transaction():
+        return
     session.info.pop(PENDING_KEY, None)
 
 

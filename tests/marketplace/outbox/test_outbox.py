@@ -51,6 +51,25 @@ def test_message_commits_with_the_transaction_and_runs_after(db):
     assert message.sent_at is not None and message.started_at is not None and message.attempts == 1
 
 
+def test_a_savepoint_sends_nothing_until_the_outer_commit(db):
+    """A message queued inside `begin_nested` goes when the whole transaction commits (on SQLite a separate
+    connection would otherwise wait for the outer transaction's write lock); one whose savepoint rolled back
+    is never sent."""
+    with db.session.begin_nested():
+        enqueue_after_commit("maintenance.ping")
+    kept = db.session.scalar(select(OutboxMessage))
+    assert kept.sent_at is None
+    try:
+        with db.session.begin_nested():
+            enqueue_after_commit("maintenance.ping")
+            raise RuntimeError("this part is given up")
+    except RuntimeError:
+        pass
+    db.session.commit()
+    messages = db.session.scalars(select(OutboxMessage)).all()
+    assert [m.id for m in messages] == [kept.id] and messages[0].sent_at is not None
+
+
 def _closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
