@@ -99,7 +99,8 @@ OBJECT_LABELS = {
     "offerings": _l("服务项目"), "agreements": _l("服务协议"), "service_records": _l("服务记录"),
     "agreement_attachments": _l("协议附件"), "evaluation_schemes": _l("绩效评价方案"),
     "entity_improvements": _l("服务对象质量提升记录"), "counselor_evaluations": _l("辅导员绩效评价"),
-    "center_evaluations": _l("服务中心绩效评价"), "regions": _l("地区"),
+    "center_evaluations": _l("服务中心绩效评价"), "regions": _l("地区"), "trainings": _l("培训"),
+    "training_enrollments": _l("培训报名"),
 }
 # Keys of `details` shown on the log page, with their labels; personal-data field names are translated too.
 DETAIL_LABELS = {"purpose": _l("用途"), "reason": _l("原因"), "fields": _l("字段"), "count": _l("条数"),

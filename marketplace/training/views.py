@@ -184,8 +184,9 @@ def withdraw_self(training_id: int):
     training = _training_or_404(training_id)
     counselor = services.counselor_of(current_user)
     mine = next((e for e in training.enrollments if counselor and e.counselor_id == counselor.id), None)
-    if mine is None:
-        abort(404)
+    if mine is None:  # already withdrawn (the same button pressed twice, or a stale page)
+        flash(_("您未报名这次培训"), "info")
+        return redirect(url_for("training.show_training", training_id=training.id))
     return _act(training, lambda: services.withdraw(mine, current_user), _("已取消报名"))
 
 
@@ -214,8 +215,9 @@ def add_enrollments(training_id: int):
 def remove_enrollment(training_id: int, enrollment_id: int):
     training = _managed_or_403(training_id)
     enrollment = next((e for e in training.enrollments if e.id == enrollment_id), None)
-    if enrollment is None:
-        abort(404)
+    if enrollment is None:  # already removed (the same button pressed twice, or a stale page)
+        flash(_("该辅导员已不在名单中"), "info")
+        return redirect(url_for("training.show_training", training_id=training.id))
     return _act(training, lambda: services.withdraw(enrollment, current_user), _("已移出名单"))
 
 

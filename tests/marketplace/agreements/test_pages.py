@@ -301,7 +301,10 @@ def test_the_api_and_the_form_share_the_limits(client, pages, world, api_token):
     item = {"name": "托管", "method": "on_site", "quantity": "1", "unit": "年", "unit_price": "1000000000000",
             "quality_standard": "按约定", "acceptance_criterion": "经确认"}
     refused = client.patch(f"/api/v1/agreements/{agreement.id}", json={"items": [item]}, headers=headers)
-    assert refused.status_code == 422 and "10000000" in str(refused.get_json())
+    assert refused.status_code == 422 and "unit_price" in str(refused.get_json())  # past the amount pattern
+    within_pattern = {**item, "unit_price": "20000000.00"}  # a well-formed amount above the limit
+    refused = client.patch(f"/api/v1/agreements/{agreement.id}", json={"items": [within_pattern]}, headers=headers)
+    assert refused.status_code in (400, 422) and "10000000" in str(refused.get_json())
     pages.sign_in(world["operator"])
     page = pages.get(f"/agreements/{agreement.id}/edit")
     refused = pages.press(page, "保存", liability=long, **{"items-0-unit_price": "1000000000000"})

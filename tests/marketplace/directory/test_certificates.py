@@ -6,11 +6,12 @@ import os
 import re
 import subprocess
 import zipfile
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
 
 import pytest
+import time_machine
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -192,7 +193,8 @@ def test_verify_expired(world, client, db):
 
 
 def test_verify_term_over_before_the_daily_task(world):
-    counselor = appoint(world["county"], appointed_on=date(2020, 1, 1), term_end=date(2020, 12, 31))
+    with time_machine.travel(datetime(2020, 1, 1, 4, tzinfo=UTC), tick=False):  # appointed while the term ran
+        counselor = appoint(world["county"], appointed_on=date(2020, 1, 1), term_end=date(2020, 12, 31))
     result = certificates.verify(counselor.certificate_no)
     assert counselor.status is CounselorStatus.APPOINTED and result.valid is False
 

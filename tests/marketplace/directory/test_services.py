@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import time_machine
 from sqlalchemy import func, select
 
 from marketplace import crypto
@@ -166,7 +167,8 @@ def test_a_concurrent_duplicate_transition_changes_nothing(world, appoint):
 
 
 def test_terms_expire(world, appoint):
-    counselor = appoint(world["county"], appointed_on=date(2020, 1, 1))
+    with time_machine.travel(datetime(2020, 1, 1, 4, tzinfo=UTC), tick=False):  # appointed while the term ran
+        counselor = appoint(world["county"], appointed_on=date(2020, 1, 1))
     assert services.expire_due() == 1
     assert counselor.status is CounselorStatus.EXPIRED
     services.transition(counselor, "transfer_out", world["county"], "考核不合格")

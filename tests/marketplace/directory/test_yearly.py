@@ -3,10 +3,11 @@ daily 期满 task. Dates are passed explicitly, so nothing depends on the day th
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from itertools import count
 
 import pytest
+import time_machine
 from sqlalchemy import func, select
 from stdnum.cn import ric
 
@@ -47,7 +48,12 @@ def person(name: str = "刘桂芳", **fields) -> CounselorInput:
 
 
 def appoint(actor, db, data_year: int | None = 2026, status: CounselorStatus | None = None, **fields) -> Counselor:
-    counselor = appoint_counselor(actor, person(**fields))
+    """Appointed on its appointment day (a term already over would be recorded 期满 at once): records made
+    while their term ran, which the daily task must expire later."""
+    day = fields.get("appointed_on")
+    with time_machine.travel(datetime(day.year, day.month, day.day, 4, tzinfo=UTC) if day else datetime.now(UTC),
+                             tick=False):
+        counselor = appoint_counselor(actor, person(**fields))
     counselor.data_year = data_year
     if status is not None:
         counselor.status = status

@@ -126,3 +126,15 @@ def test_the_record_shows_training_history_to_officials(pages, world, trainee):
     pages.sign_in(world["province"])
     page = pages.get(f"/directory/{trainee.id}")
     assert "岗位培训" in page.text and "12.0 学时" in page.text and "合作社财务规范化培训" in page.text
+
+
+def test_pressing_remove_twice_is_no_error(pages, world, trainee):
+    training = plan(world["county"])
+    services.enroll(training, trainee, world["county"])
+    db.session.commit()
+    pages.sign_in(world["county"])
+    page = pages.get(f"/training/{training.id}")
+    form = _posting_to(page, "/remove")
+    assert "已移出名单" in form.submit().follow().text
+    again = form.submit()  # the same rendered button, pressed again
+    assert again.status_int == 302 and "该辅导员已不在名单中" in again.follow().text
