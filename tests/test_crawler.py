@@ -251,6 +251,12 @@ NOT_LINKED = {
     "verify.verify_form": "public, from a certificate's QR code (test_certificates.py)",
     "verify.verify_certificate": "public, from a certificate's QR code (test_certificates.py)",
     "public_directory.public_directory": "public, from the signed-out landing page",
+    "training_verify.verify_training": "public, from a completion certificate's QR code (training/test_views.py)",
+    "training.enroll_self": "报名参加 on a planned training open to a counselor; the crawl opens one training "
+                            "page, where the demo counselor is already enrolled (training/test_views.py)",
+    "accounts.unlock_sign_in": "on an account page while its sign-in is throttled (auth tests)",
+    "auth.two_factor": "the second sign-in step of an account with TOTP, off in the demo (auth tests)",
+    "jobs.retry_job": "重试 on a failed job's card; the demo has none (jobs/test_recovery.py)",
     # Polled by the page's script (progress bars), not links.
     "directory.certificate_batch_status": "polled by the batch page", "directory.import_status": "polled",
     "entities.import_status": "polled", "evaluation.job_json": "polled", "oversight.report_status": "polled",
