@@ -29,6 +29,7 @@ def create_app(config: dict | None = None) -> Flask:
     _check_production(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
+    register_logging()
     register_extensions(app)
     register_hardening(app)
     register_security(app)
@@ -61,6 +62,12 @@ def _normalize(app: Flask) -> None:
 def _check_production(app: Flask) -> None:
     if os.environ.get("FUDAO_ENV") == "production" and app.config["SECRET_KEY"] == "dev-only-change-me":  # noqa: S105
         raise RuntimeError("Set SECRET_KEY (or FUDAO_SECRET_KEY) in production")
+
+
+def register_logging() -> None:
+    from marketplace import logredact
+
+    logredact.install()
 
 
 def register_extensions(app: Flask) -> None:

@@ -420,7 +420,7 @@ def contact_for(user: User, need: Need) -> Contact | None:
     view is audited. None for anyone else (the operator has it; officials see phones masked)."""
     if not is_accepted_provider(user, need):
         return None
-    record(user, "need.view_contact", need, purpose="accepted provider arranging the service")
+    record(user, "need.view_contact", need, purpose="已接受邀请的服务方联系主体、商定服务")
     return entity_contact(need)
 
 

@@ -139,8 +139,11 @@ def _live_celery(request):
         request.getfixturevalue("live").app.extensions["celery"].set_default()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(chromium_path):
+    """Per package, not per session: a running sync Playwright keeps an asyncio loop in this thread, and the
+    other browser tests of the same worker (tests/test_phone_layout.py, entities/test_pages.py) start their
+    own once the journeys are done."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
