@@ -15,12 +15,7 @@ from marketplace.training import services
 from marketplace.training.models import Training, TrainingEnrollment
 from tests.marketplace.needs.helpers import make_counselor
 from tests.marketplace.training.conftest import plan
-from tests.webpages import Pages
-
-
-def _posting_to(page, suffix: str):
-    """The rendered form whose action ends with `suffix` (a button of the page)."""
-    return next(f for f in page.forms.values() if f.action.endswith(suffix))
+from tests.webpages import Pages, form_to
 
 
 def _fill(form, **values):
@@ -49,7 +44,7 @@ def test_plan_enrol_attend_certify_verify(pages, world, trainee, app):
     counselor_pages = Pages(pages.app, extra_environ={"REMOTE_ADDR": "127.0.0.2"})
     counselor_pages.sign_in(counselor)
     mine = counselor_pages.get("/training/").click("合作社财务规范化培训")
-    mine = _posting_to(mine, "/enroll").submit().follow()
+    mine = form_to(mine, "/enroll").submit().follow()
     assert "已报名，待登记出勤" in mine.text
 
     # The county sees the counselor on the list and adds another by certificate number.
@@ -82,7 +77,7 @@ def test_plan_enrol_attend_certify_verify(pages, world, trainee, app):
 
     # The county closes the training with the state table's button.
     shown = pages.get(f"/training/{training.id}")
-    closed = _posting_to(shown, "/actions/complete").submit()
+    closed = form_to(shown, "/actions/complete").submit()
     assert "培训状态：已结束" in closed.follow().text
     assert db.session.query(AuditEntry).filter(AuditEntry.action == "training.attendance").count() == 1
 
@@ -134,7 +129,7 @@ def test_pressing_remove_twice_is_no_error(pages, world, trainee):
     db.session.commit()
     pages.sign_in(world["county"])
     page = pages.get(f"/training/{training.id}")
-    form = _posting_to(page, "/remove")
+    form = form_to(page, "/remove")
     assert "已移出名单" in form.submit().follow().text
     again = form.submit()  # the same rendered button, pressed again
     assert again.status_int == 302 and "该辅导员已不在名单中" in again.follow().text
