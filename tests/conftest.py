@@ -124,9 +124,11 @@ def db(app) -> Iterator:
     """The database with regions loaded; every other table is emptied after the test."""
     ctx = app.app_context()
     ctx.push()
-    # Another app made during the session (make_app, a CLI test) may have become Celery's default; shared
-    # tasks must keep resolving to this eager one.
+    # Another app made during the session (make_app, a CLI test) may have become Celery's default or this
+    # thread's current app (every `Celery()` sets itself current); shared tasks must keep resolving to this
+    # eager one, or a `.delay().get()` waits for a worker that never comes (it hung a CI run for 90 minutes).
     app.extensions["celery"].set_default()
+    app.extensions["celery"].set_current()
     yield _db
     _db.session.rollback()
     for table in reversed(_db.metadata.sorted_tables):
@@ -247,6 +249,7 @@ def make_app(app, instance_path):
     def make(config: dict):
         other = create_app({"TESTING": True, "SECRET_KEY": "test-secret", **config})
         app.extensions["celery"].set_default()  # shared tasks keep resolving to the eager test app
+        app.extensions["celery"].set_current()
         made.append(other)
         return other
 
