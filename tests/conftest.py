@@ -119,16 +119,21 @@ def app(instance_path, database_url):
             _db.drop_all()
 
 
+def keep_eager_celery(app) -> None:
+    """Make the session app's eager Celery app both default and current again. Another app made during the
+    session (make_app, a CLI test) may have become Celery's default or this thread's current app (every
+    `Celery()` sets itself current); shared tasks must keep resolving to the eager one, or a `.delay().get()`
+    waits for a worker that never comes (it hung a CI run for 90 minutes)."""
+    app.extensions["celery"].set_default()
+    app.extensions["celery"].set_current()
+
+
 @pytest.fixture(autouse=True)
 def db(app) -> Iterator:
     """The database with regions loaded; every other table is emptied after the test."""
     ctx = app.app_context()
     ctx.push()
-    # Another app made during the session (make_app, a CLI test) may have become Celery's default or this
-    # thread's current app (every `Celery()` sets itself current); shared tasks must keep resolving to this
-    # eager one, or a `.delay().get()` waits for a worker that never comes (it hung a CI run for 90 minutes).
-    app.extensions["celery"].set_default()
-    app.extensions["celery"].set_current()
+    keep_eager_celery(app)
     yield _db
     _db.session.rollback()
     for table in reversed(_db.metadata.sorted_tables):
@@ -248,8 +253,7 @@ def make_app(app, instance_path):
 
     def make(config: dict):
         other = create_app({"TESTING": True, "SECRET_KEY": "test-secret", **config})
-        app.extensions["celery"].set_default()  # shared tasks keep resolving to the eager test app
-        app.extensions["celery"].set_current()
+        keep_eager_celery(app)
         made.append(other)
         return other
 
