@@ -45,9 +45,9 @@ class HostileInput(Exception):
         self.field = field
 
 
-def _field_name(name: str) -> str:
+def _field_name(name: str | None) -> str:
     """A field name as it can be shown back (a NUL in the name itself written as \\u0000)."""
-    return name.replace("\x00", "\\u0000") or "(empty)"
+    return (name or "").replace("\x00", "\\u0000") or "(empty)"
 
 
 def _has_nul(value: Any) -> bool:

@@ -83,6 +83,10 @@ def test_nul_bytes_in_forms_and_json_fields(client, world, api_token, login):
     error = assert_api_error(client.post("/api/v1/entities/imports", headers=api_token(world["county"]),
                                          data={"no\x00te": "x"}, content_type="multipart/form-data"), 422)
     assert error["field"] == "no\\u0000te"
+    nameless = b"--B\r\nContent-Disposition: form-data\r\n\r\nx\x00y\r\n--B--\r\n"  # a part without a name
+    error = assert_api_error(client.post("/api/v1/entities/imports", headers=api_token(world["county"]),
+                                         data=nameless, content_type="multipart/form-data; boundary=B"), 422)
+    assert error["field"] == "(empty)"
     page = client.post("/auth/login", data={"username": "a\x00b", "password": "x"})
     assert page.status_code == 422 and "控制字符" in text_of(page)
 
