@@ -41,3 +41,22 @@ def decrypt(token: str | None) -> str | None:
 def lookup_hash(value: str) -> str:
     key = (current_app.config.get("LOOKUP_KEY") or "").encode() or _derived("fudao-lookup-key")
     return hmac.new(key, value.upper().encode(), hashlib.sha256).hexdigest()
+
+
+def encrypted_phone(prefix: str) -> property:
+    """A model's phone kept as three columns, `<prefix>_cipher` (Fernet), `<prefix>_hash` (keyed look-up hash)
+    and `<prefix>_masked` (for lists), exposed as one attribute `<prefix>`: reading decrypts (for the holder
+    and audited reveals only), assigning fills the three. The value round-trips exactly ("" stays "")."""
+    from marketplace.masking import mask_phone
+
+    cipher, digest, masked = f"{prefix}_cipher", f"{prefix}_hash", f"{prefix}_masked"
+
+    def get(obj) -> str | None:
+        return decrypt(getattr(obj, cipher))
+
+    def set_(obj, value: str | None) -> None:
+        setattr(obj, cipher, encrypt(value))
+        setattr(obj, digest, lookup_hash(value) if value else None)
+        setattr(obj, masked, None if value is None else mask_phone(value))
+
+    return property(get, set_, doc=f"The full {prefix} (decrypted); stored in {cipher}/{digest}/{masked}.")

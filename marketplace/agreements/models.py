@@ -27,6 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
 from marketplace.centers.models import Offering, ServiceCenter
+from marketplace.crypto import encrypted_phone
 from marketplace.directory.models import Counselor
 from marketplace.entities.models import Entity
 from marketplace.extensions import db, value_enum
@@ -122,12 +123,19 @@ class Agreement(Scoped, Versioned, db.Model):
     entity_name: Mapped[str] = mapped_column(String(120))
     entity_address: Mapped[str | None] = mapped_column(String(200))
     entity_representative: Mapped[str | None] = mapped_column(String(64))
-    entity_phone: Mapped[str | None] = mapped_column(String(20))
+    # The parties' phones as written into the agreement, stored encrypted (crypto.py).
+    entity_phone_cipher: Mapped[str | None] = mapped_column(Text)
+    entity_phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    entity_phone_masked: Mapped[str | None] = mapped_column(String(20))
+    entity_phone = encrypted_phone("entity_phone")
     entity_credit_code: Mapped[str | None] = mapped_column(String(18))
     provider_name: Mapped[str] = mapped_column(String(120))
     provider_address: Mapped[str | None] = mapped_column(String(200))
     provider_representative: Mapped[str | None] = mapped_column(String(64))
-    provider_phone: Mapped[str | None] = mapped_column(String(20))
+    provider_phone_cipher: Mapped[str | None] = mapped_column(Text)
+    provider_phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    provider_phone_masked: Mapped[str | None] = mapped_column(String(20))
+    provider_phone = encrypted_phone("provider_phone")
     provider_credit_code: Mapped[str | None] = mapped_column(String(18))
 
     liability: Mapped[str] = mapped_column(Text, default="")            # 违约责任

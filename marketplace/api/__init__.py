@@ -179,7 +179,8 @@ def init_error_handlers(app: Flask) -> None:
     @app.errorhandler(HostileInput)
     def handle_hostile(error: HostileInput):
         if _is_api_request():
-            return error_response(error.status, error.message, error.code)
+            return error_response(error.status, error.message, error.code,
+                                  **({"field": error.field} if error.field else {}))
         return html_error(error.status, error.message)
 
     @app.errorhandler(DomainError)

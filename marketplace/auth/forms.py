@@ -37,5 +37,11 @@ class RegisterForm(FlaskForm):
         DataRequired(message=_l("请再次输入密码")), EqualTo("password", message=_l("两次输入的密码不一致"))])
 
 
+class ConfirmPasswordForm(FlaskForm):
+    """Changes to one's own second factor ask for the password again (ASVS 2.x re-authentication)."""
+
+    password = PasswordField(_l("当前密码"), validators=[DataRequired(message=_l("请输入当前密码"))])
+
+
 class TwoFactorForm(FlaskForm):
     code = StringField(_l("验证码"), validators=[DataRequired(message=_l("请输入验证码")), Length(max=32)])

@@ -17,12 +17,14 @@ import time
 import pyotp
 import segno
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
 from marketplace.accounts.models import User
 from marketplace.audit.services import record
 from marketplace.auth.models import RecoveryCode
 from marketplace.crypto import decrypt, encrypt, lookup_hash
+from marketplace.errors import Conflict, DomainError
 from marketplace.extensions import db
 from marketplace.timeutil import utcnow
 
@@ -69,16 +71,37 @@ def _step_accepted(secret: str, code: str, last_step: int | None) -> int | None:
 
 def enrol(user: User, secret: str, code: str) -> list[str] | None:
     """Turn on the second factor with `secret` once `code` proves the app has it; returns the recovery codes
-    (shown once) or None when the code is wrong."""
+    (shown once) or None when the code is wrong. For an account that has one already (re-enrolment on a new
+    phone) the new secret replaces the old one, and the old recovery codes end."""
     step = _step_accepted(secret, _normalize(code), None)
     if step is None:
         return None
+    action = "auth.totp_reenrol" if user.has_totp else "auth.totp_enrol"
     user.totp_secret_cipher = encrypt(secret)
     user.totp_enabled_at = utcnow()
     user.totp_last_step = step
     codes = _new_recovery_codes(user)
-    record(user, "auth.totp_enrol", user)
+    record(user, action, user)
     return codes
+
+
+def regenerate_recovery_codes(user: User) -> list[str]:
+    """New recovery codes for an enrolled account (shown once); the old ones end. Audited."""
+    if not user.has_totp:
+        raise DomainError(_("尚未启用两步验证"))
+    codes = _new_recovery_codes(user)
+    record(user, "auth.totp_recovery_codes", user)
+    return codes
+
+
+def disable(user: User) -> None:
+    """The account's owner turns the second factor off, unless the account's level requires it. Audited."""
+    if is_required(user):
+        raise Conflict(_("您所在层级的管理员账户须使用两步验证，不能停用"))
+    if not user.has_totp:
+        raise DomainError(_("尚未启用两步验证"))
+    clear(user)
+    record(user, "auth.totp_disable", user)
 
 
 def _new_recovery_codes(user: User) -> list[str]:

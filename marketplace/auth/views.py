@@ -8,9 +8,10 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import Role, User
+from marketplace.accounts.passwords import verify_password
 from marketplace.audit.services import record
 from marketplace.auth import throttle, totp
-from marketplace.auth.forms import ChangePasswordForm, LoginForm, RegisterForm, TwoFactorForm
+from marketplace.auth.forms import ChangePasswordForm, ConfirmPasswordForm, LoginForm, RegisterForm, TwoFactorForm
 from marketplace.auth.security import safe_next
 from marketplace.auth.sessions import regenerate_session
 from marketplace.errors import DomainError
@@ -91,10 +92,92 @@ def two_factor():
 @bp.route("/two-factor/setup", methods=["GET", "POST"])
 @login_required
 def setup_two_factor():
-    """Enrol in the second factor from the account menu (or see that it is on)."""
-    if current_user.has_totp:
-        return render_template("auth/two_factor_status.html", remaining=totp.remaining_recovery_codes(current_user))
+    """The account's second factor (account menu "两步验证"): enrol by QR code; once it is on, re-enrol on a new
+    phone, get new recovery codes, or turn it off where the level does not require it. Each of those asks for
+    the password again and is audited."""
+    if current_user.has_totp and not session.get("totp_reenrol"):
+        return _status_page()
     return _enrol(current_user, TwoFactorForm(), None, signing_in=False)
+
+
+SELF_SERVICE = ("reenrol", "codes", "disable")  # the forms of the status page (their field prefixes)
+
+
+def _status_page(failed: ConfirmPasswordForm | None = None):
+    forms = {name: ConfirmPasswordForm(prefix=name, formdata=None) for name in SELF_SERVICE}
+    if failed is not None:
+        forms[failed._prefix.rstrip("-")] = failed
+    return render_template("auth/two_factor_status.html", forms=forms, required=totp.is_required(current_user),
+                           remaining=totp.remaining_recovery_codes(current_user)), 200 if failed is None else 422
+
+
+def _password_confirmed(name: str) -> tuple[bool, ConfirmPasswordForm]:
+    form = ConfirmPasswordForm(prefix=name)
+    if not form.validate_on_submit():
+        return False, form
+    if not verify_password(current_user.password_hash, form.password.data):
+        form.password.errors.append(_("当前密码不正确"))
+        return False, form
+    return True, form
+
+
+@bp.post("/two-factor/reenrol")
+@login_required
+@limiter.limit(_login_rate)
+def reenrol_two_factor():
+    """Start binding the second factor to a new phone; the old one keeps working until a code of the new one
+    confirms it (on the setup page)."""
+    if not current_user.has_totp:
+        return redirect(url_for("auth.setup_two_factor"))
+    confirmed, form = _password_confirmed("reenrol")
+    if not confirmed:
+        return _status_page(form)
+    session.pop("totp_secret", None)
+    session["totp_reenrol"] = True
+    return redirect(url_for("auth.setup_two_factor"))
+
+
+@bp.post("/two-factor/reenrol/cancel")
+@login_required
+def cancel_reenrol():
+    session.pop("totp_reenrol", None)
+    session.pop("totp_secret", None)
+    flash(_("已取消重新绑定，原验证器继续有效"), "info")
+    return redirect(url_for("auth.setup_two_factor"))
+
+
+@bp.post("/two-factor/recovery-codes")
+@login_required
+@limiter.limit(_login_rate)
+def regenerate_recovery_codes():
+    if not current_user.has_totp:
+        return redirect(url_for("auth.setup_two_factor"))
+    confirmed, form = _password_confirmed("codes")
+    if not confirmed:
+        return _status_page(form)
+    codes = totp.regenerate_recovery_codes(current_user)
+    db.session.commit()
+    return render_template("auth/recovery_codes.html", codes=codes, title=_("新的恢复码"),
+                           next_url=url_for("auth.setup_two_factor"))
+
+
+@bp.post("/two-factor/disable")
+@login_required
+@limiter.limit(_login_rate)
+def disable_two_factor():
+    if not current_user.has_totp:
+        return redirect(url_for("auth.setup_two_factor"))
+    confirmed, form = _password_confirmed("disable")
+    if not confirmed:
+        return _status_page(form)
+    try:
+        totp.disable(current_user)
+    except DomainError as error:
+        form.password.errors.append(error.message)
+        return _status_page(form)
+    db.session.commit()
+    flash(_("两步验证已停用"), "success")
+    return redirect(url_for("auth.setup_two_factor"))
 
 
 def _enrol(user: User, form: TwoFactorForm, next_url: str | None, signing_in: bool):
@@ -109,6 +192,7 @@ def _enrol(user: User, form: TwoFactorForm, next_url: str | None, signing_in: bo
             form.code.errors.append(_("验证码不正确，请核对手机时间后重试"))
         else:
             session.pop("totp_secret", None)
+            session.pop("totp_reenrol", None)
             if signing_in:
                 _sign_in(user)
             db.session.commit()
@@ -116,7 +200,7 @@ def _enrol(user: User, form: TwoFactorForm, next_url: str | None, signing_in: bo
                                    next_url=next_url or url_for("main.home"))
     uri = totp.provisioning_uri(user, secret)
     return render_template("auth/two_factor_setup.html", form=form, qr=totp.qr_data_uri(uri), secret=secret,
-                           required=totp.is_required(user))
+                           required=totp.is_required(user), reenrol=user.has_totp)
 
 
 def _sign_in(user: User) -> None:

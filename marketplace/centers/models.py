@@ -10,6 +10,7 @@ from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Index, Numeric
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
+from marketplace.crypto import encrypted_phone
 from marketplace.extensions import db, value_enum
 from marketplace.jurisdiction import Scoped
 from marketplace.regions.models import Region
@@ -93,7 +94,11 @@ class ServiceCenter(Scoped, Versioned, db.Model):
     categories: Mapped[int] = mapped_column(default=0)
     staff_count: Mapped[int] = mapped_column(default=0)
     opening_hours: Mapped[str | None] = mapped_column(String(120))
-    contact_phone: Mapped[str | None] = mapped_column(String(20))
+    # The center's published number, stored encrypted like every phone (crypto.py).
+    contact_phone_cipher: Mapped[str | None] = mapped_column(Text)
+    contact_phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    contact_phone_masked: Mapped[str | None] = mapped_column(String(20))
+    contact_phone = encrypted_phone("contact_phone")
     status: Mapped[CenterStatus] = mapped_column(_enum(CenterStatus, "center_status"), default=CenterStatus.DRAFT,
                                                  index=True)
     filing_number: Mapped[str | None] = mapped_column(String(32), unique=True)

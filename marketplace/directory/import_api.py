@@ -37,6 +37,7 @@ class FullExport(Schema):
 
 
 @blp.route("/export-full.xlsx", methods=["POST"])
+@blp.doc(**file_doc("完整名录（xlsx，含完整身份证号码和手机号码）", XLSX))
 @token_required
 @blp.arguments(FullExport)
 def export_counselors_full(data):

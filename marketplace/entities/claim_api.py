@@ -31,7 +31,9 @@ class ClaimSchema(Schema):
     region_name = fields.Function(lambda c: c.region.full_name)
     claimant_id = Int()
     legal_representative = fields.String()
-    contact_phone = fields.String()
+    contact_phone = fields.Function(
+        lambda c: c.contact_phone if api_user().id == c.claimant_id else c.contact_phone_masked,
+        metadata={"description": "申请人本人看到完整号码，管理员看到掩码（是否与登记信息一致见 proof_matches）"})
     note = fields.String(allow_none=True)
     reason = fields.String(allow_none=True)
     proof_matches = fields.Function(_hints, metadata={

@@ -28,6 +28,7 @@ from sqlalchemy import insert, select, tuple_, update
 
 from marketplace.accounts.models import Department, Role, User
 from marketplace.audit.services import record
+from marketplace.crypto import fernet, lookup_hash
 from marketplace.directory.labels import INDUSTRY_LABELS
 from marketplace.directory.models import Industry
 from marketplace.entities.labels import MODEL_LEVEL_LABELS, TYPE_LABELS
@@ -40,6 +41,7 @@ from marketplace.imports.cells import CellParser, RegionIndex
 from marketplace.imports.reader import ImportFileError, Outcome, RawRow, iter_raw_rows
 from marketplace.imports.spec import Column, ImportKind, norm, register
 from marketplace.jobs.models import Job
+from marketplace.masking import mask_phone
 from marketplace.regions.models import Level
 from marketplace.timeutil import utcnow
 
@@ -222,7 +224,9 @@ def _values(row: Row) -> dict[str, Any]:
     values = {key: getattr(data, key) for key in FIELDS}
     values.update(name=data.name.strip(), legal_representative=data.legal_representative.strip(),
                   address=(data.address or "").strip() or None, credit_code=checked.credit_code,
-                  contact_phone=checked.phone)
+                  # the phone compared by its keyed hash (its cipher differs at every encryption)
+                  contact_phone_hash=lookup_hash(checked.phone) if checked.phone else None,
+                  contact_phone_masked=mask_phone(checked.phone))
     return values
 
 
@@ -240,10 +244,12 @@ def import_file(actor: User, path: str | Path, progress: Callable[[str, int, int
     verified = {"verification_status": VerificationStatus.VERIFIED, "verified_by_id": actor.id,
                 "verified_at": now, "verification_note": None}
     creates, updates = [], []
+    cipher = fernet()  # once for the whole file
     for row in rows:
         values = _values(row)
+        encrypted = {"contact_phone_cipher": cipher.encrypt(row.checked.phone.encode()).decode()}
         if row.existing is None:
-            creates.append({**values, "owner_id": actor.id, "created_at": now, "updated_at": now,
+            creates.append({**values, **encrypted, "owner_id": actor.id, "created_at": now, "updated_at": now,
                             **(verified if verifies else {"verification_status": VerificationStatus.UNVERIFIED})})
             continue
         changed = sorted(k for k, v in values.items() if getattr(row.existing, k) != v)
@@ -252,7 +258,7 @@ def import_file(actor: User, path: str | Path, progress: Callable[[str, int, int
             continue
         status = verified if verifies else (
             {"verification_status": VerificationStatus.UNVERIFIED} if changed else {})
-        updates.append({**values, **status, "id": row.existing.id, "updated_at": now,
+        updates.append({**values, **encrypted, **status, "id": row.existing.id, "updated_at": now,
                         "lock_version": row.existing.lock_version + 1})  # an open edit form goes stale
     for start in range(0, len(creates), CHUNK):
         db.session.execute(insert(Entity), creates[start:start + CHUNK])

@@ -11,6 +11,7 @@ from sqlalchemy import ForeignKey, Index, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
+from marketplace.crypto import encrypted_phone
 from marketplace.extensions import db, value_enum
 from marketplace.jurisdiction import Scoped
 from marketplace.regions.models import Region
@@ -56,7 +57,11 @@ class Entity(Scoped, Versioned, db.Model):
     name: Mapped[str] = mapped_column(String(120))
     credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)
     legal_representative: Mapped[str] = mapped_column(String(64))
-    contact_phone: Mapped[str] = mapped_column(String(20))
+    # Often a family farmer's own number: stored encrypted, with a look-up hash and a masked copy.
+    contact_phone_cipher: Mapped[str | None] = mapped_column(Text)
+    contact_phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    contact_phone_masked: Mapped[str | None] = mapped_column(String(20))
+    contact_phone = encrypted_phone("contact_phone")
     region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
     address: Mapped[str | None] = mapped_column(String(200))
     industries: Mapped[int] = mapped_column(default=0)
@@ -117,7 +122,11 @@ class EntityClaim(Scoped, db.Model):
     status: Mapped[ClaimStatus] = mapped_column(value_enum(ClaimStatus, "entity_claim_status"),
                                                 default=ClaimStatus.PENDING)
     legal_representative: Mapped[str] = mapped_column(String(64))
-    contact_phone: Mapped[str] = mapped_column(String(20))
+    # Often a family farmer's own number: stored encrypted, with a look-up hash and a masked copy.
+    contact_phone_cipher: Mapped[str | None] = mapped_column(Text)
+    contact_phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    contact_phone_masked: Mapped[str | None] = mapped_column(String(20))
+    contact_phone = encrypted_phone("contact_phone")
     note: Mapped[str | None] = mapped_column(Text)
     previous_owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

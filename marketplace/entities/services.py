@@ -21,7 +21,6 @@ from marketplace.errors import Conflict, DomainError, NotAllowed
 from marketplace.extensions import db
 from marketplace.identifiers import check_phone, normalize_phone
 from marketplace.jurisdiction import in_region, region_in_jurisdiction, scoped
-from marketplace.masking import mask_phone
 from marketplace.notifications.services import notify
 from marketplace.regions.models import Level, Region
 from marketplace.timeutil import local_today, utcnow
@@ -174,7 +173,7 @@ def contact_phone_for(actor: User | None, entity: Entity) -> str:
     (officials ask for it with a purpose: `reveal_contact`). Often a family farmer's own number."""
     if actor is not None and actor.id == entity.owner_id:
         return entity.contact_phone
-    return mask_phone(entity.contact_phone)
+    return entity.contact_phone_masked or ""
 
 
 def reveal_contact(actor: User, entity: Entity, purpose: str) -> str:

@@ -54,6 +54,11 @@ MATRIX: list[tuple[str, str, str, dict[str, int]]] = [
     (WEB, "POST", "/auth/two-factor", {"*": FOUND}),
     (WEB, "GET", "/auth/two-factor/setup", {"anonymous": FOUND, "*": OK}),
     (WEB, "POST", "/auth/two-factor/setup", {"anonymous": FOUND, "*": OK}),
+    # one's own second factor (not enrolled here: back to the setup page; enrolled: tests/marketplace/auth)
+    (WEB, "POST", "/auth/two-factor/reenrol", {"*": FOUND}),
+    (WEB, "POST", "/auth/two-factor/reenrol/cancel", {"*": FOUND}),
+    (WEB, "POST", "/auth/two-factor/recovery-codes", {"*": FOUND}),
+    (WEB, "POST", "/auth/two-factor/disable", {"*": FOUND}),
     (WEB, "GET", "/audit/", {"anonymous": FOUND, "national": OK, "province": OK, "other_province": OK,
                              "city": OK, "county": OK, "township": OK, "*": FORBIDDEN}),
     (WEB, "GET", "/inbox/", {"anonymous": FOUND, "*": OK}),

@@ -20,9 +20,13 @@ from sqlalchemy import select
 
 from marketplace.agreements.models import Agreement
 from marketplace.audit.models import AuditEntry
+from marketplace.crypto import lookup_hash
+from marketplace.entities import claims
+from marketplace.entities.models import Entity, EntityClaim
 from marketplace.extensions import db
 from tests.conftest import TEST_PASSWORD
 from tests.marketplace.agreements.conftest import draft, world_counselor
+from tests.marketplace.entities.conftest import imported_entity
 
 ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}"
                        r"[0-9Xx](?![0-9A-Za-z])")
@@ -32,6 +36,7 @@ HREF = re.compile(r'href="(/[^"#]*)"')
 SKIP = ("/static/", "/lang/", "/auth/logout", "/api/v1/docs")
 MAX_PAGES = 150
 ROLES = ("county", "province", "township", "counselor", "operator", "center_staff")
+HELD_PHONE, CLAIM_PHONE = "13931166666", "13931177777"
 PHONES = {"national": "13700000001", "province": "13700000002", "city": "13700000003", "county": "13700000004",
           "township": "13700000005", "counselor": "13700000006", "operator": "13700000007",
           "center_staff": "13700000008", "other_province": "13700000009"}
@@ -77,12 +82,20 @@ def people(world):
 
     record = {"id_number": decrypt(counselor.id_number_cipher), "phone": decrypt(counselor.phone_cipher)}
     entity_phone = agreement.need.entity.contact_phone
+    # an entity the county holds (imported) with its phone, and the operator's pending claim with the phone the
+    # claimant typed: the county (holder) and the claimant see theirs; officials see both masked
+    held = imported_entity(world["county"], contact_phone=HELD_PHONE)
+    claims.submit_claim(world["operator"], claims.Lookup(credit_code=held.credit_code, name=held.name,
+                                                         region_code=held.region_code),
+                        claims.Proof("赵德山", CLAIM_PHONE))
+    db.session.commit()
     parties = {PHONES["operator"], PHONES["counselor"], record["phone"], entity_phone}
     allowed = {name: {PHONES[name]} for name in world}
     allowed["counselor"] |= {record["id_number"], *parties}
-    allowed["operator"] |= parties
+    allowed["operator"] |= {*parties, CLAIM_PHONE}
+    allowed["county"] |= {HELD_PHONE}
     return {"agreement": agreement, "counselor": counselor, "record": record, "entity_phone": entity_phone,
-            "allowed": allowed}
+            "entity_phones": {entity_phone, HELD_PHONE, CLAIM_PHONE}, "held": held, "allowed": allowed}
 
 
 def crawl_pages(client, user) -> dict[str, str]:
@@ -103,8 +116,9 @@ def crawl_pages(client, user) -> dict[str, str]:
     return texts
 
 
-API_LISTS = ("/api/v1/accounts", "/api/v1/counselors", "/api/v1/entities", "/api/v1/needs", "/api/v1/agreements",
-             "/api/v1/centers", "/api/v1/audit", "/api/v1/notifications", "/api/v1/invitations")
+API_LISTS = ("/api/v1/accounts", "/api/v1/counselors", "/api/v1/entities", "/api/v1/entities/claims",
+             "/api/v1/needs", "/api/v1/agreements", "/api/v1/centers", "/api/v1/audit", "/api/v1/notifications",
+             "/api/v1/invitations")
 
 
 def crawl_api(client, user) -> dict[str, str]:
@@ -132,7 +146,7 @@ def surface(url: str, number: str, people) -> str:
         return "item 2"
     if "export" in url:
         return "item 3"
-    if number == people["entity_phone"]:
+    if number in people["entity_phones"]:
         return "item 4"
     return "other"
 
@@ -178,3 +192,49 @@ def test_agreement_parties_see_each_others_phones(client, world, people, api_tok
     body = client.get(f"/api/v1/agreements/{agreement.id}", headers=api_token(world["operator"])).get_data(
         as_text=True)
     assert PHONES["counselor"] in body or people["record"]["phone"] in body
+
+
+def test_entity_claim_and_agreement_phones_are_stored_encrypted_with_a_look_up_hash(world, people):
+    """No plain phone column is left (migration 0017): each is a Fernet cipher, a keyed hash and a masked copy."""
+    from sqlalchemy import inspect, text
+
+    for table, column in (("entities", "contact_phone"), ("entity_claims", "contact_phone"),
+                          ("service_centers", "contact_phone"), ("agreements", "entity_phone"),
+                          ("agreements", "provider_phone")):
+        assert column not in {c["name"] for c in inspect(db.engine).get_columns(table)}
+    held = db.session.get(Entity, people["held"].id)
+    claim = db.session.scalar(select(EntityClaim).where(EntityClaim.entity_id == held.id))
+    agreement = db.session.get(Agreement, people["agreement"].id)
+    for row, prefix, phone in ((held, "contact_phone", HELD_PHONE), (claim, "contact_phone", CLAIM_PHONE),
+                               (agreement, "entity_phone", people["entity_phone"])):
+        cipher = getattr(row, f"{prefix}_cipher")
+        assert phone not in cipher and getattr(row, prefix) == phone
+        assert getattr(row, f"{prefix}_hash") == lookup_hash(phone)
+        assert getattr(row, f"{prefix}_masked") == phone[:3] + "****" + phone[-4:]
+    stored = db.session.execute(text("SELECT contact_phone_cipher FROM entities WHERE id = :id"),
+                                {"id": held.id}).scalar()
+    assert HELD_PHONE not in stored
+
+
+def test_officials_read_entity_and_claim_phones_masked_and_the_reveal_needs_a_purpose(client, world, people,
+                                                                                       login, api_token):
+    held = people["held"]
+    masked = HELD_PHONE[:3] + "****" + HELD_PHONE[-4:]
+    login(world["province"])
+    page = client.get(f"/entities/{held.id}").get_data(as_text=True)
+    assert HELD_PHONE not in page and masked in page
+    claim = db.session.scalar(select(EntityClaim).where(EntityClaim.entity_id == held.id))
+    page = client.get(f"/entities/claims/{claim.id}").get_data(as_text=True)
+    assert CLAIM_PHONE not in page and CLAIM_PHONE[:3] + "****" + CLAIM_PHONE[-4:] in page
+    refused = client.post(f"/entities/{held.id}/reveal", data={"purpose": ""}, follow_redirects=True)
+    assert HELD_PHONE not in refused.get_data(as_text=True)
+    assert not db.session.scalars(select(AuditEntry).where(AuditEntry.action == "entity.view_unmasked")).all()
+    shown = client.post(f"/entities/{held.id}/reveal", data={"purpose": "核实认领材料"})
+    assert HELD_PHONE in shown.get_data(as_text=True)
+    (entry,) = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "entity.view_unmasked")).all()
+    assert entry.actor_id == world["province"].id and entry.details["purpose"] == "核实认领材料"
+    headers = api_token(world["province"])
+    (item,) = client.get("/api/v1/entities/claims", headers=headers).get_json()["items"]
+    assert item["id"] == claim.id and item["contact_phone"] == CLAIM_PHONE[:3] + "****" + CLAIM_PHONE[-4:]
+    (own,) = client.get("/api/v1/entities/claims", headers=api_token(world["operator"])).get_json()["items"]
+    assert own["contact_phone"] == CLAIM_PHONE

@@ -152,3 +152,131 @@ def test_a_superiors_password_reset_clears_the_second_factor(app, pages, make_us
 def test_the_second_step_expires_without_the_password_step(pages):
     response = pages.get("/auth/two-factor")
     assert response.status_int == 302 and "/auth/login" in response.location
+
+
+# Self-service on the account's "两步验证" page: re-enrol, new recovery codes, turn off (each re-asks the password).
+
+def _enrolled_from_the_menu(pages, user) -> tuple[str, list[str]]:
+    page = pages.sign_in(user).click("两步验证")
+    secret = page.html.select_one('[data-testid="totp-secret"]').text.strip()
+    form = page.forms["two-factor-setup"]
+    form["code"] = _code(secret)
+    codes = [li.text.strip() for li in form.submit().html.select('[data-testid="recovery-codes"] li')]
+    return secret, codes
+
+
+def _actions(user_id: int) -> list[str]:
+    return list(db.session.scalars(select(AuditEntry.action).where(AuditEntry.actor_id == user_id,
+                                                                   AuditEntry.action.like("auth.totp%"))))
+
+
+def _fresh(user) -> User:
+    stored = db.session.get(User, user.id)
+    db.session.refresh(stored)
+    return stored
+
+
+def test_re_enrolling_on_a_new_phone_asks_the_password_and_replaces_the_secret_once_confirmed(pages, make_user):
+    from tests.webpages import form_to
+
+    user = make_user(region_code="130123", department_region="130123")
+    old_secret, old_codes = _enrolled_from_the_menu(pages, user)
+    old_cipher = _fresh(user).totp_secret_cipher
+    page = pages.get("/auth/two-factor/setup")
+    form = form_to(page, "/auth/two-factor/reenrol")
+    form["reenrol-password"] = "not-the-password"
+    refused = form.submit(status=422)
+    assert "当前密码不正确" in refused.text and _fresh(user).totp_secret_cipher == old_cipher
+    form = form_to(refused, "/auth/two-factor/reenrol")
+    form["reenrol-password"] = TEST_PASSWORD
+    page = form.submit().follow()
+    assert "重新绑定两步验证" in page.text and "原验证器继续有效" in page.text
+    new_secret = page.html.select_one('[data-testid="totp-secret"]').text.strip()
+    assert new_secret != old_secret and _fresh(user).totp_secret_cipher == old_cipher  # not yet confirmed
+    assert page.html.select_one('[data-testid="totp-qr"]')["src"].startswith("data:image/svg+xml")
+    form = page.forms["two-factor-setup"]
+    form["code"] = _code(new_secret)
+    done = form.submit()
+    assert len(done.html.select('[data-testid="recovery-codes"] li')) == 10
+    stored = _fresh(user)
+    assert stored.has_totp and stored.totp_secret_cipher != old_cipher
+    assert "已启用两步验证" in pages.get("/auth/two-factor/setup").text
+    assert _actions(user.id) == ["auth.totp_enrol", "auth.totp_reenrol"]
+    pages.sign_out()
+    page = _password_step(pages, user)
+    form = page.forms["two-factor"]
+    form["code"] = old_codes[0]  # the old recovery codes ended with the old secret
+    assert "验证码不正确" in form.submit().text
+
+
+def test_re_enrolment_can_be_cancelled_and_the_old_factor_stays(pages, make_user):
+    from tests.webpages import form_to
+
+    user = make_user(region_code="130123", department_region="130123")
+    _enrolled_from_the_menu(pages, user)
+    cipher = _fresh(user).totp_secret_cipher
+    form = form_to(pages.get("/auth/two-factor/setup"), "/auth/two-factor/reenrol")
+    form["reenrol-password"] = TEST_PASSWORD
+    page = form.submit().follow()
+    page = form_to(page, "/auth/two-factor/reenrol/cancel").submit().follow()
+    assert "已取消重新绑定" in page.text and "已启用两步验证" in page.text
+    assert _fresh(user).totp_secret_cipher == cipher and _actions(user.id) == ["auth.totp_enrol"]
+
+
+def test_new_recovery_codes_replace_the_old_ones_and_are_audited(pages, make_user):
+    from tests.webpages import form_to
+
+    user = make_user(region_code="130123", department_region="130123")
+    _secret, old_codes = _enrolled_from_the_menu(pages, user)
+    form = form_to(pages.get("/auth/two-factor/setup"), "/auth/two-factor/recovery-codes")
+    form["codes-password"] = ""
+    refused = form.submit(status=422)
+    assert "请输入当前密码" in refused.text
+    form = form_to(refused, "/auth/two-factor/recovery-codes")
+    form["codes-password"] = TEST_PASSWORD
+    page = form.submit()
+    codes = [li.text.strip() for li in page.html.select('[data-testid="recovery-codes"] li')]
+    assert "新的恢复码" in page.text and len(codes) == 10 and not set(codes) & set(old_codes)
+    assert _actions(user.id) == ["auth.totp_enrol", "auth.totp_recovery_codes"]
+    pages.sign_out()
+    for code, works in ((old_codes[1], False), (codes[1], True)):
+        page = _password_step(pages, user)
+        form = page.forms["two-factor"]
+        form["code"] = code
+        response = form.submit()
+        assert (response.status_int == 302) is works
+        if works:
+            assert "退出" in response.follow().text
+
+
+def test_an_account_whose_level_does_not_require_it_turns_it_off(pages, make_user):
+    from tests.webpages import form_to
+
+    user = make_user(region_code="130123", department_region="130123")
+    _enrolled_from_the_menu(pages, user)
+    form = form_to(pages.get("/auth/two-factor/setup"), "/auth/two-factor/disable")
+    form["disable-password"] = "wrong password 1A"
+    refused = form.submit(status=422)
+    assert "当前密码不正确" in refused.text and _fresh(user).has_totp
+    form = form_to(refused, "/auth/two-factor/disable")
+    form["disable-password"] = TEST_PASSWORD
+    page = form.submit().follow()
+    assert "两步验证已停用" in page.text and "启用两步验证" in page.text
+    assert not _fresh(user).has_totp and _actions(user.id) == ["auth.totp_enrol", "auth.totp_disable"]
+    pages.sign_out()
+    assert "退出" in pages.sign_in(user).text  # the password alone again
+
+
+def test_a_province_official_cannot_turn_it_off_where_required(pages, make_user, province_requires_totp):
+    from tests.webpages import form_to
+
+    user = make_user(region_code="130000")
+    _enrol(pages, user)
+    page = pages.get("/auth/two-factor/setup")
+    assert "不能停用" in page.text
+    assert not [f for f in page.forms.values() if (f.action or "").endswith("/auth/two-factor/disable")]
+    token = form_to(page, "/auth/two-factor/recovery-codes")["codes-csrf_token"].value  # a hand-made request
+    refused = pages.post("/auth/two-factor/disable", {"disable-csrf_token": token, "disable-password": TEST_PASSWORD},
+                         status=422)
+    assert "须使用两步验证，不能停用" in refused.text
+    assert _fresh(user).has_totp and "auth.totp_disable" not in _actions(user.id)
