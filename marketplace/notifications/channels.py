@@ -184,7 +184,7 @@ def file_backend(phone: str, message: SmsMessage) -> None:
     folder = Path(current_app.config.get("SMS_FILE_PATH") or Path(current_app.instance_path) / "sms-outbox")
     folder.mkdir(parents=True, exist_ok=True)
     stamp = utcnow().strftime("%Y%m%d-%H%M%S")
-    (folder / f"{stamp}-{message.id}.txt").write_text(f"To: {phone}\n\n{message.body}\n", encoding="utf-8")
+    (folder / f"{stamp}-{message.id}-{uuid.uuid4().hex[:8]}.txt").write_text(f"To: {phone}\n\n{message.body}\n", encoding="utf-8")
 
 
 def _percent(value: str) -> str:
@@ -203,12 +203,18 @@ def aliyun_request(phone: str, message: SmsMessage, config: dict, now: datetime 
         "TemplateParam": json.dumps({"content": message.body}, ensure_ascii=False),
         "Timestamp": (now or utcnow()).strftime("%Y-%m-%dT%H:%M:%SZ"), "Version": "2017-05-25",
     }
-    query = "&".join(f"{_percent(k)}={_percent(v)}" for k, v in sorted(params.items()))
-    to_sign = "GET&%2F&" + _percent(query)
-    key = (config["SMS_ALIYUN_ACCESS_KEY_SECRET"] + "&").encode()
-    signature = base64.b64encode(hmac.new(key, to_sign.encode(), hashlib.sha1).digest()).decode()
+    signature, query = aliyun_sign(params, config["SMS_ALIYUN_ACCESS_KEY_SECRET"])
     endpoint = config.get("SMS_ALIYUN_ENDPOINT", "https://dysmsapi.aliyuncs.com/")
     return f"{endpoint}?Signature={_percent(signature)}&{query}"
+
+
+def aliyun_sign(params: dict[str, str], secret: str) -> tuple[str, str]:
+    """(signature, canonical query) of an Alibaba Cloud RPC request, signature version 1.0 (HMAC-SHA1 over
+    "GET&%2F&" + the percent-encoded sorted query, keyed with the secret and "&")."""
+    query = "&".join(f"{_percent(k)}={_percent(v)}" for k, v in sorted(params.items()))
+    to_sign = "GET&%2F&" + _percent(query)
+    digest = hmac.new((secret + "&").encode(), to_sign.encode(), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode(), query
 
 
 def aliyun_backend(phone: str, message: SmsMessage) -> None:
