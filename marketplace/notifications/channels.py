@@ -184,7 +184,8 @@ def file_backend(phone: str, message: SmsMessage) -> None:
     folder = Path(current_app.config.get("SMS_FILE_PATH") or Path(current_app.instance_path) / "sms-outbox")
     folder.mkdir(parents=True, exist_ok=True)
     stamp = utcnow().strftime("%Y%m%d-%H%M%S")
-    (folder / f"{stamp}-{message.id}-{uuid.uuid4().hex[:8]}.txt").write_text(f"To: {phone}\n\n{message.body}\n", encoding="utf-8")
+    path = folder / f"{stamp}-{message.id}-{uuid.uuid4().hex[:8]}.txt"
+    path.write_text(f"To: {phone}\n\n{message.body}\n", encoding="utf-8")
 
 
 def _percent(value: str) -> str:

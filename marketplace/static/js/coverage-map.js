@@ -70,7 +70,7 @@
           "：" + (v === undefined || v === null || isNaN(v) ? el.dataset.noData : v);
       } },
       visualMap: { min: min, max: max, left: 8, bottom: 8, calculable: true, itemHeight: 90,
-        inRange: { color: palettes[metric] }, text: [String(max), String(min)] },
+        inRange: { color: palettes[metric] } },
       series: [{ type: "map", map: name, roam: false, nameMap: nameMap(data), data: data,
         label: { show: true, fontSize: 9, color: "#333" },
         itemStyle: { areaColor: "#f1f3f5", borderColor: "#6c757d" },
