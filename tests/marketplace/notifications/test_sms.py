@@ -80,7 +80,8 @@ def test_the_daily_bound_holds_the_rest_for_the_digest(app, make_user, db, sms_o
         for n in range(4):
             notify(user, f"请签署服务协议 FD-{n}", event="agreement_to_sign")
         db.session.commit()
-        assert [m.body[:18] for m in messages(db, user)] == ["【辅导平台】请签署服务协议 FD-0", "【辅导平台】请签署服务协议 FD-1"]
+        assert [m.body[:18] for m in messages(db, user)] == ["【辅导平台】请签署服务协议 FD-0",
+                                                             "【辅导平台】请签署服务协议 FD-1"]
         assert channels.queue_digests() == 0  # the bound is reached today: tomorrow's digest tells of them
         assert db.session.scalar(select(Notification.sms_state).where(
             Notification.title == "请签署服务协议 FD-3")) == "digest"
