@@ -17,7 +17,7 @@ from marketplace.ranking.gaps import GOOD_SCORE
 from marketplace.ranking.records import candidate_pool, need_query
 from matching.ranker import Ranker
 
-MAX_NEEDS = 2000  # the most recently opened needs judged at each refresh
+MAX_NEEDS = 500  # the most recently opened needs judged at each refresh (as the gaps page)
 
 METRICS = {
     "density": _l("每千个经营主体的辅导员"),
