@@ -87,7 +87,10 @@ def install_assets_command() -> None:
             raise click.ClickException(f"{path} is missing: run `npm ci` first")
         (target / dst).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, target / dst)
-    click.echo(f"copied {len(VENDOR_FILES)} files into {target}")
+    from marketplace.oversight.geo import install as install_geo
+
+    click.echo(f"copied {len(VENDOR_FILES)} files and {install_geo(source, Path(current_app.static_folder))} "
+               f"boundary files into {target}")
 
 
 @backup_cli.command("create")

@@ -66,6 +66,11 @@ def default_config(instance_path: str) -> dict:
         "MAIL_BACKEND": "file",
         "MAIL_FILE_PATH": str(instance / "outbox"),
         "MAIL_DEFAULT_SENDER": "Fudao <noreply@fudao.local>",
+        # Text messages (docs/notifications.md): "file" writes them under SMS_FILE_PATH; "aliyun" sends through
+        # Alibaba Cloud SMS with the SMS_ALIYUN_* settings (FUDAO_SMS_ALIYUN_ACCESS_KEY_SECRET from the environment).
+        "SMS_BACKEND": "file",
+        "SMS_FILE_PATH": str(instance / "sms-outbox"),
+        "SMS_DAILY_LIMIT": 5,
         "CELERY": {
             "broker_url": broker,
             "result_backend": backend,

@@ -25,6 +25,8 @@ BEAT_SCHEDULE: dict = {
     "agreements.remind_acceptance": {"task": "agreements.remind_acceptance", "schedule": crontab(hour=9, minute=0)},
     "oversight.refresh_rollups": {"task": "oversight.refresh_rollups", "schedule": crontab(minute="*/15")},
     "matching.train": {"task": "matching.train", "schedule": crontab(hour=3, minute=30)},
+    "notifications.send_sms_digests": {"task": "notifications.send_sms_digests",
+                                       "schedule": crontab(hour="9,17", minute=0)},
 }
 
 TASK_MODULES = ["tasks.notifications", "tasks.maintenance", "tasks.imports", "tasks.certificates",

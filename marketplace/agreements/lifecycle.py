@@ -192,11 +192,12 @@ def _action_label(action: str) -> str:
     return str(ACTION_LABELS.get(action, action))
 
 
-def _tell_other(actor: User | None, agreement: Agreement, title: str, body: str = "") -> None:
+def _tell_other(actor: User | None, agreement: Agreement, title: str, body: str = "",
+                event: str = "agreement") -> None:
     link = f"/agreements/{agreement.id}"
     for user in (agreement.owner, agreement.provider_user):
         if user is not None and (actor is None or user.id != actor.id):
-            notify(user, title, body, link=link)
+            notify(user, title, body, link=link, event=event)
 
 
 def _reason_required(reason: str, message: str) -> str:
@@ -217,7 +218,8 @@ def propose(agreement: Agreement, actor: User) -> AgreementEvent:
     if agreement.status is S.DRAFT:
         check_need_free(agreement)
     event = transition(agreement, "propose", actor, proposed_at=utcnow())
-    _tell_other(actor, agreement, _("请签署服务协议 %(number)s", number=agreement.number), agreement.title)
+    _tell_other(actor, agreement, _("请签署服务协议 %(number)s", number=agreement.number), agreement.title,
+                event="agreement_to_sign")
     return event
 
 
@@ -277,7 +279,8 @@ def sign(agreement: Agreement, actor: User, ip_address: str | None = None, user_
         db.session.refresh(agreement)
         add_event(agreement, "sign", actor, S.PROPOSED, S.PROPOSED, details={"party": party.value, "hash": digest},
                   now=now)
-        _tell_other(actor, agreement, _("对方已签署协议 %(number)s，请您签署", number=agreement.number))
+        _tell_other(actor, agreement, _("对方已签署协议 %(number)s，请您签署", number=agreement.number),
+                    event="agreement_to_sign")
         return signature
     transition(agreement, "sign", actor, target=S.SIGNED, details={"party": party.value, "hash": digest},
                now=now, signed_at=now)

@@ -89,6 +89,7 @@ ACTION_LABELS = {
     "evaluation.run": _l("开展绩效评价"),
     "evaluation.adjust": _l("调整绩效评价结果"),
     "oversight.report": _l("生成工作进展报告"),
+    "notification.sms_preferences": _l("修改短信提醒设置"),
 }
 
 
@@ -104,6 +105,7 @@ OBJECT_LABELS = {
     "entity_improvements": _l("服务对象质量提升记录"), "counselor_evaluations": _l("辅导员绩效评价"),
     "center_evaluations": _l("服务中心绩效评价"), "regions": _l("地区"), "trainings": _l("培训"),
     "training_enrollments": _l("培训报名"),
+    "notification_preferences": _l("短信提醒设置"), "sms_messages": _l("短信"),
 }
 # Keys of `details` shown on the log page, with their labels; personal-data field names are translated too.
 DETAIL_LABELS = {"purpose": _l("用途"), "reason": _l("原因"), "fields": _l("字段"), "count": _l("条数"),

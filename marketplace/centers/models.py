@@ -77,6 +77,7 @@ class ServiceCenter(Scoped, Versioned, db.Model):
     __tablename__ = "service_centers"
     __table_args__ = (
         Index("ix_service_centers_region_status", "region_code", "status"),
+        Index("ix_service_centers_public", "status", "region_code", "name", "id"),  # the public catalogue's order
         CheckConstraint("staff_count >= 0", name="staff_count_not_negative"),
     )
     __scope_region__ = "region_code"

@@ -545,7 +545,8 @@ def catalogue_query(region_code: str | None = None, category: int | None = None)
     if category:
         offerings = ServiceCenter.offerings.and_(Offering.is_active.is_(True), Offering.category == category)
     query = (select(ServiceCenter).where(ServiceCenter.status == CenterStatus.FILED)
-             .options(selectinload(offerings), selectinload(ServiceCenter.service_areas)))
+             .options(selectinload(offerings).selectinload(Offering.price_changes),
+                      selectinload(ServiceCenter.service_areas)))
     if region_code:
         region = db.session.get(Region, region_code)
         if region is not None:

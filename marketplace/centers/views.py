@@ -12,7 +12,6 @@ from marketplace.auth.decorators import roles_required
 from marketplace.centers import services, uploads
 from marketplace.centers.forms import (
     ActionForm,
-    CatalogueFilterForm,
     CenterFilterForm,
     CenterForm,
     DocumentForm,
@@ -39,7 +38,7 @@ public_bp = Blueprint("catalogue", __name__, url_prefix="/catalogue")
 
 
 def _int_or_none(value: str | None) -> int | None:
-    return int(value) if (value or "").isdigit() else None
+    return int(value) if (value or "").isdigit() and len(value) < 10 else None
 
 
 @bp.get("/")
@@ -306,9 +305,11 @@ def _set_active(center_id: int, offering_id: int, active: bool):
 @public_bp.get("/")
 def show_catalogue():
     """Filed centers and their active offerings with prices (价格公开); no sign-in needed."""
-    form = CatalogueFilterForm(request.args)
+    from marketplace.regions.places import PublicCatalogueForm
+
+    form = PublicCatalogueForm(request.args)
     form.validate()
-    query = services.catalogue_query(form.region_code.data or None, _int_or_none(form.category.data))
+    query = services.catalogue_query(form.place_code(), _int_or_none(form.category.data))
     page = db.paginate(query, per_page=20, error_out=False)
     return render_template("centers/catalogue.html", form=form, page=page)
 

@@ -106,6 +106,9 @@ class Counselor(Scoped, Versioned, db.Model):
         Index("ix_counselors_scope_status", "department_region_code", "status"),
         Index("ix_counselors_updated", "updated_at", "id"),
         Index("ix_counselors_name_id", "name", "id"),
+        # the public directory: appointed ones by name, and by place
+        Index("ix_counselors_status_name", "status", "name", "id"),
+        Index("ix_counselors_status_region", "status", "region_code"),
     )
     __scope_region__ = "department_region_code"
     __scope_owner__ = "user_id"

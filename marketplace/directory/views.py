@@ -353,8 +353,13 @@ def review_request(request_id: int):
 @public_bp.get("/counselors")
 def public_directory():
     """The public directory: appointed counselors, public fields only."""
-    form = FilterForm(request.args)
+    from marketplace.regions.places import PublicDirectoryForm
+
+    form = PublicDirectoryForm(request.args)
     form.validate()
-    query = public_counselor_query(filters_from(form))
+    number = lambda value: int(value) if (value or "").isdigit() and len(value) < 10 else None  # noqa: E731
+    query = public_counselor_query(CounselorFilters(q=form.q.data or None, region_code=form.place_code(),
+                                                    specialty=number(form.specialty.data),
+                                                    industry=number(form.industry.data), sort="name"))
     page = db.paginate(query, per_page=20, error_out=False)
     return render_template("directory/public.html", form=form, page=page)

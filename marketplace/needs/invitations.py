@@ -74,7 +74,7 @@ def invite(actor: User | None, need: Need, kind: str, candidate_id: int, now: da
     for user in candidate_users(invitation):
         notify(user, _("新的服务邀请：%(title)s", title=need.title),
                _("%(entity)s 邀请您承接此需求，请在 %(hours)d 小时内答复。", entity=need.entity.name,
-                 hours=int(timeout().total_seconds() // 3600)), link="/needs/inbox")
+                 hours=int(timeout().total_seconds() // 3600)), link="/needs/inbox", event="invitation_new")
     return invitation
 
 
@@ -121,10 +121,10 @@ def answer(actor: User, invitation: Invitation, accept: bool, reason: str = "",
                    **assigned)
         close_pending(need, I.WITHDRAWN, now, _("需求已由其他候选人承接"))
         notify(need.owner, _("%(name)s 接受了您的需求“%(title)s”", name=invitation.candidate_name, title=need.title),
-               reason, link=f"/needs/{need.id}")
+               reason, link=f"/needs/{need.id}", event="invitation_answered")
     else:
         notify(need.owner, _("%(name)s 谢绝了您的需求“%(title)s”", name=invitation.candidate_name, title=need.title),
-               reason, link=f"/needs/{need.id}")
+               reason, link=f"/needs/{need.id}", event="invitation_answered")
         pass_on(need, invitation, now)
     return invitation
 

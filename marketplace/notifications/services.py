@@ -8,7 +8,6 @@ from flask import current_app
 from flask_mailman import EmailMessage
 from sqlalchemy import func, select, update
 
-from marketplace.background import enqueue_after_commit
 from marketplace.extensions import db
 from marketplace.notifications.models import Notification
 from marketplace.timeutil import utcnow
@@ -17,13 +16,19 @@ if TYPE_CHECKING:
     from marketplace.accounts.models import User
 
 
-def notify(user: User, title: str, body: str = "", link: str | None = None) -> Notification:
-    """Put a message in `user`'s inbox; if the user has an e-mail address, mail it after commit."""
-    notification = Notification(user=user, user_id=user.id, title=str(title), body=str(body), link=link)
+def notify(user: User, title: str, body: str = "", link: str | None = None,
+           event: str | None = None) -> Notification:
+    """Put a message in `user`'s inbox and hand it to the channels (mail to an address; SMS for the events the
+    user chose, at once when urgent, else in the next digest: marketplace/notifications/channels.py).
+    `event` is a key of marketplace/notifications/events.py (None: "other")."""
+    from marketplace.notifications.channels import CHANNELS
+
+    notification = Notification(user=user, user_id=user.id, title=str(title), body=str(body), link=link,
+                                event=event)
     db.session.add(notification)
     db.session.flush()
-    if user.email:
-        enqueue_after_commit("notifications.send_email", notification.id)
+    for channel in CHANNELS:
+        channel.route(notification)
     return notification
 
 

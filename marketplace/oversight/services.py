@@ -154,6 +154,10 @@ def refresh_rollups(now: datetime | None = None) -> int:
     leaves = leaf_stats(now)
     for code, counter in _coverage(regions).items():
         leaves[code].update(counter)
+    from marketplace.oversight.coverage import needs_without_good_candidate  # ranking imports the models
+
+    for code, n in needs_without_good_candidate().items():
+        leaves[code]["no_good"] += n
     totals: dict[str, Counter] = defaultdict(Counter)
     for code, counter in leaves.items():
         region = regions.get(code) or _region_row(code)

@@ -17,7 +17,7 @@ from marketplace.extensions import db
 from marketplace.forms import EmptyForm
 from marketplace.jobs.models import Job, JobState
 from marketplace.jurisdiction import get_scoped_or_404, region_in_jurisdiction
-from marketplace.oversight import reports, services
+from marketplace.oversight import coverage, geo, reports, services
 from marketplace.regions.models import Region
 
 bp = Blueprint("oversight", __name__, url_prefix="/oversight")
@@ -44,7 +44,12 @@ def _breadcrumbs(region: Region) -> list[Region]:
 def show_dashboard():
     region = _region()
     board = services.dashboard(region)
+    metric = request.args.get("metric") if request.args.get("metric") in coverage.METRICS else "density"
+    township = bool(board.children) and board.children[0][0].level.value == "township"
     return render_template("oversight/dashboard.html", board=board, crumbs=_breadcrumbs(region),
+                           map_rows=coverage.map_rows(board.children, "resident" if township else "counselors"),
+                           map_source=geo.map_source(region), metric=metric, metrics=coverage.METRICS,
+                           good_score=coverage.GOOD_SCORE,
                            progress=services.progress, refresh_form=EmptyForm(),
                            report_form=reports.ReportForm(region=region.code))
 
