@@ -86,6 +86,8 @@ ACTION_LABELS = {
     "evaluation.run": _l("开展绩效评价"),
     "evaluation.adjust": _l("调整绩效评价结果"),
     "oversight.report": _l("生成工作进展报告"),
+    "review.reply": _l("服务方回复评价"), "review.hide": _l("隐藏不当评价"),
+    "need.view_provider_contact": _l("主体查看承接服务方联系方式"),
 }
 
 
@@ -100,7 +102,7 @@ OBJECT_LABELS = {
     "agreement_attachments": _l("协议附件"), "evaluation_schemes": _l("绩效评价方案"),
     "entity_improvements": _l("服务对象质量提升记录"), "counselor_evaluations": _l("辅导员绩效评价"),
     "center_evaluations": _l("服务中心绩效评价"), "regions": _l("地区"), "trainings": _l("培训"),
-    "training_enrollments": _l("培训报名"),
+    "training_enrollments": _l("培训报名"), "review_notes": _l("评价回复与隐藏"), "need_messages": _l("需求提问留言"),
 }
 # Keys of `details` shown on the log page, with their labels; personal-data field names are translated too.
 DETAIL_LABELS = {"purpose": _l("用途"), "reason": _l("原因"), "fields": _l("字段"), "count": _l("条数"),
