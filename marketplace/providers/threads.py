@@ -11,7 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from flask import abort, url_for
+from flask import abort
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -68,6 +68,11 @@ class Candidate:
     @property
     def user_id(self) -> int | None:
         return self.provider.user_id if self.kind == "counselor" else self.provider.owner_id
+
+
+def thread_path(need_id: int, kind: str, candidate_id: int) -> str:
+    """The thread page's path (built by hand: tasks and services run outside a request too)."""
+    return f"/providers/questions/{need_id}/{kind}/{candidate_id}"
 
 
 def candidate_or_404(kind: str, candidate_id: int) -> Candidate:
@@ -142,7 +147,7 @@ def post(actor: User, need: Need, candidate: Candidate, body: str) -> NeedMessag
         owner_id=need.owner_id, provider_user_id=candidate.user_id, side=side, author_id=actor.id, body=body)
     db.session.add(message)
     db.session.flush()
-    link = url_for("providers.show_thread", need_id=need.id, kind=candidate.kind, candidate_id=candidate.id)
+    link = thread_path(need.id, candidate.kind, candidate.id)
     if side is Side.OPERATOR:
         recipient = db.session.get(User, candidate.user_id)
         title = _("有合作社或家庭农场就需求“%(title)s”向您提问", title=need.title)
