@@ -148,12 +148,13 @@ def register_api(app: Flask) -> None:
     from marketplace.needs.api import blp as needs_api
     from marketplace.needs.api import invitations_blp as invitations_api
     from marketplace.notifications.api import blp as notifications_api
+    from marketplace.providers.api import blp as providers_api
     from marketplace.regions.api import blp as regions_api
     from marketplace.training.api import blp as trainings_api
 
     init_api(app, [auth_api, accounts_api, regions_api, notifications_api, audit_api, counselors_api, imports_api,
                    jobs_api, certificates_api, centers_api, catalogue_api, entities_api, entity_imports_api, needs_api,
-                   invitations_api, agreements_api, entity_claims_api, trainings_api])
+                   invitations_api, agreements_api, entity_claims_api, trainings_api, providers_api])
 
 
 def register_templates(app: Flask) -> None:

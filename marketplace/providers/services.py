@@ -231,11 +231,20 @@ def _clean(text: str | None, limit: int, message: str, field_name: str) -> str:
     return text
 
 
-def reply_to_review(agreement: Agreement, actor: User, text: str) -> ReviewNote:
-    """The provider's one answer to the operator's comment."""
+def can_reply(actor: User | None, agreement: Agreement) -> bool:
     from marketplace.agreements.services import party_of
 
-    if party_of(actor, agreement) is not Party.PROVIDER:
+    return actor is not None and actor.is_authenticated and party_of(actor, agreement) is Party.PROVIDER
+
+
+def can_hide(actor: User | None, agreement: Agreement) -> bool:
+    return bool(actor is not None and actor.is_authenticated and actor.is_official
+                and region_in_jurisdiction(agreement.region_code, actor))
+
+
+def reply_to_review(agreement: Agreement, actor: User, text: str) -> ReviewNote:
+    """The provider's one answer to the operator's comment."""
+    if not can_reply(actor, agreement):
         raise NotAllowed(_("只有被评价的服务方可以回复"))
     if not agreement.satisfaction_comment:
         raise DomainError(_("这条评价没有文字评论，无需回复"))
@@ -251,7 +260,7 @@ def reply_to_review(agreement: Agreement, actor: User, text: str) -> ReviewNote:
 
 def hide_review(agreement: Agreement, actor: User, reason: str) -> ReviewNote:
     """An official of the jurisdiction hides an abusive review, stating why (audited)."""
-    if not (actor.is_official and region_in_jurisdiction(agreement.region_code, actor)):
+    if not can_hide(actor, agreement):
         raise NotAllowed(_("只有辖区内的管理部门可以隐藏评价"))
     note = _note(agreement)
     if note.is_hidden:

@@ -55,6 +55,8 @@ def _back_to(agreement):
 @login_required
 def reply_review(agreement_id: int):
     agreement = services.rated_agreement_or_404(agreement_id)
+    if not services.can_reply(current_user, agreement):
+        abort(403)
     form = ReplyForm()
     if not form.validate_on_submit():
         flash(next(iter(form.errors.values()))[0], "warning")
@@ -62,8 +64,6 @@ def reply_review(agreement_id: int):
     try:
         services.reply_to_review(agreement, current_user, form.reply.data)
     except DomainError as error:
-        if error.status == 403:
-            abort(403)
         flash(error.message, "warning")
     else:
         db.session.commit()
@@ -75,6 +75,8 @@ def reply_review(agreement_id: int):
 @login_required
 def hide_review(agreement_id: int):
     agreement = services.rated_agreement_or_404(agreement_id)
+    if not services.can_hide(current_user, agreement):
+        abort(403)
     form = HideForm()
     if not form.validate_on_submit():
         flash(next(iter(form.errors.values()))[0], "warning")
@@ -82,8 +84,6 @@ def hide_review(agreement_id: int):
     try:
         services.hide_review(agreement, current_user, form.reason.data)
     except DomainError as error:
-        if error.status == 403:
-            abort(403)
         flash(error.message, "warning")
     else:
         db.session.commit()
