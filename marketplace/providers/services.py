@@ -297,6 +297,7 @@ def page(kind: str, provider: Any, viewer: User | None) -> dict:
         "offerings": offerings_with_history(provider) if kind == "center" else [],
         "areas": list(provider.service_areas),
         "is_own": is_own(viewer, kind, provider),
+        "load": None, "served": None, "grade": None, "hours": None,
     }
     if signed_in:
         data.update(load=current_load(kind, provider), served=needs_served(kind, provider.id),
