@@ -145,7 +145,7 @@ def _history(db, users, kind: str, provider_id: int, count: int, rng: random.Ran
     notes = [{"agreement_id": a, "region_code": "130123100", "reply": "谢谢", "replied_at": start}
              for a in agreement_ids[::10]]
     notes += [{"agreement_id": a, "region_code": "130123100", "hidden_reason": "不当言论", "hidden_at": start}
-              for a in agreement_ids[5::97]]
+              for a in agreement_ids[5::100]]
     db.session.execute(insert(ReviewNote), notes)
 
 
