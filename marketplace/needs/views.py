@@ -158,7 +158,7 @@ def show_need(need_id: int):
                            own_contact=services.entity_contact(need) if is_owner else None,
                            action_form=NeedActionForm(), invite_form=InviteForm(), answer_form=AnswerForm(),
                            own_invitation=own_invitation, provider_contact=provider_contact,
-                           progress=progress(need) if is_owner or current_user.is_official else None,
+                           progress=progress(need) if is_owner else None,
                            threads=threads.threads_of_need(need) if is_owner or current_user.is_official else [])
 
 
