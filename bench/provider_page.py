@@ -35,9 +35,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--agreements", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--profile", action="store_true", help="print where 10 signed-in requests spend time")
     args = parser.parse_args()
     with scratch_database("fudao_bench_provider") as url:
-        run(url, args.agreements, args.runs)
+        run(url, args.agreements, args.runs, args.profile)
 
 
 def _users(db):
@@ -149,7 +150,7 @@ def _history(db, users, kind: str, provider_id: int, count: int, rng: random.Ran
     db.session.execute(insert(ReviewNote), notes)
 
 
-def run(url: str, count: int, runs: int) -> None:
+def run(url: str, count: int, runs: int, profile: bool = False) -> None:
     from marketplace.extensions import db
 
     app, _counties = bench_app(url)
@@ -168,6 +169,8 @@ def run(url: str, count: int, runs: int) -> None:
         print(f"loaded {count} agreements per provider in {time.perf_counter() - started:.1f}s")
 
     cases = [
+        (None, "/public/counselors"),  # baselines: an existing public page and a signed-in one
+        ("operator", "/inbox/"),
         (None, f"/providers/counselors/{ids['counselor']}"),
         ("operator", f"/providers/counselors/{ids['counselor']}"),
         ("official", f"/providers/counselors/{ids['counselor']}"),
@@ -197,6 +200,18 @@ def run(url: str, count: int, runs: int) -> None:
         p95 = timings[max(0, int(len(timings) * 0.95) - 1)]
         print(f"| {who or 'anonymous'} | `{path}` | {statistics.median(timings):.1f} | {p95:.1f} | "
               f"{timings[-1]:.1f} |")
+    if profile:
+        import cProfile
+        import pstats
+
+        client = app.test_client()
+        client.post("/auth/login", data={"username": names["operator"], "password": PASSWORD})
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(10):
+            client.get(f"/providers/counselors/{ids['counselor']}")
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
     load = os.getloadavg()
     print(f"load average after {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
 

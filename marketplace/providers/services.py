@@ -11,7 +11,8 @@ from typing import Any
 
 from flask import abort
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import aliased
 
 from marketplace.accounts.models import Role, User
 from marketplace.agreements.models import Agreement, AgreementStatus, Party
@@ -84,18 +85,29 @@ def _need_column(kind: str):
     return Need.assigned_counselor_id if kind == "counselor" else Need.assigned_center_id
 
 
-def needs_served(kind: str, provider_id: int) -> dict[str, dict[int, int]]:
-    """Needs assigned to the provider (taken, in service, closed), counted by type and by industry."""
+def _needs_by_status(kind: str, provider_id: int) -> list[tuple]:
     column = _need_column(kind)
-    rows = db.session.execute(select(Need.category, Need.industry, func.count()).where(
-        column == provider_id, Need.status.in_(SERVED)).group_by(Need.category, Need.industry)).all()
+    return db.session.execute(select(Need.status, Need.category, Need.industry, func.count()).where(
+        column == provider_id, Need.status.in_(SERVED)).group_by(Need.status, Need.category, Need.industry)).all()
+
+
+def needs_served(kind: str, provider_id: int, rows: list[tuple] | None = None) -> dict:
+    """Needs assigned to the provider (taken, in service, closed), counted by type and by industry."""
+    rows = _needs_by_status(kind, provider_id) if rows is None else rows
     by_type: dict[int, int] = {}
     by_industry: dict[int, int] = {}
-    for category, industry, n in rows:
+    for _status, category, industry, n in rows:
         by_type[category] = by_type.get(category, 0) + n
         if industry:
             by_industry[industry] = by_industry.get(industry, 0) + n
     return {"by_type": by_type, "by_industry": by_industry, "total": sum(by_type.values())}
+
+
+def current_load(kind: str, provider: Any, rows: list[tuple] | None = None) -> dict:
+    """Open assignments (taken or in service); a counselor's against the capacity in the directory."""
+    rows = _needs_by_status(kind, provider.id) if rows is None else rows
+    n = sum(count for status, _c, _i, count in rows if status in (NeedStatus.ASSIGNED, NeedStatus.IN_SERVICE))
+    return {"open": n, "capacity": provider.capacity if kind == "counselor" else None}
 
 
 @dataclass
@@ -106,33 +118,30 @@ class Satisfaction:
     stdev: float | None = None
 
 
-def satisfaction(kind: str, provider_id: int) -> Satisfaction:
-    """The ratings given at acceptance: how many, their mean, how many of each 1–5 and the standard deviation."""
+def _agreement_figures(kind: str, provider_id: int) -> tuple[Satisfaction, int]:
+    """The ratings given at acceptance (how many, their mean, how many of each 1–5, the standard deviation)
+    and the number of agreements accepted, in one query."""
     column = _provider_column(kind, Agreement)
-    rows = db.session.execute(select(Agreement.satisfaction, func.count()).where(
-        column == provider_id, Agreement.satisfaction.is_not(None)).group_by(Agreement.satisfaction)).all()
+    accepted = func.sum(case((Agreement.status.in_(ACCEPTED), 1), else_=0))
+    rows = db.session.execute(select(Agreement.satisfaction, func.count(), accepted).where(
+        column == provider_id).group_by(Agreement.satisfaction)).all()
     result = Satisfaction()
-    for value, n in rows:
-        result.spread[int(value)] = int(n)
+    for value, n, _accepted in rows:
+        if value is not None:
+            result.spread[int(value)] = int(n)
     result.count = sum(result.spread.values())
     if result.count:
         result.mean = sum(k * n for k, n in result.spread.items()) / result.count
         result.stdev = (sum(n * (k - result.mean) ** 2 for k, n in result.spread.items()) / result.count) ** 0.5
-    return result
+    return result, sum(int(a or 0) for _v, _n, a in rows)
+
+
+def satisfaction(kind: str, provider_id: int) -> Satisfaction:
+    return _agreement_figures(kind, provider_id)[0]
 
 
 def agreements_accepted(kind: str, provider_id: int) -> int:
-    column = _provider_column(kind, Agreement)
-    return db.session.scalar(select(func.count()).select_from(Agreement).where(
-        column == provider_id, Agreement.status.in_(ACCEPTED))) or 0
-
-
-def current_load(kind: str, provider: Any) -> dict:
-    """Open assignments (taken or in service); a counselor's against the capacity in the directory."""
-    column = _need_column(kind)
-    n = db.session.scalar(select(func.count()).select_from(Need).where(
-        column == provider.id, Need.status.in_((NeedStatus.ASSIGNED, NeedStatus.IN_SERVICE)))) or 0
-    return {"open": n, "capacity": provider.capacity if kind == "counselor" else None}
+    return _agreement_figures(kind, provider_id)[1]
 
 
 def training_hours(kind: str, provider: Any) -> Decimal | None:
@@ -166,29 +175,23 @@ class Review:
     can_hide: bool = False
 
 
-def _county_names(codes: set[str]) -> dict[str, str]:
-    county_codes = {code[:6] for code in codes}
-    rows = db.session.execute(select(Region.code, Region.name).where(Region.code.in_(county_codes))).all()
-    names = dict(rows)
-    return {code: names.get(code[:6], "") for code in codes}
-
-
 def reviews(kind: str, provider_id: int, viewer: User | None, limit: int = REVIEWS_SHOWN) -> list[Review]:
     """The latest rated agreements' reviews: rating, comment, the entity's type and county (never a name or
     a phone), the provider's answer. Hidden ones are left out, except for officials of their jurisdiction."""
     column = _provider_column(kind, Agreement)
     official = viewer is not None and viewer.is_authenticated and viewer.is_official
+    county = aliased(Region)
     query = (select(Agreement.id, Agreement.satisfaction, Agreement.satisfaction_comment, Agreement.rated_at,
-                    Agreement.region_code, Agreement.provider_user_id, Entity.type, Entity.region_code, ReviewNote)
+                    Agreement.region_code, Agreement.provider_user_id, Entity.type, county.name, ReviewNote)
              .join(Entity, Entity.id == Agreement.entity_id)
+             .outerjoin(county, county.code == func.substr(Entity.region_code, 1, 6))
              .outerjoin(ReviewNote, ReviewNote.agreement_id == Agreement.id)
              .where(column == provider_id, Agreement.satisfaction.is_not(None)))
     if not official:
         query = query.where(ReviewNote.hidden_at.is_(None))
     rows = db.session.execute(query.order_by(Agreement.rated_at.desc(), Agreement.id.desc()).limit(limit)).all()
-    counties = _county_names({row[7] for row in rows})
     result = []
-    for agreement_id, rating, comment, rated_at, region_code, provider_user_id, entity_type, entity_region, note \
+    for agreement_id, rating, comment, rated_at, region_code, provider_user_id, entity_type, county_name, note \
             in rows:
         in_scope = official and region_in_jurisdiction(region_code, viewer)
         if official and note is not None and note.is_hidden and not in_scope:
@@ -196,7 +199,7 @@ def reviews(kind: str, provider_id: int, viewer: User | None, limit: int = REVIE
         own = viewer is not None and viewer.is_authenticated and provider_user_id == viewer.id
         result.append(Review(
             agreement_id=agreement_id, rating=rating, comment=comment, rated_at=rated_at, entity_type=entity_type,
-            county=counties.get(entity_region, ""), reply=note.reply if note else None,
+            county=county_name or "", reply=note.reply if note else None,
             replied_at=note.replied_at if note else None, hidden_reason=note.hidden_reason if note else None,
             is_hidden=bool(note and note.is_hidden),
             can_reply=own and bool(comment) and not (note and note.reply),
@@ -288,10 +291,10 @@ def page(kind: str, provider: Any, viewer: User | None) -> dict:
     """Everything a provider page shows. `signed_in` adds the load, the record in detail, the spread of the
     ratings, the latest grade and training hours; the public sees the summary only."""
     signed_in = viewer is not None and viewer.is_authenticated
+    figures = _agreement_figures(kind, provider.id)
     data: dict[str, Any] = {
         "kind": kind, "provider": provider, "signed_in": signed_in,
-        "satisfaction": satisfaction(kind, provider.id),
-        "accepted": agreements_accepted(kind, provider.id),
+        "satisfaction": figures[0], "accepted": figures[1],
         "reviews": reviews(kind, provider.id, viewer),
         "awards": awards(kind, provider.id),
         "offerings": offerings_with_history(provider) if kind == "center" else [],
@@ -300,7 +303,8 @@ def page(kind: str, provider: Any, viewer: User | None) -> dict:
         "load": None, "served": None, "grade": None, "hours": None,
     }
     if signed_in:
-        data.update(load=current_load(kind, provider), served=needs_served(kind, provider.id),
+        rows = _needs_by_status(kind, provider.id)
+        data.update(load=current_load(kind, provider, rows), served=needs_served(kind, provider.id, rows),
                     grade=latest_grade(kind, provider.id), hours=training_hours(kind, provider))
     return data
 
