@@ -250,7 +250,7 @@ def reply_to_review(agreement: Agreement, actor: User, text: str) -> ReviewNote:
     if not can_reply(actor, agreement):
         raise NotAllowed(_("只有被评价的服务方可以回复"))
     if not agreement.satisfaction_comment:
-        raise DomainError(_("这条评价没有文字评论，无需回复"))
+        raise Conflict(_("这条评价没有文字评论，无需回复"))
     note = _note(agreement)
     if note.reply:
         raise Conflict(_("每条评价只能回复一次"))

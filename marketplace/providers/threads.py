@@ -124,15 +124,15 @@ def post(actor: User, need: Need, candidate: Candidate, body: str) -> NeedMessag
     if side is None:
         raise NotAllowed(_("只有需求的发布者和被提问的服务方可以留言"))
     if need.status not in ASKABLE:
-        raise DomainError(_("需求不在发布中，不能再提问"))
+        raise Conflict(_("需求不在发布中，不能再提问"))
     if candidate.user_id is None:
-        raise DomainError(_("该服务方尚未开通账户，暂时不能提问"))
+        raise Conflict(_("该服务方尚未开通账户，暂时不能提问"))
     if side is Side.OPERATOR and not candidate.provider.is_public:
-        raise DomainError(_("该服务方目前不接受邀请"))
+        raise Conflict(_("该服务方目前不接受邀请"))
     count = db.session.scalar(select(func.count()).select_from(NeedMessage)
                               .where(_thread_clause(need, candidate))) or 0
     if side is Side.PROVIDER and count == 0:
-        raise DomainError(_("需求发布者提问后才能回复"))
+        raise Conflict(_("需求发布者提问后才能回复"))
     if count >= MAX_MESSAGES:
         raise Conflict(_("这段对话已达 %(n)d 条，请直接邀请或另行沟通", n=MAX_MESSAGES))
     body = (body or "").strip()

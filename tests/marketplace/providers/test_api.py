@@ -52,8 +52,9 @@ def test_threads_over_the_api(client, api_token, world, accepted):
     url = f"/api/v1/providers/questions/{need.id}/counselors/{accepted.counselor_id}"
     operator, provider = api_token(world["operator"]), api_token(world["counselor"])
     refused = client.post(url, json={"body": "电话 13931100002"}, headers=operator)
-    assert refused.status_code == 400 and "电话号码" in refused.get_json()["error"]["message"]
-    assert client.post(url, json={"body": "您好"}, headers=provider).status_code == 400  # not opened yet
+    error = refused.get_json()["error"]
+    assert refused.status_code == 400 and "电话号码" in error["message"] and error["field"] == "body"
+    assert client.post(url, json={"body": "您好"}, headers=provider).status_code == 409  # not opened yet
     assert client.post(url, json={"body": "周末可以吗？"}, headers=operator).status_code == 201
     body = client.post(url, json={"body": "可以"}, headers=provider).get_json()
     assert [m["side"] for m in body["messages"]] == ["operator", "provider"]
