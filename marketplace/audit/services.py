@@ -90,6 +90,8 @@ ACTION_LABELS = {
     "evaluation.adjust": _l("调整绩效评价结果"),
     "oversight.report": _l("生成工作进展报告"),
     "notification.sms_preferences": _l("修改短信提醒设置"),
+    "review.reply": _l("服务方回复评价"), "review.hide": _l("隐藏不当评价"),
+    "need.view_provider_contact": _l("主体查看承接服务方联系方式"),
 }
 
 
@@ -106,6 +108,7 @@ OBJECT_LABELS = {
     "center_evaluations": _l("服务中心绩效评价"), "regions": _l("地区"), "trainings": _l("培训"),
     "training_enrollments": _l("培训报名"),
     "notification_preferences": _l("短信提醒设置"), "sms_messages": _l("短信"),
+    "training_enrollments": _l("培训报名"), "review_notes": _l("评价回复与隐藏"), "need_messages": _l("需求提问留言"),
 }
 # Keys of `details` shown on the log page, with their labels; personal-data field names are translated too.
 DETAIL_LABELS = {"purpose": _l("用途"), "reason": _l("原因"), "fields": _l("字段"), "count": _l("条数"),

@@ -88,6 +88,8 @@ def seed_demo() -> list[tuple[str, str]]:
     seed_training_demo()  # 2025's trainings with attendance, and two planned ones
     from marketplace.notifications.demo import seed_sms_demo
     seed_sms_demo()  # SMS choices and messages of the 正定 operator; the demo prices dated in 2025
+    from marketplace.providers.demo import seed_providers_demo
+    seed_providers_demo()  # a question thread before inviting, a review answered, one hidden
     from marketplace.oversight.demo import seed_oversight_demo
     seed_oversight_demo()  # evaluation scheme, last year's results, dashboard roll-ups
     db.session.flush()

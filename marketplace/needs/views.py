@@ -22,6 +22,9 @@ from marketplace.needs import invitations, recommendations, services
 from marketplace.needs.candidates import rank_candidates
 from marketplace.needs.forms import AnswerForm, InviteForm, NeedActionForm, NeedFilterForm, NeedForm
 from marketplace.needs.models import Invitation, InvitationStatus, NeedStatus, ServiceMode, Urgency
+from marketplace.needs.progress import progress, progress_of_page
+from marketplace.providers import services as provider_services
+from marketplace.providers import threads
 
 bp = Blueprint("needs", __name__, url_prefix="/needs")
 
@@ -60,7 +63,7 @@ def list_needs():
         category=_int_or_none(form.category.data), industry=_int_or_none(form.industry.data),
         urgency=_enum_or_none(Urgency, form.urgency.data), region_code=form.region_code.data or None)
     page = db.paginate(services.need_query(current_user, filters), per_page=20, error_out=False)
-    return render_template("needs/list.html", form=form, page=page)
+    return render_template("needs/list.html", form=form, page=page, progress=progress_of_page(page.items))
 
 
 def need_input(form: NeedForm) -> services.NeedInput:
@@ -120,6 +123,7 @@ def show_inbox():
     return render_template("needs/inbox.html", counselor=counselor, items=items, open_count=open_count,
                            answer_form=AnswerForm(), agreements=agreements, providers=providers,
                            recommended=recommended, shown_limit=recommendations.SHOWN,
+                           questions=threads.threads_for_provider(current_user),
                            entity_types=ENTITY_TYPE_LABELS)
 
 
@@ -142,7 +146,8 @@ def show_need(need_id: int):
         and (counselor is None or need.assigned_counselor_id != counselor.id))
     interested = recommended_only and recommendations.has_expressed_interest(current_user, need)
     contact = services.contact_for(current_user, need)
-    db.session.commit()  # the audit entry of the contact shown
+    provider_contact = provider_services.provider_contact_for(current_user, need)
+    db.session.commit()  # the audit entries of the contacts shown
     return render_template("needs/show.html", need=need, is_owner=is_owner, candidates=candidates, asked=asked,
                            history=[] if recommended_only else services.load_history(need),
                            recommended_only=recommended_only, interest_form=EmptyForm(),
@@ -152,7 +157,9 @@ def show_need(need_id: int):
                            open_days=services.need_open_days(), contact=contact,
                            own_contact=services.entity_contact(need) if is_owner else None,
                            action_form=NeedActionForm(), invite_form=InviteForm(), answer_form=AnswerForm(),
-                           own_invitation=own_invitation)
+                           own_invitation=own_invitation, provider_contact=provider_contact,
+                           progress=progress(need) if is_owner else None,
+                           threads=threads.threads_of_need(need) if is_owner or current_user.is_official else [])
 
 
 def _asked(need):

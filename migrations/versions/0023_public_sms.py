@@ -2,7 +2,7 @@
 indexes for the public directory and catalogue filters.
 
 Revision ID: 0023_public_sms
-Revises: 0017_entity_phones_encrypted
+Revises: 0022_providers
 Create Date: 2026-12-02 13:50:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0023_public_sms'
-down_revision = '0017_entity_phones_encrypted'
+down_revision = '0022_providers'
 branch_labels = None
 depends_on = None
 
