@@ -53,6 +53,8 @@ RECOVERY: dict[str, Recovery] = {
                            "evaluation.show_job"),
     "oversight_report": Recovery("oversight.build_report", True, _l("生成报告的过程多次中断，请点击“重试”重新生成"),
                                  "oversight.show_report"),
+    "counselor_bulk": Recovery("directory.bulk_action", True, _l("批量操作多次中断，未作任何变更，请点击“重试”"),
+                               "directory.show_bulk"),
 }
 
 
