@@ -118,6 +118,7 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.notifications.views import bp as notifications_bp
     from marketplace.oversight.views import bp as oversight_bp
     from marketplace.ranking.views import bp as ranking_bp
+    from marketplace.training import import_views as training_import_views  # noqa: F401  (on the training bp)
     from marketplace.training.views import bp as training_bp
     from marketplace.training.views import public_bp as training_verify_bp
 
