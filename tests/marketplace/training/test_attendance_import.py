@@ -126,3 +126,18 @@ def test_other_departments_cannot_import(pages, world):
     _county, training, *_ = _setup(world)
     pages.sign_in(world["city"])
     assert pages.get(f"/training/{training.id}/attendance/import", status=403)
+
+
+def test_api_upload(client, world, api_token):
+    county, training, a, _b, _walk_in = _setup(world)
+    headers = api_token(county)
+    csv = f"证书编号,是否出勤\r\n{a.certificate_no},是\r\n".encode("gbk")
+    response = client.post(f"/api/v1/trainings/{training.id}/attendance/import", headers=headers,
+                           data={"file": (BytesIO(csv), "list.csv")}, content_type="multipart/form-data")
+    assert response.status_code == 202
+    job = client.get(f"/api/v1/jobs/{response.get_json()['job_id']}", headers=headers).get_json()
+    assert job["state"] == "succeeded"
+    assert _marks(training)[a.name] == (True, Decimal("12.0"))
+    other = client.post(f"/api/v1/trainings/{training.id}/attendance/import", headers=api_token(world["city"]),
+                        data={"file": (BytesIO(csv), "list.csv")}, content_type="multipart/form-data")
+    assert other.status_code == 403
