@@ -45,8 +45,15 @@ def show_dashboard():
     region = _region()
     board = services.dashboard(region)
     return render_template("oversight/dashboard.html", board=board, crumbs=_breadcrumbs(region),
-                           progress=services.progress, refresh_form=EmptyForm(),
+                           progress=services.progress, share=services.share, refresh_form=EmptyForm(),
+                           training_year=_training_year(),
                            report_form=reports.ReportForm(region=region.code))
+
+
+def _training_year() -> int:
+    from marketplace.training.services import china_today
+
+    return china_today().year
 
 
 @bp.get("/export.xlsx")
