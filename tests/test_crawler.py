@@ -277,6 +277,10 @@ NOT_LINKED = {
     "directory.review_request": "only a pending request",
     "entities.show_claim": "only an entity with a claim", "entities.approve_claim": "only a pending claim",
     "entities.reject_claim": "only a pending claim", "entities.withdraw_claim": "only the claimant's pending claim",
+    "directory.confirm_bulk": "the list's GET bulk form with ticked rows (directory/test_bulk.py)",
+    "directory.apply_bulk": "on the bulk confirmation page", "directory.show_bulk": "after a bulk action",
+    "directory.bulk_status": "polled", "training.show_attendance_import": "after an upload",
+    "training.attendance_import_status": "polled", "training.download_attendance_errors": "after an upload with errors",
 }
 
 
