@@ -104,13 +104,15 @@ def apply_bulk(args):
     return _job_json(job)
 
 
-@blp.route("/bulk/<uuid:job_id>", methods=["GET"])
+@blp.route("/bulk/<job_id>", methods=["GET"])
 @token_required
 @blp.response(200, BulkJobSchema)
 def get_bulk(job_id):
     """一次批量操作的状态。"""
+    if len(job_id) > 36:
+        abort(404)
     job = db.session.scalars(scoped(Job, api_user()).where(
-        Job.id == str(job_id), Job.kind.in_([bulk.JOB_KIND, certificates.JOB_KIND]))).first()
+        Job.id == job_id, Job.kind.in_([bulk.JOB_KIND, certificates.JOB_KIND]))).first()
     if job is None:
         abort(404)
     if job.kind == certificates.JOB_KIND and not job.params.get("reason"):
