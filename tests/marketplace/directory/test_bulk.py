@@ -131,7 +131,7 @@ def test_all_or_nothing_when_one_transition_fails(world, monkeypatch):
 
 
 def test_only_own_appointees_change_the_city_above_changes_none(pages, world):
-    county, people = _three(world)
+    _three(world)
     pages.sign_in(world["city"])
     listing = pages.get("/directory/")
     assert "张一" in listing.text  # the city sees the county's counselors ...
@@ -151,7 +151,7 @@ def test_township_is_not_offered_bulk_actions(pages, world):
 
 
 def test_print_reuses_the_certificate_batch(pages, world):
-    county, people = _three(world)
+    county, _people = _three(world)
     pages.sign_in(county)
     form = pages.get("/directory/").forms["bulk-form"]
     form["scope"], form["action"] = "all", "print"
