@@ -104,7 +104,7 @@ def apply_bulk(args):
     return _job_json(job)
 
 
-@blp.route("/bulk/<job_id>", methods=["GET"])
+@blp.route("/bulk/jobs/<job_id>", methods=["GET"])
 @token_required
 @blp.response(200, BulkJobSchema)
 def get_bulk(job_id):

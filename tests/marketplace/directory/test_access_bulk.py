@@ -29,7 +29,7 @@ MATRIX: list[tuple[str, str, str, dict[str, int]]] = [
     (API, "POST", "/api/v1/counselors/bulk/preview",
      {"anonymous": UNAUTH, **ABOVE, "other_province": OK, "*": FORBIDDEN}),
     (API, "POST", "/api/v1/counselors/bulk", {"anonymous": UNAUTH, "*": 422}),
-    (API, "GET", "/api/v1/counselors/bulk/{job}",
+    (API, "GET", "/api/v1/counselors/bulk/jobs/{job}",
      {"anonymous": UNAUTH, **ABOVE, "other_province": MISSING, "*": MISSING}),
 ]
 

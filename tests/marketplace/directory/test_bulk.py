@@ -186,7 +186,7 @@ def test_api_preview_apply_idempotent(client, world, api_token):
     assert first.status_code == 201 and first.get_json()["state"] == "succeeded"
     second = client.post("/api/v1/counselors/bulk", json=apply, headers=headers)
     assert second.get_json()["job_id"] == first.get_json()["job_id"] == token
-    assert client.get(f"/api/v1/counselors/bulk/{token}", headers=headers).get_json()["total"] == 2
+    assert client.get(f"/api/v1/counselors/bulk/jobs/{token}", headers=headers).get_json()["total"] == 2
     missing = client.post("/api/v1/counselors/bulk", json={**apply, "token": bulk.new_token(), "reason": ""},
                           headers=headers)
     assert missing.status_code == 422
