@@ -104,7 +104,7 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.auth.views import bp as auth_bp
     from marketplace.centers.views import bp as centers_bp
     from marketplace.centers.views import public_bp as catalogue_bp
-    from marketplace.directory import import_views, yearly_views  # noqa: F401  (routes on the directory bp)
+    from marketplace.directory import bulk_views, import_views, yearly_views  # noqa: F401  (on the directory bp)
     from marketplace.directory.certificate_views import public_bp as verify_bp
     from marketplace.directory.views import bp as directory_bp
     from marketplace.directory.views import public_bp as public_directory_bp
@@ -119,6 +119,7 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.oversight.views import bp as oversight_bp
     from marketplace.providers.views import bp as providers_bp
     from marketplace.ranking.views import bp as ranking_bp
+    from marketplace.training import import_views as training_import_views  # noqa: F401  (on the training bp)
     from marketplace.training.views import bp as training_bp
     from marketplace.training.views import public_bp as training_verify_bp
 
@@ -138,6 +139,7 @@ def register_api(app: Flask) -> None:
     from marketplace.auth.api import blp as auth_api
     from marketplace.centers.api import blp as centers_api
     from marketplace.centers.api import catalogue_blp as catalogue_api
+    from marketplace.directory import bulk_api  # noqa: F401  (routes on the counselors API blueprint)
     from marketplace.directory.api import blp as counselors_api
     from marketplace.directory.certificate_api import blp as certificates_api
     from marketplace.directory.import_api import blp as imports_api

@@ -124,6 +124,7 @@ def default_config(instance_path: str) -> dict:
         "JOB_STALE_AFTER": timedelta(minutes=10),
         "JOB_PENDING_STALE_AFTER": timedelta(minutes=15),
         "JOB_MAX_ATTEMPTS": 3,
+        "BULK_INLINE_LIMIT": 200,  # bulk directory actions above this many counselors run in the background
         "OUTBOX_REDELIVER_AFTER": timedelta(minutes=10),
         "OUTBOX_MAX_ATTEMPTS": 5,
         "OUTBOX_KEEP": timedelta(days=7),

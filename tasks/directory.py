@@ -33,3 +33,20 @@ def send_yearly_reminders(today: str | None = None) -> int:
     count = send_reminders(_today(today))
     db.session.commit()
     return count
+
+
+@shared_task(name="directory.bulk_action", time_limit=3600, soft_time_limit=3500)
+def bulk_action(job_id: str) -> str | None:
+    """Apply one large bulk action (directory/bulk.py), all together or not at all. Idempotent: only a pending
+    job is started, so a second delivery does nothing."""
+    from marketplace.directory.bulk import run
+    from marketplace.jobs.models import Job
+    from marketplace.jobs.services import claim
+
+    job = claim(job_id)
+    if job is None:
+        job = db.session.get(Job, job_id)
+        return None if job is None else job.state.value
+    job = run(job)
+    db.session.commit()
+    return job.state.value

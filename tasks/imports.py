@@ -35,3 +35,9 @@ def reap_stale_imports() -> int:
     from marketplace.imports.jobs import reap_stale
 
     return reap_stale()
+
+
+@shared_task(name="imports.training_attendance", time_limit=30 * 60, acks_late=False)
+def import_training_attendance(job_id: str) -> str | None:
+    """Run one training-attendance import job (idempotent: a job that is no longer pending is left alone)."""
+    return _run(job_id)

@@ -277,6 +277,13 @@ NOT_LINKED = {
     "directory.review_request": "only a pending request",
     "entities.show_claim": "only an entity with a claim", "entities.approve_claim": "only a pending claim",
     "entities.reject_claim": "only a pending claim", "entities.withdraw_claim": "only the claimant's pending claim",
+    "directory.confirm_bulk": "the list's GET bulk form with ticked rows (directory/test_bulk.py)",
+    "directory.apply_bulk": "on the bulk confirmation page", "directory.show_bulk": "after a bulk action",
+    "directory.bulk_status": "polled", "training.show_attendance_import": "after an upload",
+    "training.attendance_import_status": "polled", "training.download_attendance_errors": "after an upload with errors",
+    "training.import_attendance": "从签到表导入 beside 登记出勤 on a planned training "
+                                  "(training/test_attendance_import.py)",
+    "training.download_attendance_template": "on the attendance import page (training/test_attendance_import.py)",
 }
 
 

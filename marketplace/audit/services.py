@@ -46,6 +46,8 @@ ACTION_LABELS = {
     "entity.view_unmasked": _l("查看主体完整联系电话"),
     "department.create": _l("创建部门"),
     "certificate.batch": _l("批量打印聘任证书"),
+    "counselor.bulk": _l("批量变更辅导员聘任状态"),
+    "training.import_attendance": _l("导入培训出勤"),
     "directory.confirm_year": _l("确认年度名录数据"),
     "directory.unlock": _l("解锁年度名录数据维护"),
     "entity.register": _l("登记经营主体"), "entity.update": _l("修改经营主体"), "entity.delete": _l("删除经营主体"),

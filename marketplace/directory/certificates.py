@@ -292,8 +292,10 @@ def batch_query(actor: User, filters: CounselorFilters):
     return counselor_query(actor, filters).where(Counselor.status.in_(PRINTABLE))
 
 
-def start_batch(actor: User, filters: CounselorFilters, fmt: str = "pdf") -> Job:
-    """Queue a batch of certificates (one PDF or a zip of PDFs) for the filtered list; officials only."""
+def start_batch(actor: User, filters: CounselorFilters, fmt: str = "pdf", job_id: str | None = None,
+                reason: str | None = None) -> Job:
+    """Queue a batch of certificates (one PDF or a zip of PDFs) for the filtered list; officials only. The bulk
+    actions (directory/bulk.py) pass the job's id (their double-submit token) and the reason given."""
     if not actor.is_official or actor.department is None:
         raise NotAllowed(_("只有管理员可以批量打印聘任证书"))
     if fmt not in FORMATS:
@@ -304,10 +306,14 @@ def start_batch(actor: User, filters: CounselorFilters, fmt: str = "pdf") -> Job
         raise DomainError(_("当前筛选结果中没有可打印证书的辅导员（仅在聘或暂停的辅导员有证书）"))
     job = Job(kind=JOB_KIND, actor_id=actor.id, region_code=actor.department.region_code, total=total,
               processed=0, state=JobState.PENDING, params={"filters": filters_to_params(filters), "format": fmt})
+    if job_id:
+        job.id = job_id
+    if reason:
+        job.params["reason"] = reason
     db.session.add(job)
     db.session.flush()
     record(actor, "certificate.batch", job, region_code=job.region_code, format=fmt, total=total,
-           filters=job.params["filters"])
+           filters=job.params["filters"], **({"reason": reason} if reason else {}))
     enqueue_job_after_commit("certificates.batch", job)
     return job
 

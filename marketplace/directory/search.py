@@ -33,6 +33,7 @@ class CounselorFilters:
     source: Source | None = None
     department_id: int | None = None
     sort: str = DEFAULT_SORT
+    ids: list[int] | None = None  # rows ticked on the list (bulk actions); None: all that match
 
 
 def counselor_query(user: User | None, filters: CounselorFilters) -> Select:
@@ -81,6 +82,8 @@ def _filtered(query: Select, filters: CounselorFilters) -> Select:
         query = query.where(Counselor.source == filters.source)
     if filters.department_id:
         query = query.where(Counselor.department_id == filters.department_id)
+    if filters.ids is not None:
+        query = query.where(Counselor.id.in_(filters.ids or [-1]))
     return query.order_by(*SORTS.get(filters.sort, SORTS[DEFAULT_SORT]))
 
 

@@ -73,8 +73,10 @@ def list_counselors():
     if identifier_search(filters.q):
         audit_identifier_search(current_user, filters.q, page.total or 0)
         db.session.commit()
+    from marketplace.directory.bulk import ACTIONS
+
     return render_template("directory/list.html", form=form, page=page, purpose_form=PurposeForm(),
-                           can_appoint=current_user.level in services.APPOINTING_LEVELS)
+                           can_appoint=current_user.level in services.APPOINTING_LEVELS, bulk_actions=ACTIONS)
 
 
 def _form_input(form: CounselorForm, stored: Counselor | None = None) -> services.CounselorInput:

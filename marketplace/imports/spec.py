@@ -81,7 +81,7 @@ class ImportKind:
 
 
 # The modules that define (and register) import kinds, loaded on first use; an area adding a kind adds it here.
-KIND_MODULES = ["marketplace.directory.imports", "marketplace.entities.imports"]
+KIND_MODULES = ["marketplace.directory.imports", "marketplace.entities.imports", "marketplace.training.imports"]
 KINDS: dict[str, ImportKind] = {}
 
 

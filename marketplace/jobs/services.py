@@ -47,12 +47,16 @@ RECOVERY: dict[str, Recovery] = {
     "counselor_import": Recovery("imports.counselors", False,
                                  _l("导入中断：处理过程中断，未写入任何数据，请重新上传")),
     "entity_import": Recovery("imports.entities", False, _l("导入中断：处理过程中断，未写入任何数据，请重新上传")),
+    "training_attendance_import": Recovery("imports.training_attendance", False,
+                                           _l("导入中断：处理过程中断，未写入任何数据，请重新上传")),
     "certificates": Recovery("certificates.batch", True, _l("生成证书的过程多次中断，请点击“重试”重新生成"),
                              "directory.show_certificate_batch"),
     "evaluation": Recovery("evaluation.run", True, _l("评价计算多次中断，请点击“重试”重新计算"),
                            "evaluation.show_job"),
     "oversight_report": Recovery("oversight.build_report", True, _l("生成报告的过程多次中断，请点击“重试”重新生成"),
                                  "oversight.show_report"),
+    "counselor_bulk": Recovery("directory.bulk_action", True, _l("批量操作多次中断，未作任何变更，请点击“重试”"),
+                               "directory.show_bulk"),
 }
 
 

@@ -105,7 +105,20 @@ def leaf_stats(now: datetime | None = None) -> dict[str, Counter]:
         stats[code]["sat_sum"] += int(total)
         stats[code]["sat_n"] += n
     _yearly(stats)
+    _training(stats)
     return stats
+
+
+def _training(stats: dict[str, Counter]) -> None:
+    """This year's training completion, by where counselors are (their region), as the training coverage page
+    counts it: counselors in post (在聘), and those who attended a training that started this year."""
+    from marketplace.training.services import china_today, trained_clause
+
+    in_post = Counselor.status == CounselorStatus.APPOINTED
+    for code, n in _grouped(Counselor.region_code, where=[in_post]):
+        stats[code]["in_post"] += n
+    for code, n in _grouped(Counselor.region_code, where=[in_post, trained_clause(china_today().year)]):
+        stats[code]["trained"] += n
 
 
 def _yearly(stats: dict[str, Counter]) -> None:
@@ -207,6 +220,10 @@ class Dashboard:
         return round(self.stats.get("sat_sum", 0) / n, 2) if n else None
 
     @property
+    def trained_share(self) -> float | None:
+        return share(self.stats)
+
+    @property
     def age_minutes(self) -> int | None:
         return None if self.refreshed_at is None else int((utcnow() - as_utc(self.refreshed_at)).total_seconds() // 60)
 
@@ -257,6 +274,12 @@ def dashboard(region: Region) -> Dashboard:
 
 def default_region(user: User) -> Region:
     return user.department.region
+
+
+def share(stats: dict) -> float | None:
+    """The share (%) of counselors in post trained this year, or None with no one in post."""
+    total = stats.get("in_post", 0)
+    return round(100 * stats.get("trained", 0) / total, 1) if total else None
 
 
 def progress(value: float, target: float | None) -> float | None:

@@ -50,8 +50,15 @@ def show_dashboard():
                            map_rows=coverage.map_rows(board.children, "resident" if township else "counselors"),
                            map_source=geo.map_source(region), metric=metric, metrics=coverage.METRICS,
                            good_score=coverage.GOOD_SCORE,
-                           progress=services.progress, refresh_form=EmptyForm(),
+                           progress=services.progress, share=services.share, refresh_form=EmptyForm(),
+                           training_year=_training_year(),
                            report_form=reports.ReportForm(region=region.code))
+
+
+def _training_year() -> int:
+    from marketplace.training.services import china_today
+
+    return china_today().year
 
 
 @bp.get("/export.xlsx")

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from marketplace.api import api_user, committed, token_required
+from marketplace.api import api_user, committed, error_response, token_required, upload_doc
 from marketplace.api.schemas import PageArgs, PageMeta, page_meta
 from marketplace.errors import DomainError, NotAllowed
 from marketplace.extensions import db
@@ -125,3 +125,34 @@ def withdraw(training_id):
     if mine is None:
         raise DomainError(_("您没有报名这次培训"))
     committed(lambda: services.withdraw(mine, api_user()))
+
+
+_ACCEPTED = {"202": {"description": "已排队", "content": {"application/json": {"schema": {
+    "type": "object", "required": ["job_id"], "properties": {"job_id": {"type": "string"}}}}}}}
+
+
+@blp.route("/<int:training_id>/attendance/import", methods=["POST"])
+@blp.doc(**upload_doc("签到表（xlsx、xls 或 csv）"), responses=_ACCEPTED)
+@token_required
+def import_attendance(training_id):
+    """组织培训的部门上传签到表登记出勤（multipart 字段 `file`；列见模板 /training/attendance-template.xlsx）；
+    返回 202 与 job_id，进度见 /jobs/<job_id>。全部行无误才登记，否则不写入任何数据。"""
+    from flask import request
+
+    from marketplace.imports import jobs
+    from marketplace.imports.reader import ImportFileError
+    from marketplace.training.imports import KIND
+
+    training = _visible_or_404(training_id)
+    if not services.can_manage(api_user(), training):
+        raise NotAllowed(_("只有组织培训的部门可以登记出勤"))
+    upload = request.files.get("file")
+    if upload is None:
+        return error_response(400, _("请上传文件（multipart 字段 file）"), "file_required", field="file")
+    try:
+        job = jobs.start_import(KIND, api_user(), upload.stream, request.content_length)
+    except ImportFileError as error:
+        return error_response(400, error.message, "bad_file", field="file")
+    job.params = {**(job.params or {}), "training_id": training.id}
+    db.session.commit()
+    return {"job_id": job.id}, 202
