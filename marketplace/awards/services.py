@@ -237,16 +237,16 @@ def nominate(actor: User, data: Nomination) -> Award:
     model = Counselor if data.subject is AwardSubject.COUNSELOR else ServiceCenter
     subject = db.session.scalars(scoped(model, actor).where(model.id == data.subject_id)).first()
     if subject is None:
-        raise DomainError(_("辖区内没有该提名对象"), field="candidate")
+        raise DomainError(_("辖区内没有该提名对象"), field="subject_id")
     grade = _evaluation_grade(data.subject, subject.id, data.year)
     if grade is None:
         raise DomainError(_("%(name)s 没有 %(year)d 年度的绩效评价结果，不能提名", name=subject.name, year=data.year),
-                          field="candidate")
+                          field="subject_id")
     if grade not in eligible_grades():
         allowed = "、".join(grade_label(g) for g in eligible_grades())
         raise DomainError(_("%(name)s %(year)d 年度评价为%(grade)s，只有评价为%(allowed)s的可以提名",
                             name=subject.name, year=data.year, grade=grade_label(grade), allowed=allowed),
-                          field="candidate")
+                          field="subject_id")
     level = actor.department.level
     column = Award.counselor_id if data.subject is AwardSubject.COUNSELOR else Award.center_id
     if db.session.scalar(select(Award.id).where(column == subject.id, Award.year == data.year,
@@ -280,12 +280,12 @@ def transition(award: Award, action: str, actor: User, text: str | None = None) 
         raise Conflict(_("提名当前状态不能执行此操作"))
     text = (text or "").strip()
     if takes == "reason":
-        award.reason = _clean_reason(text or award.reason)
+        award.reason = _clean_reason(text or award.reason, field="text")
     elif takes == "comment":
         if not text:
-            raise DomainError(_("请填写意见"), field="comment")
+            raise DomainError(_("请填写意见"), field="text")
         if len(text) > MAX_REASON:
-            raise DomainError(_("意见最多 %(n)d 字", n=MAX_REASON), field="comment")
+            raise DomainError(_("意见最多 %(n)d 字", n=MAX_REASON), field="text")
     if target is AwardState.NOMINATED:
         award.nominated_at = utcnow()
     if who == APPROVER:
