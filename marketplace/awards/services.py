@@ -74,7 +74,8 @@ def eligible_grades() -> list[str]:
 
 
 def award_name(subject: AwardSubject, level: Level) -> str:
-    return f"{LEVEL_PREFIX[level]}{SUBJECT_TITLES[subject]}"
+    """县级优秀辅导员 … 国家级优秀服务中心 (in the reader's language; the row keeps the Chinese name)."""
+    return _("%(level)s%(title)s", level=LEVEL_PREFIX[level], title=SUBJECT_TITLES[subject])
 
 
 # --- who may -------------------------------------------------------------------------------------------------

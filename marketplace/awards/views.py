@@ -28,7 +28,7 @@ LABELS = {"states": STATE_LABELS, "badges": STATE_BADGES, "subjects": SUBJECT_LA
 @bp.app_context_processor
 def inject() -> dict:
     return {"approved_awards": lambda kind, ids: services.approved_for(AwardSubject(kind), list(ids)),
-            "award_labels": LABELS}
+            "award_title": lambda award: services.award_name(award.subject, award.level), "award_labels": LABELS}
 
 
 def _award_or_404(award_id: int) -> Award:
@@ -85,7 +85,8 @@ def new_award():
             show_errors(form, error, default="candidate")
         else:
             db.session.commit()
-            flash(_("已起草提名：%(name)s %(subject)s", name=award.name, subject=award.subject_name), "success")
+            flash(_("已起草提名：%(name)s %(subject)s", name=services.award_name(award.subject, award.level),
+                    subject=award.subject_name), "success")
             return redirect(url_for("awards.show_award", award_id=award.id))
     return render_template("awards/new.html", form=form, year=year, years=years, subject=subject,
                            candidates=candidates,
