@@ -21,6 +21,10 @@ REASONS = (
 )
 
 
+CENTER_REASON = ("{year} 年度绩效评价{grade}。服务中心制度健全、收费公开，为辖区合作社和家庭农场提供财务代理、"
+                 "技术托管和产品营销服务，服务对象满意度高。")
+
+
 def _official(username: str) -> User | None:
     return db.session.scalar(select(User).where(User.username == username))
 
@@ -28,7 +32,8 @@ def _official(username: str) -> User | None:
 def _nominate(official: User, subject: AwardSubject, year: int, count: int, offset: int = 0) -> list[Award]:
     awards = []
     for i, (row, grade) in enumerate(services.eligible(official, subject, year)[offset:offset + count]):
-        reason = REASONS[(i + offset) % len(REASONS)].format(year=year, grade=services.grade_label(grade))
+        text = CENTER_REASON if subject is AwardSubject.CENTER else REASONS[(i + offset) % len(REASONS)]
+        reason = text.format(year=year, grade=services.grade_label(grade))
         award = services.nominate(official, services.Nomination(subject, row.id, year, reason))
         services.transition(award, "submit", official)
         awards.append(award)

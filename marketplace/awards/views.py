@@ -134,4 +134,5 @@ def public_awards():
     years = services.published_years()
     year = _year_arg(years[0] if years else None)
     awards = list(db.session.scalars(services.published(year))) if year else []
+    awards.sort(key=lambda a: (a.level.rank, a.subject.value != "counselor"))  # the highest award first
     return render_template("awards/public.html", awards=awards, year=year, years=years)
