@@ -102,6 +102,8 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.agreements.views import bp as agreements_bp
     from marketplace.audit.views import bp as audit_bp
     from marketplace.auth.views import bp as auth_bp
+    from marketplace.awards.views import bp as awards_bp
+    from marketplace.awards.views import public_bp as public_awards_bp
     from marketplace.centers.views import bp as centers_bp
     from marketplace.centers.views import public_bp as catalogue_bp
     from marketplace.directory import bulk_views, import_views, yearly_views  # noqa: F401  (on the directory bp)
@@ -126,7 +128,7 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (main_bp, auth_bp, accounts_bp, audit_bp, notifications_bp, directory_bp, verify_bp,
                       public_directory_bp, centers_bp, catalogue_bp, entities_bp, needs_bp, evaluation_bp,
                       oversight_bp, agreements_bp, ranking_bp, jobs_bp, training_bp, training_verify_bp,
-                      providers_bp):
+                      providers_bp, awards_bp, public_awards_bp):
         app.register_blueprint(blueprint)
 
 
@@ -137,6 +139,7 @@ def register_api(app: Flask) -> None:
     from marketplace.api import init_api
     from marketplace.audit.api import blp as audit_api
     from marketplace.auth.api import blp as auth_api
+    from marketplace.awards.api import blp as awards_api
     from marketplace.centers.api import blp as centers_api
     from marketplace.centers.api import catalogue_blp as catalogue_api
     from marketplace.directory import bulk_api  # noqa: F401  (routes on the counselors API blueprint)
@@ -156,7 +159,8 @@ def register_api(app: Flask) -> None:
 
     init_api(app, [auth_api, accounts_api, regions_api, notifications_api, audit_api, counselors_api, imports_api,
                    jobs_api, certificates_api, centers_api, catalogue_api, entities_api, entity_imports_api, needs_api,
-                   invitations_api, agreements_api, entity_claims_api, trainings_api, providers_api])
+                   invitations_api, agreements_api, entity_claims_api, trainings_api, providers_api,
+                   awards_api])
 
 
 def register_templates(app: Flask) -> None:

@@ -50,6 +50,8 @@ def default_config(instance_path: str) -> dict:
         "RATELIMIT_LOGIN": "10 per minute",
         "RATELIMIT_API": "300 per minute",
         "RATELIMIT_VERIFY": "60 per minute",
+        # Awards (评优评先): the evaluation grades that may be nominated (docs/awards.md).
+        "AWARD_ELIGIBLE_GRADES": ["excellent", "qualified"],
         "RATELIMIT_HEADERS_ENABLED": True,
         # Redis down: count in this process's memory until it is back (sign-in and the API keep working),
         # and never let a limiter storage error fail a request. Short timeouts so a dead Redis costs little.

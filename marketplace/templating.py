@@ -24,6 +24,7 @@ NAVIGATION = [
     ("directory.show_yearly", _l("年度更新"), {Role.OFFICIAL}, COUNSELORS),
     ("evaluation.list_results", _l("绩效评价"), {Role.OFFICIAL}, COUNSELORS),
     ("training.list_trainings", _l("岗位培训"), {Role.OFFICIAL}, COUNSELORS),
+    ("awards.list_awards", _l("评优评先"), {Role.OFFICIAL}, COUNSELORS),
     ("directory.own_profile", _l("我的名录信息"), {Role.COUNSELOR}, None),
     ("entities.list_entities", _l("经营主体"), {Role.OFFICIAL}, ENTITIES),
     ("needs.list_needs", _l("服务需求"), {Role.OFFICIAL}, ENTITIES),

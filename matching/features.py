@@ -24,7 +24,7 @@ DISTANCE_SCALE_KM = 100.0      # distance score falls to 1/e at this distance
 FEATURES = (
     "specialty_match", "industry_match", "text_similarity", "shared_level", "distance", "free_capacity",
     "acceptance_rate", "response_speed", "satisfaction", "satisfaction_uncertainty", "grade", "price_fit",
-    "type_experience", "industry_experience", "is_center", "remote_fit", "covers_place",
+    "type_experience", "industry_experience", "is_center", "remote_fit", "covers_place", "award_record",
 )
 
 
@@ -144,6 +144,13 @@ def is_center(kind: np.ndarray) -> np.ndarray:
     return (kind == 1).astype(np.float64)
 
 
+def award_record(record: np.ndarray) -> np.ndarray:
+    """Recent approved awards (评优评先), as the web side weighs them (level and age), squashed to 0..1 by
+    r / (1 + r): 0 without any (the absence is informative), 0.5 for one county award this year."""
+    record = np.clip(np.nan_to_num(record), 0.0, None)
+    return record / (1.0 + record)
+
+
 def feature_matrix(need: NeedQuery, pool: CandidatePool, idx: np.ndarray, levels: np.ndarray,
                    need_vector=None, covered: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(features (len(idx) × len(FEATURES)), distances in km) for the candidates at `idx`.
@@ -176,6 +183,7 @@ def feature_matrix(need: NeedQuery, pool: CandidatePool, idx: np.ndarray, levels
         is_center(pool.kind[idx]),
         remote_fit(need.allows_remote, pool.is_remote[idx]),
         covers_place(covered),
+        award_record(pool.award_record[idx]),
     )
     return np.column_stack(columns) if idx.size else np.zeros((0, len(FEATURES))), km
 

@@ -72,6 +72,7 @@ class CandidateRecord:
     served_types: int = 0           # bit mask of entity type indexes served (1 << type)
     served_industries: int = 0      # bit mask of industries served
     recent_assignments: int = 0     # assignments in the recent window (the fairness penalty)
+    award_record: float = 0.0       # weighted count of recent approved awards (the web side computes it)
     text: str = ""                  # profile and past work
 
 
@@ -130,6 +131,7 @@ class CandidatePool:
         self.served_types = np.fromiter((r.served_types for r in records), dtype=np.int64, count=n)
         self.served_industries = np.fromiter((r.served_industries for r in records), dtype=np.int64, count=n)
         self.recent = np.fromiter((r.recent_assignments for r in records), dtype=np.float64, count=n)
+        self.award_record = np.fromiter((r.award_record for r in records), dtype=np.float64, count=n)
         located = [locate(r.home[-1] if r.home else None) for r in records]
         points = np.array([p for p, _exact in located], dtype=np.float64).reshape(n, 2)
         self.lon, self.lat = points[:, 0].copy(), points[:, 1].copy()

@@ -40,6 +40,7 @@ COLD_START_WEIGHTS = {
     "is_center": 0.0,
     "remote_fit": 0.03,
     "covers_place": 0.0,
+    "award_record": 0.0,  # no say until a learned model gives it one (docs/awards.md)
 }
 
 

@@ -20,6 +20,12 @@ ACTION_LABELS = {
     "training.enroll": _l("培训报名"),
     "training.withdraw": _l("取消培训报名"),
     "training.attendance": _l("登记培训出勤"),
+    "award.nominate": _l("起草评优提名"),
+    "award.submit": _l("提交评优提名"),
+    "award.approve": _l("批准评优提名"),
+    "award.return": _l("退回评优提名"),
+    "award.withdraw": _l("撤回评优提名"),
+    "award.reopen": _l("重新起草评优提名"),
     "account.create": _l("创建账户"),
     "account.register": _l("注册账户"),
     "account.disable": _l("停用账户"),
@@ -111,6 +117,7 @@ OBJECT_LABELS = {
     "training_enrollments": _l("培训报名"),
     "notification_preferences": _l("短信提醒设置"), "sms_messages": _l("短信"),
     "training_enrollments": _l("培训报名"), "review_notes": _l("评价回复与隐藏"), "need_messages": _l("需求提问留言"),
+    "awards": _l("评优提名"),
 }
 # Keys of `details` shown on the log page, with their labels; personal-data field names are translated too.
 DETAIL_LABELS = {"purpose": _l("用途"), "reason": _l("原因"), "fields": _l("字段"), "count": _l("条数"),

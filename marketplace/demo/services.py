@@ -92,6 +92,8 @@ def seed_demo() -> list[tuple[str, str]]:
     seed_providers_demo()  # a question thread before inviting, a review answered, one hidden
     from marketplace.oversight.demo import seed_oversight_demo
     seed_oversight_demo()  # evaluation scheme, last year's results, dashboard roll-ups
+    from marketplace.awards.demo import seed_awards_demo
+    seed_awards_demo()  # 2025's county and city awards (one returned), a center nomination waiting
     db.session.flush()
     return [("国家级管理员", "admin"), ("省级管理员", "hebei"), ("市级管理员", "shijiazhuang"),
             ("县级管理员", "zhengding"), ("乡镇管理员", "zhengding_town" if township else "-"),

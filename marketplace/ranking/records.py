@@ -165,6 +165,9 @@ def load_records(ids: dict[str, list[int]] | None = None, include_inactive: bool
     training's reconstruction decides from the status history instead)."""
     now = utcnow()
     stats, sat, grades, exp = invitation_stats(now), satisfaction_stats(), latest_grades(), experience()
+    from marketplace.awards.services import award_records
+
+    honours = award_records()
     records: list[CandidateRecord] = []
     if ids is None or ids.get("counselor"):
         query = select(Counselor.id, Counselor.name, Counselor.specialties, Counselor.industries, Region.path,
@@ -185,7 +188,7 @@ def load_records(ids: dict[str, list[int]] | None = None, include_inactive: bool
                 kind="counselor", id=row.id, name=row.name, specialties=row.specialties, industries=row.industries,
                 home=split_path(row.path), areas=tuple(served_areas.get(row.id, ())), is_remote=row.is_remote,
                 open_count=counts.get(key, 0), capacity=row.capacity, text=text,
-                is_active=row.status is CounselorStatus.APPOINTED,
+                is_active=row.status is CounselorStatus.APPOINTED, award_record=honours.get(key, 0.0),
                 **_common(key, stats, sat, grades, exp)))
     if ids is None or ids.get("center"):
         query = select(ServiceCenter.id, ServiceCenter.name, ServiceCenter.categories, Region.path,
@@ -207,7 +210,7 @@ def load_records(ids: dict[str, list[int]] | None = None, include_inactive: bool
             records.append(CandidateRecord(
                 kind="center", id=row.id, name=row.name, specialties=row.categories, home=split_path(row.path),
                 areas=tuple(served_areas.get(row.id, ())), capacity=None, prices=prices.get(row.id, {}),
-                is_active=row.status is CenterStatus.FILED,
+                is_active=row.status is CenterStatus.FILED, award_record=honours.get(key, 0.0),
                 text=text, **_common(key, stats, sat, grades, exp)))
     return records
 

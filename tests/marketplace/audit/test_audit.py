@@ -213,6 +213,7 @@ def test_every_audit_action_and_object_has_a_label():
 
     from marketplace.agreements.lifecycle import TRANSITIONS as AGREEMENT
     from marketplace.audit.services import ACTION_LABELS, OBJECT_LABELS
+    from marketplace.awards.services import TRANSITIONS as AWARD
     from marketplace.centers.services import TRANSITIONS as CENTER
     from marketplace.directory.services import TRANSITIONS as COUNSELOR
     from marketplace.entities.labels import CLAIM_ACTION_LABELS
@@ -222,7 +223,8 @@ def test_every_audit_action_and_object_has_a_label():
     from marketplace.training.services import TRANSITIONS as TRAINING
 
     dynamic = {"agreement": AGREEMENT, "center": CENTER, "counselor": COUNSELOR, "entity_claim": CLAIM_ACTION_LABELS,
-               "need": NEED, "invitation": [s.value for s in InvitationStatus], "training": TRAINING}
+               "need": NEED, "invitation": [s.value for s in InvitationStatus], "training": TRAINING,
+               "award": AWARD}
     actions = {f"{prefix}.{name}" for prefix, names in dynamic.items() for name in names}
     root = Path(__file__).resolve().parents[3] / "marketplace"
     for path in root.rglob("*.py"):
