@@ -131,6 +131,11 @@ def register_blueprints(app: Flask) -> None:
                       providers_bp, awards_bp, public_awards_bp):
         app.register_blueprint(blueprint)
 
+    from marketplace.awards.services import provider_awards
+    from marketplace.providers.services import register_award_source
+
+    register_award_source(provider_awards)  # awards on the provider pages
+
 
 def register_api(app: Flask) -> None:
     from marketplace.accounts.api import blp as accounts_api

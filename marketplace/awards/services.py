@@ -311,3 +311,11 @@ def _notify(award: Award, action: str) -> None:
                  _("评优提名被退回：%(name)s %(subject)s", name=award.name, subject=award.subject_name))
         for user in department_officials(award.department_id):
             notify(user, title, award.comment or "", link=link)
+
+
+def provider_awards(kind: str, provider_id: int) -> list[dict]:
+    """The approved awards of a counselor or a center, for its provider page
+    (`providers.services.register_award_source`)."""
+    subject = AwardSubject.COUNSELOR if kind == "counselor" else AwardSubject.CENTER
+    return [{"title": award.name, "year": award.year, "by": award.department.name}
+            for award in approved_for(subject, [provider_id]).get(provider_id, [])]

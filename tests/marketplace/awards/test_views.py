@@ -96,3 +96,17 @@ def test_bad_input_is_refused_in_chinese_and_nothing_is_written(pages, world, gr
     assert "只有评价为优秀、合格的可以提名" in forged.text
     assert db.session.scalar(db.select(db.func.count(Award.id))) == 0
     assert "没有可提名的对象" in pages.get("/awards/new?subject=counselor&year=2019").text
+
+
+def test_approved_awards_show_on_the_provider_pages(pages, world, graded):
+    star, center = graded["star"], graded["center"]
+    for subject in (star, center):
+        award = nominate(world["county"], subject, submit=True)
+        services.transition(award, "approve", world["city"])
+    db.session.commit()
+    counselor_page = pages.get(f"/providers/counselors/{star.id}")
+    assert 'data-testid="awards"' in counselor_page.text
+    assert f"{YEAR} · 县级优秀辅导员" in counselor_page.text and world["county"].department.name in counselor_page.text
+    center_page = pages.get(f"/providers/centers/{center.id}")
+    assert f"{YEAR} · 县级优秀服务中心" in center_page.text
+    assert "暂无表彰记录" not in center_page.text
