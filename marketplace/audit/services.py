@@ -20,6 +20,12 @@ ACTION_LABELS = {
     "training.enroll": _l("培训报名"),
     "training.withdraw": _l("取消培训报名"),
     "training.attendance": _l("登记培训出勤"),
+    "notice.create": _l("起草通知"),
+    "notice.update": _l("修改通知"),
+    "notice.attach": _l("添加通知附件"),
+    "notice.detach": _l("删除通知附件"),
+    "notice.publish": _l("发布通知"),
+    "notice.withdraw": _l("撤回通知"),
     "account.create": _l("创建账户"),
     "account.register": _l("注册账户"),
     "account.disable": _l("停用账户"),
@@ -100,7 +106,7 @@ OBJECT_LABELS = {
     "agreement_attachments": _l("协议附件"), "evaluation_schemes": _l("绩效评价方案"),
     "entity_improvements": _l("服务对象质量提升记录"), "counselor_evaluations": _l("辅导员绩效评价"),
     "center_evaluations": _l("服务中心绩效评价"), "regions": _l("地区"), "trainings": _l("培训"),
-    "training_enrollments": _l("培训报名"),
+    "training_enrollments": _l("培训报名"), "notices": _l("通知公告"),
 }
 # Keys of `details` shown on the log page, with their labels; personal-data field names are translated too.
 DETAIL_LABELS = {"purpose": _l("用途"), "reason": _l("原因"), "fields": _l("字段"), "count": _l("条数"),
