@@ -323,7 +323,7 @@ def mail_notifications(notice: Notice, user_ids: list[int]) -> int:
 
 @dataclass
 class CountRow:
-    region: Region | None  # None: the level's own users (the region itself, not one below)
+    region: Region | None = None  # None: the level's own users (the region itself, not one below)
     total: int = 0
     read: int = 0
 
