@@ -86,6 +86,8 @@ def seed_demo() -> list[tuple[str, str]]:
     seed_history_demo()  # last year's work around 正定县 and 行唐县, for the evaluation and the ranker
     from marketplace.training.demo import seed_training_demo
     seed_training_demo()  # 2025's trainings with attendance, and two planned ones
+    from marketplace.notices.demo import seed_notices_demo
+    seed_notices_demo()  # 2025's notices from the province, the city and the counties, some read
     from marketplace.oversight.demo import seed_oversight_demo
     seed_oversight_demo()  # evaluation scheme, last year's results, dashboard roll-ups
     db.session.flush()

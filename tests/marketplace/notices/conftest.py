@@ -10,7 +10,8 @@ ALL_KINDS = list(RecipientKind)
 
 
 def notice_input(**overrides) -> services.NoticeInput:
-    data = {"title": "关于开展2025年度辅导员信息更新的通知", "body": "请各辅导员于6月30日前核对本人名录信息。\n逾期未确认的将提醒。",
+    data = {"title": "关于开展2025年度辅导员信息更新的通知",
+            "body": "请各辅导员于6月30日前核对本人名录信息。\n逾期未确认的将提醒。",
             "kinds": ALL_KINDS, "is_public": False}
     data.update(overrides)
     return services.NoticeInput(**data)

@@ -88,7 +88,7 @@ def test_a_county_notice_never_reaches_another_county(client, world, make_user, 
     assert "关于开展2025年度辅导员信息更新的通知" not in listed
 
 
-def Role_operator():  # noqa: N802  (kept beside its one use)
+def Role_operator():
     from marketplace.accounts.models import Role
 
     return Role.OPERATOR
