@@ -79,7 +79,8 @@ def seed_notices_demo() -> None:
             services.transition(notice, "withdraw", official, withdrawn)
     zhengding = _user("zhengding")
     if zhengding is not None:
-        services.create_notice(zhengding, services.NoticeInput(
+        draft = services.create_notice(zhengding, services.NoticeInput(
             title="关于开展2026年度辅导员绩效评价的预通知（草稿）",
             body="各辅导员：2026年1月起开展上年度绩效评价，请提前整理服务记录。", kinds=[K.COUNSELOR]))
+        services.attach(draft, io.BytesIO(PLAN), "2026年绩效评价指标（征求意见稿）.pdf", zhengding)
     db.session.flush()
