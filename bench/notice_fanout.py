@@ -63,7 +63,8 @@ def run(app, counties: list[str], args) -> None:
         for i in range(args.recipients)])
     db.session.commit()
     notice = services.create_notice(official, services.NoticeInput(
-        title="关于做好2025年度辅导员名录信息更新工作的通知", body="各市农业农村局：请组织辖区内辅导员完成信息更新。" * 5,
+        title="关于做好2025年度辅导员名录信息更新工作的通知",
+        body="各市农业农村局：请组织辖区内辅导员完成信息更新。" * 5,
         kinds=list(RecipientKind)))
     db.session.commit()
     notice_id = notice.id
