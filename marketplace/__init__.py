@@ -117,6 +117,8 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.jobs.views import bp as jobs_bp
     from marketplace.main.views import bp as main_bp
     from marketplace.needs.views import bp as needs_bp
+    from marketplace.notices.views import bp as notices_bp
+    from marketplace.notices.views import public_bp as public_notices_bp
     from marketplace.notifications.views import bp as notifications_bp
     from marketplace.oversight.views import bp as oversight_bp
     from marketplace.providers.views import bp as providers_bp
@@ -128,7 +130,7 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (main_bp, auth_bp, accounts_bp, audit_bp, notifications_bp, directory_bp, verify_bp,
                       public_directory_bp, centers_bp, catalogue_bp, entities_bp, needs_bp, evaluation_bp,
                       oversight_bp, agreements_bp, ranking_bp, jobs_bp, training_bp, training_verify_bp,
-                      providers_bp, awards_bp, public_awards_bp):
+                      providers_bp, awards_bp, public_awards_bp, notices_bp, public_notices_bp):
         app.register_blueprint(blueprint)
 
     from marketplace.awards.services import provider_awards
@@ -157,6 +159,7 @@ def register_api(app: Flask) -> None:
     from marketplace.jobs.api import blp as jobs_api
     from marketplace.needs.api import blp as needs_api
     from marketplace.needs.api import invitations_blp as invitations_api
+    from marketplace.notices.api import blp as notices_api
     from marketplace.notifications.api import blp as notifications_api
     from marketplace.providers.api import blp as providers_api
     from marketplace.regions.api import blp as regions_api
@@ -165,7 +168,7 @@ def register_api(app: Flask) -> None:
     init_api(app, [auth_api, accounts_api, regions_api, notifications_api, audit_api, counselors_api, imports_api,
                    jobs_api, certificates_api, centers_api, catalogue_api, entities_api, entity_imports_api, needs_api,
                    invitations_api, agreements_api, entity_claims_api, trainings_api, providers_api,
-                   awards_api])
+                   awards_api, notices_api])
 
 
 def register_templates(app: Flask) -> None:

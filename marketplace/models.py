@@ -34,6 +34,7 @@ from marketplace.evaluation.models import (  # noqa: F401
 )
 from marketplace.jobs.models import Job  # noqa: F401
 from marketplace.needs.models import Invitation, Need, NeedEvent  # noqa: F401
+from marketplace.notices.models import Notice, NoticeAttachment, NoticeReceipt  # noqa: F401
 from marketplace.notifications.models import Notification  # noqa: F401
 from marketplace.numbering import NumberCounter  # noqa: F401
 from marketplace.outbox.models import OutboxMessage  # noqa: F401

@@ -39,6 +39,7 @@ NAVIGATION = [
     ("oversight.show_dashboard", _l("工作进展"), {Role.OFFICIAL}, None),
     ("accounts.list_accounts", _l("账户管理"), {Role.OFFICIAL}, ADMIN),
     ("audit.list_entries", _l("审计日志"), {Role.OFFICIAL}, ADMIN),
+    ("notices.list_notices", _l("通知公告"), None, None),
     ("notifications.list_notifications", _l("消息"), None, None),
 ]
 

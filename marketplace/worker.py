@@ -31,7 +31,7 @@ BEAT_SCHEDULE: dict = {
 
 TASK_MODULES = ["tasks.notifications", "tasks.maintenance", "tasks.imports", "tasks.certificates",
                 "tasks.directory", "tasks.needs", "tasks.agreements", "tasks.evaluation", "tasks.oversight",
-                "tasks.matching", "tasks.jobs", "tasks.outbox"]
+                "tasks.matching", "tasks.jobs", "tasks.outbox", "tasks.notices"]
 
 
 def celery_init_app(app: Flask) -> Celery:

@@ -26,6 +26,12 @@ ACTION_LABELS = {
     "award.return": _l("退回评优提名"),
     "award.withdraw": _l("撤回评优提名"),
     "award.reopen": _l("重新起草评优提名"),
+    "notice.create": _l("起草通知"),
+    "notice.update": _l("修改通知"),
+    "notice.attach": _l("添加通知附件"),
+    "notice.detach": _l("删除通知附件"),
+    "notice.publish": _l("发布通知"),
+    "notice.withdraw": _l("撤回通知"),
     "account.create": _l("创建账户"),
     "account.register": _l("注册账户"),
     "account.disable": _l("停用账户"),
@@ -118,6 +124,8 @@ OBJECT_LABELS = {
     "notification_preferences": _l("短信提醒设置"), "sms_messages": _l("短信"),
     "training_enrollments": _l("培训报名"), "review_notes": _l("评价回复与隐藏"), "need_messages": _l("需求提问留言"),
     "awards": _l("评优提名"),
+    "notices": _l("通知公告"),
+    "notice_attachments": _l("通知附件"), "notice_receipts": _l("通知阅读回执"),
 }
 # Keys of `details` shown on the log page, with their labels; personal-data field names are translated too.
 DETAIL_LABELS = {"purpose": _l("用途"), "reason": _l("原因"), "fields": _l("字段"), "count": _l("条数"),

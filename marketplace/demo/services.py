@@ -90,6 +90,8 @@ def seed_demo() -> list[tuple[str, str]]:
     seed_sms_demo()  # SMS choices and messages of the 正定 operator; the demo prices dated in 2025
     from marketplace.providers.demo import seed_providers_demo
     seed_providers_demo()  # a question thread before inviting, a review answered, one hidden
+    from marketplace.notices.demo import seed_notices_demo
+    seed_notices_demo()  # 2025's notices from the province, the city and the counties, some read
     from marketplace.oversight.demo import seed_oversight_demo
     seed_oversight_demo()  # evaluation scheme, last year's results, dashboard roll-ups
     from marketplace.awards.demo import seed_awards_demo
