@@ -39,7 +39,7 @@ from marketplace.notifications.models import Notification  # noqa: F401
 from marketplace.numbering import NumberCounter  # noqa: F401
 from marketplace.outbox.models import OutboxMessage  # noqa: F401
 from marketplace.oversight.models import RegionStat  # noqa: F401
+from marketplace.providers.models import NeedMessage, ReviewNote  # noqa: F401
 from marketplace.ranking.models import MatchLog, ModelVersion  # noqa: F401
 from marketplace.regions.models import Level, Region  # noqa: F401
 from marketplace.training.models import Training, TrainingEnrollment  # noqa: F401
-from marketplace.providers.models import NeedMessage, ReviewNote  # noqa: F401

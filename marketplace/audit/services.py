@@ -122,7 +122,7 @@ OBJECT_LABELS = {
     "center_evaluations": _l("服务中心绩效评价"), "regions": _l("地区"), "trainings": _l("培训"),
     "training_enrollments": _l("培训报名"),
     "notification_preferences": _l("短信提醒设置"), "sms_messages": _l("短信"),
-    "training_enrollments": _l("培训报名"), "review_notes": _l("评价回复与隐藏"), "need_messages": _l("需求提问留言"),
+    "review_notes": _l("评价回复与隐藏"), "need_messages": _l("需求提问留言"),
     "awards": _l("评优提名"),
     "notices": _l("通知公告"),
     "notice_attachments": _l("通知附件"), "notice_receipts": _l("通知阅读回执"),
