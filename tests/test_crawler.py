@@ -293,6 +293,7 @@ def is_api(endpoint: str) -> bool:
     return endpoint.split(".")[0].endswith("_api") or endpoint.startswith(("api", "static", "openapi"))
 
 
+@pytest.mark.timeout(1800)  # every role's pages and buttons: minutes on a loaded 2-core machine
 def test_every_rendered_link_and_button_works_for_each_demo_role(app, demo):
     assert set(demo) == set(ROLES)
     results = browse_every_role(app, demo)
