@@ -174,7 +174,7 @@ class Counselors(MethodView):
     def get(self, args):
         """名录库中本辖区的辅导员（身份证号码和手机号码为掩码）。
 
-        q 可为姓名、证书编号或完整身份证号码（按身份证号查询记入审计日志）。"""
+        q 可为姓名、证书编号、完整身份证号码或手机号码（按身份证号或手机号查询记入审计日志，号码以掩码记录）。"""
         _officials_only()
         filters = CounselorFilters(
             q=args.get("q"), region_code=args.get("region_code"), specialty=args.get("specialty"),

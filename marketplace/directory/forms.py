@@ -75,7 +75,7 @@ class FilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField(_l("姓名、证书编号或身份证号"), validators=[Optional(), Length(max=64)])
+    q = StringField(_l("姓名、证书编号、身份证号或手机号"), validators=[Optional(), Length(max=64)])
     region_code = RegionField(_l("地区"), validators=[Optional()])
     specialty = SelectField(_l("专长"), choices=_choices(SPECIALTY_LABELS, _l("全部专长")), validators=[Optional()])
     industry = SelectField(_l("产业"), choices=_choices(INDUSTRY_LABELS, _l("全部产业")), validators=[Optional()])
