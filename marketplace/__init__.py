@@ -104,7 +104,7 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.auth.views import bp as auth_bp
     from marketplace.centers.views import bp as centers_bp
     from marketplace.centers.views import public_bp as catalogue_bp
-    from marketplace.directory import import_views, yearly_views  # noqa: F401  (routes on the directory bp)
+    from marketplace.directory import import_views, served_views, yearly_views  # noqa: F401  (on the directory bp)
     from marketplace.directory.certificate_views import public_bp as verify_bp
     from marketplace.directory.views import bp as directory_bp
     from marketplace.directory.views import public_bp as public_directory_bp
