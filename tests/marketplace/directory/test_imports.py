@@ -638,6 +638,7 @@ def test_outside_the_window_new_rows_import_but_updates_of_existing_records_are_
     outcome = run(county, save(xlsx([row(1), changed, row(3)]), "again.xlsx"))
     assert outcome.created == 0 and outcome.updated == 0
     assert [e["row"] for e in outcome.errors] == [3]
-    assert "须由上级部门解锁" in outcome.errors[0]["message"] and "新聘任的辅导员可随时导入" in outcome.errors[0]["message"]
+    message = outcome.errors[0]["message"]
+    assert "须由上级部门解锁" in message and "新聘任的辅导员可随时导入" in message
     assert counselors() == 2
     assert Counselor.query.filter_by(name="导入2").one().position != "社长"
