@@ -142,6 +142,7 @@ def register_api(app: Flask) -> None:
     from marketplace.entities.api import blp as entities_api
     from marketplace.entities.claim_api import blp as entity_claims_api
     from marketplace.entities.import_api import blp as entity_imports_api
+    from marketplace.evaluation.api import blp as evaluations_api
     from marketplace.jobs.api import blp as jobs_api
     from marketplace.needs.api import blp as needs_api
     from marketplace.needs.api import invitations_blp as invitations_api
@@ -151,7 +152,7 @@ def register_api(app: Flask) -> None:
 
     init_api(app, [auth_api, accounts_api, regions_api, notifications_api, audit_api, counselors_api, imports_api,
                    jobs_api, certificates_api, centers_api, catalogue_api, entities_api, entity_imports_api, needs_api,
-                   invitations_api, agreements_api, entity_claims_api, trainings_api])
+                   invitations_api, agreements_api, entity_claims_api, trainings_api, evaluations_api])
 
 
 def register_templates(app: Flask) -> None:
