@@ -40,7 +40,7 @@ def _rows(data: bytes) -> list[list]:
 
 
 def test_the_button_exports_the_filtered_list_masked_and_audited(pages, world, results):
-    good, fair = results
+    good, _fair = results
     pages.sign_in(world["city"])
     page = pages.get("/evaluation/", {"grade": "excellent", "year": "2025"})
     link = page.html.select_one("[data-testid=export-results]")["href"]
