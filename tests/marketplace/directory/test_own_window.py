@@ -13,7 +13,6 @@ from marketplace.audit.models import AuditEntry
 from marketplace.directory import yearly
 from marketplace.directory.models import Counselor
 from marketplace.extensions import db
-from tests.access import API, FORBIDDEN, FOUND, MISSING, OK, UNAUTH, WEB, access_cases, request_as
 from tests.marketplace.needs.helpers import make_counselor
 from tests.webpages import form_to
 
@@ -96,20 +95,3 @@ def test_new_appointments_outside_the_window_are_recorded_as_this_years_data(wor
     monkeypatch.setattr(services, "local_today", lambda: date(2026, 10, 10))
     counselor = make_counselor(world["county"])
     assert counselor.data_year == 2026 and counselor.status.value == "appointed"
-
-
-MATRIX = [
-    (WEB, "POST", "/directory/me/confirm", {"anonymous": FOUND, "counselor": FOUND, "*": FORBIDDEN}),
-    (API, "GET", "/api/v1/counselors/{counselor}/yearly", {
-        "anonymous": UNAUTH, "national": OK, "province": OK, "city": OK, "county": OK, "counselor": OK,
-        "*": MISSING}),
-    (API, "POST", "/api/v1/counselors/{counselor}/yearly/confirm", {
-        "anonymous": UNAUTH, "national": FORBIDDEN, "province": FORBIDDEN, "city": FORBIDDEN, "county": FORBIDDEN,
-        "counselor": OK, "*": MISSING}),
-]
-
-
-@pytest.mark.parametrize(("kind", "method", "path", "actor", "status"), access_cases(MATRIX))
-def test_access(client, world, counselor, in_window, kind, method, path, actor, status):
-    response = request_as(client, world.get(actor), kind, method, path.format(counselor=counselor.id), {})
-    assert response.status_code == status, response.get_data(as_text=True)[:300]

@@ -13,7 +13,6 @@ from marketplace.audit.models import AuditEntry
 from marketplace.crypto import decrypt
 from marketplace.evaluation.models import CounselorEvaluation, EvaluationKind, Grade
 from marketplace.extensions import db
-from tests.access import API, FORBIDDEN, FOUND, OK, UNAUTH, WEB, access_cases, request_as
 from tests.marketplace.needs.helpers import make_counselor
 
 
@@ -76,19 +75,3 @@ def test_the_api_exports_with_the_same_filters(client, world, results, api_token
     centers = client.get("/api/v1/evaluations/export.xlsx", query_string={"subject": "center"},
                          headers=api_token(world["county"]))
     assert _rows(centers.data)[0][2] == "服务中心"
-
-
-MATRIX = [
-    (WEB, "GET", "/evaluation/export.xlsx", {"anonymous": FOUND, "national": OK, "province": OK,
-                                             "other_province": OK, "city": OK, "county": OK, "township": OK,
-                                             "*": FORBIDDEN}),
-    (API, "GET", "/api/v1/evaluations/export.xlsx", {"anonymous": UNAUTH, "national": OK, "province": OK,
-                                                     "other_province": OK, "city": OK, "county": OK,
-                                                     "township": OK, "*": FORBIDDEN}),
-]
-
-
-@pytest.mark.parametrize(("kind", "method", "path", "actor", "status"), access_cases(MATRIX))
-def test_access(client, world, results, kind, method, path, actor, status):
-    response = request_as(client, world.get(actor), kind, method, path)
-    assert response.status_code == status, response.get_data(as_text=True)[:300]
