@@ -106,7 +106,7 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.awards.views import public_bp as public_awards_bp
     from marketplace.centers.views import bp as centers_bp
     from marketplace.centers.views import public_bp as catalogue_bp
-    from marketplace.directory import bulk_views, import_views, yearly_views  # noqa: F401  (on the directory bp)
+    from marketplace.directory import bulk_views, import_views, served_views, yearly_views  # noqa: F401  (on the directory bp)
     from marketplace.directory.certificate_views import public_bp as verify_bp
     from marketplace.directory.views import bp as directory_bp
     from marketplace.directory.views import public_bp as public_directory_bp
@@ -156,6 +156,7 @@ def register_api(app: Flask) -> None:
     from marketplace.entities.api import blp as entities_api
     from marketplace.entities.claim_api import blp as entity_claims_api
     from marketplace.entities.import_api import blp as entity_imports_api
+    from marketplace.evaluation.api import blp as evaluations_api
     from marketplace.jobs.api import blp as jobs_api
     from marketplace.needs.api import blp as needs_api
     from marketplace.needs.api import invitations_blp as invitations_api
@@ -168,7 +169,7 @@ def register_api(app: Flask) -> None:
     init_api(app, [auth_api, accounts_api, regions_api, notifications_api, audit_api, counselors_api, imports_api,
                    jobs_api, certificates_api, centers_api, catalogue_api, entities_api, entity_imports_api, needs_api,
                    invitations_api, agreements_api, entity_claims_api, trainings_api, providers_api,
-                   awards_api, notices_api])
+                   awards_api, notices_api, evaluations_api])
 
 
 def register_templates(app: Flask) -> None:

@@ -256,6 +256,10 @@ NOT_LINKED = {
                             "page, where the demo counselor is already enrolled (training/test_views.py)",
     "accounts.unlock_sign_in": "on an account page while its sign-in is throttled (auth tests)",
     "auth.two_factor": "the second sign-in step of an account with TOTP, off in the demo (auth tests)",
+    "directory.confirm_own_data": "确认本人信息为最新 on the counselor's own page, 1 January – 30 June only "
+                                  "(directory/test_own_window.py)",
+    "directory.remove_served": "删除 beside an off-platform entry on a record; the crawl opens one record page, "
+                               "not always one with entries (directory/test_served.py)",
     "jobs.retry_job": "重试 on a failed job's card; the demo has none (jobs/test_recovery.py)",
     "notices.edit_notice": "修改 on the county's draft notice, two links below the nav; the crawl's page budget "
                            "ends first (notices/test_views.py edits through the form)",

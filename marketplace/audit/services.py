@@ -13,6 +13,10 @@ from marketplace.extensions import db
 # Actions, with the Chinese label shown in the log. Areas add theirs here.
 ACTION_LABELS = {
     "counselor.search_id_number": _l("按身份证号查询辅导员"),
+    "counselor.search_phone": _l("按手机号查询辅导员"), "counselor.confirm_own_data": _l("辅导员确认本人信息为最新"),
+    "counselor.record_off_platform": _l("登记平台外服务主体"),
+    "counselor.remove_off_platform": _l("删除平台外服务记录"),
+    "evaluation.export": _l("导出评价结果"),
     "training.create": _l("安排培训"),
     "training.update": _l("修改培训"),
     "training.complete": _l("结束培训"),
@@ -113,6 +117,7 @@ ACTION_LABELS = {
 OBJECT_LABELS = {
     "users": _l("账户"), "departments": _l("部门"), "api_tokens": _l("接口令牌"), "jobs": _l("后台任务"),
     "counselors": _l("辅导员"), "counselor_change_requests": _l("辅导员修改申请"),
+    "off_platform_services": _l("平台外服务记录"),
     "yearly_confirmations": _l("年度名录确认"), "yearly_unlocks": _l("年度名录解锁"),
     "entities": _l("经营主体"), "entity_claims": _l("经营主体认领申请"), "needs": _l("需求"),
     "invitations": _l("邀请"), "service_centers": _l("服务中心"), "center_documents": _l("服务中心制度文件"),

@@ -174,7 +174,7 @@ class Counselors(MethodView):
     def get(self, args):
         """名录库中本辖区的辅导员（身份证号码和手机号码为掩码）。
 
-        q 可为姓名、证书编号或完整身份证号码（按身份证号查询记入审计日志）。"""
+        q 可为姓名、证书编号、完整身份证号码或手机号码（按身份证号或手机号查询记入审计日志，号码以掩码记录）。"""
         _officials_only()
         filters = CounselorFilters(
             q=args.get("q"), region_code=args.get("region_code"), specialty=args.get("specialty"),
@@ -232,3 +232,119 @@ def change_status(data, counselor_id):
     return counselor
 
 
+
+
+# --- 服务主体类型和数量 (art. 14) and the counselor's yearly window -------------------------------------------------
+
+ENTITY_TYPES = ["cooperative", "federation", "family_farm"]
+
+
+class ServedTypeSchema(Schema):
+    entity_type = fields.Function(lambda r: r.entity_type.value,
+                                  metadata={"description": "cooperative / federation / family_farm"})
+    on_platform = Int(metadata={"description": "平台内协议服务的主体数（按主体去重）"})
+    off_platform = Int(metadata={"description": "聘任部门登记的平台外服务主体数"})
+    total = Int()
+
+
+class ServedYearSchema(Schema):
+    year = Int()
+    by_type = fields.List(fields.Nested(ServedTypeSchema))
+
+
+class OffPlatformSchema(Schema):
+    id = Int()
+    entity_type = fields.Function(lambda e: e.entity_type.value)
+    count = Int()
+    year = Int()
+    note = fields.String(allow_none=True)
+    recorded_by = fields.Function(lambda e: e.recorded_by.display_name)
+    created_at = fields.DateTime()
+
+
+class ServedSchema(Schema):
+    total = Int()
+    on_platform = Int()
+    off_platform = Int()
+    by_type = fields.List(fields.Nested(ServedTypeSchema))
+    by_year = fields.Function(lambda s: [ServedYearSchema().dump({"year": y, "by_type": rows})
+                                         for y, rows in s.by_year.items()],
+                              metadata={"description": "按年度（新到旧）"})
+    entries = fields.List(fields.Nested(OffPlatformSchema))
+
+
+class OffPlatformWrite(Schema):
+    entity_type = fields.String(required=True, validate=validate.OneOf(ENTITY_TYPES))
+    count = Int(required=True, validate=validate.Range(1, 10_000))
+    year = Int(required=True, validate=validate.Range(2000, 2100))
+    note = fields.String(allow_none=True, validate=validate.Length(max=500))
+
+
+@blp.route("/<int:counselor_id>/served")
+class CounselorServed(MethodView):
+    @token_required
+    @blp.response(200, ServedSchema)
+    def get(self, counselor_id):
+        """服务主体类型和数量：平台内协议服务的主体（已签署及以后、未取消或终止，按主体去重）加平台外服务。"""
+        from marketplace.directory import served
+
+        return served.served(get_scoped_or_404(Counselor, counselor_id, api_user()))
+
+    @token_required
+    @blp.arguments(OffPlatformWrite)
+    @blp.response(201, OffPlatformSchema)
+    def post(self, data, counselor_id):
+        """登记平台外服务（仅聘任部门）：主体类型、数量、年度、备注；记入审计日志。"""
+        from marketplace.directory import served
+        from marketplace.entities.models import EntityType
+
+        counselor = get_scoped_or_404(Counselor, counselor_id, api_user())
+        return committed(lambda: served.record_off_platform(
+            api_user(), counselor, EntityType(data["entity_type"]), data["count"], data["year"], data.get("note")))
+
+
+@blp.route("/<int:counselor_id>/served/<int:entry_id>", methods=["DELETE"])
+@token_required
+@blp.response(204)
+def remove_served(counselor_id, entry_id):
+    """删除一条平台外服务记录（仅聘任部门；记入审计日志）。"""
+    from marketplace.directory import served
+
+    counselor = get_scoped_or_404(Counselor, counselor_id, api_user())
+    committed(lambda: served.remove_off_platform(api_user(), counselor, entry_id))
+
+
+class OwnWindowSchema(Schema):
+    is_open = fields.Boolean(metadata={"description": "今天是否在年度信息维护期（1 月 1 日至 6 月 30 日）内"})
+    start = fields.Date()
+    end = fields.Date(metadata={"description": "须在此日期前完成"})
+    next_start = fields.Date()
+    days_left = Int()
+    data_year = Int(metadata={"description": "本次维护的信息年度（上一年）"})
+    updated_this_year = fields.Boolean()
+    missing = fields.List(fields.String(), metadata={"description": "待补充的字段"})
+    is_confirmed = fields.Boolean()
+    confirmed_at = fields.DateTime(allow_none=True)
+
+
+@blp.route("/<int:counselor_id>/yearly")
+class CounselorYearly(MethodView):
+    @token_required
+    @blp.response(200, OwnWindowSchema)
+    def get(self, counselor_id):
+        """年度信息维护：应在 6 月 30 日前完成的事项、待补充字段、本人是否已确认。"""
+        from marketplace.directory import yearly
+
+        return yearly.own_window(get_scoped_or_404(Counselor, counselor_id, api_user()))
+
+
+@blp.route("/<int:counselor_id>/yearly/confirm", methods=["POST"])
+@token_required
+@blp.response(200, OwnWindowSchema)
+def confirm_own_data(counselor_id):
+    """辅导员本人确认名录信息为最新（仅维护期内；记入变更记录和审计日志，聘任部门可见）。"""
+    from marketplace.directory import yearly
+
+    counselor = get_scoped_or_404(Counselor, counselor_id, api_user())
+    committed(lambda: yearly.confirm_own_data(api_user(), counselor))
+    return yearly.own_window(counselor)

@@ -11,7 +11,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from marketplace.directory.labels import (
     EDUCATION_LABELS,
@@ -75,7 +75,7 @@ class FilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField(_l("姓名、证书编号或身份证号"), validators=[Optional(), Length(max=64)])
+    q = StringField(_l("姓名、证书编号、身份证号或手机号"), validators=[Optional(), Length(max=64)])
     region_code = RegionField(_l("地区"), validators=[Optional()])
     specialty = SelectField(_l("专长"), choices=_choices(SPECIALTY_LABELS, _l("全部专长")), validators=[Optional()])
     industry = SelectField(_l("产业"), choices=_choices(INDUSTRY_LABELS, _l("全部产业")), validators=[Optional()])
@@ -107,3 +107,21 @@ class ReviewForm(FlaskForm):
     note = TextAreaField(_l("审核意见"), validators=[Optional(), Length(max=500)])
 
 
+
+
+class OffPlatformForm(FlaskForm):
+    """Service done off the platform, as the appointing department records it (服务主体类型和数量)."""
+
+    entity_type = SelectField(_l("主体类型"), validators=[DataRequired(message=_l("请选择主体类型"))])
+    count = IntegerField(_l("服务主体数量"), validators=[
+        InputRequired(message=_l("请填写服务主体数量")),
+        NumberRange(1, 10_000, message=_l("服务主体数量须为 1 到 10000 之间的整数"))])
+    year = IntegerField(_l("年度"), validators=[DataRequired(message=_l("请填写年度")),
+                                              NumberRange(2000, 2100, message=_l("请填写正确的年度"))])
+    note = StringField(_l("备注"), validators=[Optional(), Length(max=500, message=_l("备注不能超过 500 字"))])
+
+    def __init__(self, *args, **kwargs):
+        from marketplace.entities.labels import TYPE_LABELS
+
+        super().__init__(*args, **kwargs)
+        self.entity_type.choices = [("", _l("请选择"))] + [(t.value, label) for t, label in TYPE_LABELS.items()]

@@ -120,6 +120,7 @@ class Writer:
                 gender=checked.gender.value, birth_date=checked.birth_date, id_number_hash=row.id_hash,
                 id_number_cipher=encrypt(checked.id_number), id_number_masked=mask_id_number(checked.id_number),
                 phone_cipher=encrypt(checked.phone), phone_masked=mask_phone(checked.phone),
+                phone_hash=crypto.lookup_hash(checked.phone),
                 department_id=dept.id, department_region_code=dept.region_code,
                 term_end=values["term_end"] or default_term_end(row.data.appointed_on),
                 certificate_no=next(numbers[row.data.appointed_on.year]),
@@ -192,8 +193,10 @@ class Writer:
         for existing, values, _changes, row in pairs:
             params.append({**{f"v_{k}": v for k, v in values.items()}, "b_id": existing.id,
                            "v_phone_cipher": crypto.encrypt(row.checked.phone),
-                           "v_phone_masked": mask_phone(row.checked.phone), "v_updated_at": now, "v_data_year": year})
-        keys = [*COMPARED, "phone_cipher", "phone_masked", "updated_at", "data_year"]
+                           "v_phone_masked": mask_phone(row.checked.phone),
+                           "v_phone_hash": crypto.lookup_hash(row.checked.phone), "v_updated_at": now,
+                           "v_data_year": year})
+        keys = [*COMPARED, "phone_cipher", "phone_masked", "phone_hash", "updated_at", "data_year"]
         statement = update(table).where(table.c.id == bindparam("b_id")).values(
             {**{k: bindparam(f"v_{k}") for k in keys}, "lock_version": table.c.lock_version + 1})  # forms go stale
         for start in range(0, len(params), CHUNK):

@@ -21,6 +21,7 @@ from marketplace import crypto
 from marketplace.accounts.models import Department, User
 from marketplace.audit.services import record
 from marketplace.directory import labels as L
+from marketplace.directory import yearly
 from marketplace.directory.import_writer import PROGRESS_EVERY, Existing, Writer, diff, existing_records
 from marketplace.directory.models import (
     CounselorStatus,
@@ -270,6 +271,15 @@ def import_file(actor: User, path: str | Path, progress: Callable[[str, int, int
             updates.append((found, values, changes, row))
         else:
             outcome.unchanged += 1
+    if updates and not yearly.editing_allowed(department, yearly.local_today()):
+        # New appointees may be entered all year; changing existing records outside the window needs an
+        # unlock, for an import as for the edit page. All-or-nothing: the whole file is refused.
+        for _found, _values, _changes, row in updates:
+            outcome.error(row.row, FIELD_COLUMN["id_number"],
+                          _("不在年度信息维护期（1 月 1 日至 6 月 30 日）内，更新已有记录须由上级部门解锁；"
+                            "新聘任的辅导员可随时导入"))
+        outcome.unchanged = 0
+        return outcome
     writer = Writer(actor, department,
                     (lambda done: progress("write", done, outcome.total)) if progress else None)
     outcome.created = writer.create(creates)

@@ -53,6 +53,7 @@ EVENT_LABELS = {
     "appoint": _l("聘任"), "update": _l("修改信息"), "suspend": _l("暂停"), "resume": _l("恢复"),
     "renew": _l("续聘"), "expire": _l("期满"), "transfer_out": _l("调出"), "strike_off": _l("除名"),
     "import_update": _l("批量导入更新"), "change_approved": _l("审核通过本人修改"),
+    "confirm_own": _l("本人确认信息为最新"),
 }
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, Date, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, Date, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import Department, User
+from marketplace.entities.models import EntityType
 from marketplace.extensions import db, value_enum
 from marketplace.jurisdiction import Scoped
 from marketplace.regions.models import Region
@@ -121,6 +122,7 @@ class Counselor(Scoped, Versioned, db.Model):
     id_number_cipher: Mapped[str] = mapped_column(Text)
     id_number_masked: Mapped[str] = mapped_column(String(18))
     phone_cipher: Mapped[str] = mapped_column(Text)
+    phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)  # look-up only: phones may repeat
     phone_masked: Mapped[str] = mapped_column(String(11))
     political_status: Mapped[PoliticalStatus | None] = mapped_column(value_enum(PoliticalStatus, "political_status"))
     education: Mapped[Education | None] = mapped_column(value_enum(Education, "education"))
@@ -142,6 +144,9 @@ class Counselor(Scoped, Versioned, db.Model):
     certificate_no: Mapped[str] = mapped_column(String(32), unique=True)
     status: Mapped[CounselorStatus] = mapped_column(value_enum(CounselorStatus, "counselor_status"), index=True)
     data_year: Mapped[int | None]
+    # The counselor's own confirmation that their data is current (the yearly window, 1 January – 30 June).
+    self_confirmed_year: Mapped[int | None]
+    self_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -260,3 +265,28 @@ class YearlyUnlock(Scoped, db.Model):
 
     def __repr__(self) -> str:
         return f"<YearlyUnlock dept={self.department_id} {self.data_year} until {self.until}>"
+
+
+class OffPlatformService(Scoped, db.Model):
+    """Service a counselor gave off the platform, as the appointing department records it (art. 14, 服务主体类型和
+    数量): how many entities of one type, in one year. Added to the entities served through agreements."""
+
+    __tablename__ = "off_platform_services"
+    __table_args__ = (CheckConstraint("count >= 1 AND count <= 10000", name="count_range"),)
+    __scope_region__ = "department_region_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    counselor_id: Mapped[int] = mapped_column(ForeignKey("counselors.id", ondelete="CASCADE"), index=True)
+    department_region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
+    entity_type: Mapped[EntityType] = mapped_column(value_enum(EntityType, "off_platform_entity_type", length=16))
+    count: Mapped[int]
+    year: Mapped[int]
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    counselor: Mapped[Counselor] = relationship()
+    recorded_by: Mapped[User] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<OffPlatformService counselor={self.counselor_id} {self.entity_type.value} x{self.count} {self.year}>"

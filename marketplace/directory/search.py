@@ -38,25 +38,45 @@ class CounselorFilters:
 
 def counselor_query(user: User | None, filters: CounselorFilters) -> Select:
     """Counselors the user may see, filtered and sorted; the base of the list, the export and the API. Officials
-    may also find a record by its full ID number (through the keyed look-up hash; never by a LIKE on personal
-    data): the caller audits such a search (`identifier_search`)."""
+    may also find a record by its full ID number or mobile phone (through the keyed look-up hashes; never by a
+    LIKE on personal data): the caller audits such a search (`identifier_search`, `audit_identifier_search`)."""
     query = scoped(Counselor, user)
-    number = identifier_search(filters.q)
-    if number is not None:
+    found = searched_identifier(filters.q)
+    if found is not None:
         from marketplace.crypto import lookup_hash
 
-        query = query.where(Counselor.id_number_hash == lookup_hash(number))
+        kind, value = found
+        column = Counselor.id_number_hash if kind == "id_number" else Counselor.phone_hash
+        query = query.where(column == lookup_hash(value))
         return _filtered(query, CounselorFilters(**{**filters.__dict__, "q": None}))
     return _filtered(query, filters)
 
 
 ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
+PHONE = re.compile(r"^1[3-9]\d{9}$")
+PHONE_SEPARATORS = re.compile(r"[\s\-()]")
+
+
+def searched_identifier(q: str | None) -> tuple[str, str] | None:
+    """("id_number", number) or ("phone", number) when the search box holds a full ID number or mainland
+    mobile number (full-width digits, a lower-case x, spaces, dashes and a +86 prefix folded), else None."""
+    text = unicodedata.normalize("NFKC", q or "").strip().upper()
+    if ID_NUMBER.match(text):
+        return "id_number", text
+    phone = PHONE_SEPARATORS.sub("", text)
+    if phone.startswith("+86"):
+        phone = phone[3:]
+    elif phone.startswith("86") and len(phone) == 13:
+        phone = phone[2:]
+    if PHONE.match(phone):
+        return "phone", phone
+    return None
 
 
 def identifier_search(q: str | None) -> str | None:
-    """The ID number typed into the search box (full-width digits and a lower-case x folded), or None."""
-    text = unicodedata.normalize("NFKC", q or "").strip().upper()
-    return text if ID_NUMBER.match(text) else None
+    """The ID number or phone typed into the search box, normalised (see `searched_identifier`), or None."""
+    found = searched_identifier(q)
+    return found[1] if found else None
 
 
 def public_counselor_query(filters: CounselorFilters) -> Select:
@@ -88,13 +108,19 @@ def _filtered(query: Select, filters: CounselorFilters) -> Select:
 
 
 def audit_identifier_search(user: User, q: str | None, found: int) -> None:
-    """Record that an official looked a record up by ID number (masked in the log); flushes, never commits."""
+    """Record that an official looked a record up by ID number or phone (masked in the log); flushes, never
+    commits."""
     from marketplace.audit.services import record
-    from marketplace.masking import mask_id_number
+    from marketplace.masking import mask_id_number, mask_phone
 
-    number = identifier_search(q)
-    if number is None:
+    searched = searched_identifier(q)
+    if searched is None:
         return
-    record(user, "counselor.search_id_number", object_type="counselors",
-           region_code=user.department.region_code if user.department else None,
-           id_number=mask_id_number(number), found=found)
+    kind, value = searched
+    region_code = user.department.region_code if user.department else None
+    if kind == "id_number":
+        record(user, "counselor.search_id_number", object_type="counselors", region_code=region_code,
+               id_number=mask_id_number(value), found=found)
+    else:
+        record(user, "counselor.search_phone", object_type="counselors", region_code=region_code,
+               phone=mask_phone(value), found=found)

@@ -254,6 +254,7 @@ def _apply(counselor: Counselor, data: CounselorInput, checked: Checked) -> dict
         if counselor.phone_cipher:
             changes["phone"] = [counselor.phone_masked, mask_phone(checked.phone)]
         counselor.phone_cipher = crypto.encrypt(checked.phone)
+        counselor.phone_hash = crypto.lookup_hash(checked.phone)
         counselor.phone_masked = mask_phone(checked.phone)
     areas = data.service_area_codes or [counselor.department_region_code]
     if sorted(r.code for r in counselor.service_areas) != sorted(areas):
@@ -416,6 +417,7 @@ def update_own_profile(user: User, counselor: Counselor, personal: dict[str, Any
         if crypto.decrypt(counselor.phone_cipher) != phone:
             changes["phone"] = [counselor.phone_masked, mask_phone(phone)]
             counselor.phone_cipher, counselor.phone_masked = crypto.encrypt(phone), mask_phone(phone)
+            counselor.phone_hash = crypto.lookup_hash(phone)
     for key, value in personal.items():
         if key not in PERSONAL_FIELDS:
             raise DomainError(_("该项需由聘任部门审核"), field=key)

@@ -279,3 +279,79 @@ def send_reminders(today: date | None = None) -> int:
                  "在“年度信息维护”页面确认。距截止还有 %(days)d 天。", year=year, days=(end - today).days),
                link=link)
     return len(officials)
+
+
+# --- the counselor's own view of the window -------------------------------------------------------------------
+
+# What a counselor can see is missing from their own record (the department's fields are not theirs to fill).
+OWN_FIELDS = OPTIONAL_FIELDS
+
+
+@dataclass
+class OwnWindow:
+    """The yearly window as one counselor sees it on their own page."""
+
+    today: date
+    start: date
+    end: date
+    is_open: bool
+    data_year: int
+    updated_this_year: bool
+    missing: list[str]
+    confirmed_at: object | None  # a datetime when the counselor confirmed in this year's window
+
+    @property
+    def days_left(self) -> int:
+        return max(0, (self.end - self.today).days)
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+    @property
+    def next_start(self) -> date:
+        return self.start if self.today < self.start else date(self.today.year + 1, *WINDOW_START)
+
+
+def own_window(counselor: Counselor, today: date | None = None) -> OwnWindow:
+    """What is due by 30 June for this record: the fields missing, whether the record was updated this year,
+    and whether the counselor has confirmed it is current."""
+    today = today or local_today()
+    start, end = window(today)
+    missing = [name for name in OWN_FIELDS if getattr(counselor, name) in (None, "")]
+    confirmed = counselor.self_confirmed_at if counselor.self_confirmed_year == today.year else None
+    return OwnWindow(today=today, start=start, end=end, is_open=in_window(today), data_year=data_year(today),
+                     updated_this_year=(counselor.data_year or 0) >= today.year, missing=missing,
+                     confirmed_at=confirmed)
+
+
+def confirm_own_data(user: User, counselor: Counselor, today: date | None = None) -> None:
+    """The counselor confirms, inside the window, that their record is current: the record counts as updated
+    this year (`data_year`), the confirmation is kept on the record, in its history and in the audit log, and
+    the department sees it on the record page and the yearly status page. A second press changes nothing."""
+    from sqlalchemy import update
+
+    from marketplace.directory.models import CounselorEvent
+
+    today = today or local_today()
+    if counselor.user_id is None or counselor.user_id != user.id:
+        raise NotAllowed(_("只能确认本人的名录信息"))
+    if not in_window(today):
+        raise NotAllowed(_("不在年度信息维护期（1 月 1 日至 6 月 30 日）内，无需确认"))
+    if counselor.status not in RECORDED:
+        raise NotAllowed(_("当前聘任状态无需确认名录信息"))
+    now = utcnow()
+    result = db.session.execute(
+        update(Counselor).where(Counselor.id == counselor.id, or_(Counselor.self_confirmed_year.is_(None),
+                                                                 Counselor.self_confirmed_year < today.year))
+        .values(self_confirmed_year=today.year, self_confirmed_at=now, data_year=today.year)
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        raise Conflict(_("您已确认过今年的名录信息"))
+    db.session.refresh(counselor)
+    db.session.add(CounselorEvent(counselor_id=counselor.id, action="confirm_own", from_status=counselor.status,
+                                  to_status=counselor.status, actor_id=user.id,
+                                  changes={"data_year": data_year(today)}))
+    db.session.flush()
+    record(user, "counselor.confirm_own_data", counselor, region_code=counselor.department_region_code,
+           data_year=data_year(today))

@@ -94,3 +94,32 @@ def unlock_department(department_id: int):
 
 FIELD_LABELS = {"political_status": _l("政治面貌"), "education": _l("学历"), "employer": _l("工作单位"),
                 "title": _l("职称")}
+
+
+@bp.app_context_processor
+def inject_own_window() -> dict:
+    return {"own_window": yearly.own_window, "own_confirm_form": EmptyForm, "own_field_labels": FIELD_LABELS}
+
+
+@bp.post("/me/confirm")
+@login_required
+@roles_required(Role.COUNSELOR)
+def confirm_own_data():
+    from sqlalchemy import select
+
+    from marketplace.directory.models import Counselor
+
+    counselor = db.session.scalar(select(Counselor).where(Counselor.user_id == current_user.id))
+    if counselor is None:
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        yearly.confirm_own_data(current_user, counselor)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        flash(_("已确认本人名录信息为最新，聘任部门可以看到"), "success")
+    return redirect(url_for("directory.own_profile", _anchor="yearly-window"))

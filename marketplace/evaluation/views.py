@@ -6,24 +6,20 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import and_, or_
 from sqlalchemy.orm import contains_eager
 
 from marketplace.accounts.models import Role
 from marketplace.auth.decorators import roles_required
-from marketplace.centers.models import ServiceCenter
-from marketplace.directory.models import Counselor
 from marketplace.entities.labels import MODEL_LEVEL_LABELS
 from marketplace.entities.models import Entity
 from marketplace.errors import DomainError
-from marketplace.evaluation import services
+from marketplace.evaluation import exports, services
 from marketplace.evaluation.forms import AdjustForm, ImprovementForm, RunForm, SchemeForm
 from marketplace.evaluation.models import (
     CenterEvaluation,
     CounselorEvaluation,
     EntityImprovement,
     EvaluationKind,
-    Grade,
 )
 from marketplace.extensions import db
 from marketplace.jobs.models import Job, JobState
@@ -42,12 +38,7 @@ def inject() -> dict:
 
 
 def _filters() -> dict:
-    args = request.args
-    year = args.get("year", "")
-    return {"subject": args.get("subject") if args.get("subject") in services.SUBJECTS else "counselor",
-            "year": int(year) if year.isdigit() else None,
-            "kind": args.get("kind") if args.get("kind") in [k.value for k in EvaluationKind] else None,
-            "grade": args.get("grade") if args.get("grade") in [g.value for g in Grade] else None}
+    return exports.filters_from(request.args)
 
 
 @bp.get("/")
@@ -55,25 +46,24 @@ def _filters() -> dict:
 @roles_required(Role.OFFICIAL)
 def list_results():
     filters = _filters()
-    if filters["subject"] == "center":
-        model, subject_model, key = CenterEvaluation, ServiceCenter, CenterEvaluation.center_id
-    else:
-        model, subject_model, key = CounselorEvaluation, Counselor, CounselorEvaluation.counselor_id
-    query = scoped(model, current_user).join(subject_model, subject_model.id == key)
-    if filters["year"]:
-        query = query.where(model.year == filters["year"])
-    if filters["kind"]:
-        query = query.where(model.kind == EvaluationKind(filters["kind"]))
-    if filters["grade"]:
-        grade = Grade(filters["grade"])
-        query = query.where(or_(model.adjusted_grade == grade,
-                                   and_(model.adjusted_grade.is_(None), model.computed_grade == grade)))
-    query = query.options(contains_eager(model.counselor if model is CounselorEvaluation else model.center)) \
-        .order_by(model.year.desc(), model.score.desc(), model.id)
+    query = exports.results_query(current_user, filters)
     page = db.paginate(query, per_page=PER_PAGE, error_out=False)
     return render_template("evaluation/list.html", page=page, filters=filters, run_form=RunForm(),
                            can_run=services.can_evaluate(current_user, "counselor"), grades=services.GRADE_LABELS,
                            kinds=services.KIND_LABELS)
+
+
+@bp.get("/export.xlsx")
+@login_required
+@roles_required(Role.OFFICIAL)
+def export_results():
+    """The filtered results as xlsx (personal data masked; audited)."""
+    from marketplace.imports.web import xlsx_response
+    from marketplace.timeutil import utcnow
+
+    data = exports.build_export(current_user, _filters())
+    db.session.commit()
+    return xlsx_response(data, f"evaluations-{utcnow():%Y%m%d}.xlsx")
 
 
 @bp.post("/run")

@@ -1,7 +1,7 @@
 """Provider pages: review answers and moderation, question threads about a need
 
 Revision ID: 0022_providers
-Revises: 0019_notices
+Revises: 0021_daily
 Create Date: 2026-12-02 13:39:25.547715
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0022_providers'
-down_revision = '0019_notices'
+down_revision = '0021_daily'
 branch_labels = None
 depends_on = None
 

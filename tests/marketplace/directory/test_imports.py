@@ -269,7 +269,10 @@ def test_created_rows_have_certificates_events_service_areas_and_one_audit_entry
     assert len(entries) == 1 and entries[0].details["created"] == 3
 
 
-def test_reimport_updates_and_counts_created_updated_unchanged(county, save, db):
+def test_reimport_updates_and_counts_created_updated_unchanged(county, save, db, monkeypatch):
+    from marketplace.directory import yearly
+
+    monkeypatch.setattr(yearly, "local_today", lambda: date(2026, 5, 10))  # updates need the yearly window
     assert run(county, save(xlsx([row(1), row(2), row(3)]))).created == 3
     changed = row(2, 手机号码="13700000000", 职务="社长", 业务专长="技术支持")
     outcome = run(county, save(xlsx([row(1), changed, row(3), row(4)]), "again.xlsx"))
@@ -619,3 +622,23 @@ def test_parse_date_rejects_nonsense():
     assert imports.parse_date(datetime(2023, 1, 5, 8, 0)) == date(2023, 1, 5)
     with pytest.raises(ValueError):
         imports.parse_date("5/1/2023")
+
+
+def test_outside_the_window_new_rows_import_but_updates_of_existing_records_are_refused(county, save, db,
+                                                                                         monkeypatch):
+    """The rule of docs/directory.md: new appointees all year; changing existing records (an import's
+    updates as the edit page) from 1 July only with a superior's unlock. All-or-nothing: nothing written."""
+    from marketplace.directory import yearly
+
+    monkeypatch.setattr(yearly, "local_today", lambda: date(2026, 10, 10))
+    assert run(county, save(xlsx([row(1), row(2)]))).created == 2
+    unchanged = run(county, save(xlsx([row(1), row(2)]), "same.xlsx"))
+    assert (unchanged.created, unchanged.updated, unchanged.unchanged, unchanged.errors) == (0, 0, 2, [])
+    changed = row(2, 职务="社长")
+    outcome = run(county, save(xlsx([row(1), changed, row(3)]), "again.xlsx"))
+    assert outcome.created == 0 and outcome.updated == 0
+    assert [e["row"] for e in outcome.errors] == [3]
+    message = outcome.errors[0]["message"]
+    assert "须由上级部门解锁" in message and "新聘任的辅导员可随时导入" in message
+    assert counselors() == 2
+    assert Counselor.query.filter_by(name="导入2").one().position != "社长"
