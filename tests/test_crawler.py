@@ -256,6 +256,10 @@ NOT_LINKED = {
                             "page, where the demo counselor is already enrolled (training/test_views.py)",
     "accounts.unlock_sign_in": "on an account page while its sign-in is throttled (auth tests)",
     "auth.two_factor": "the second sign-in step of an account with TOTP, off in the demo (auth tests)",
+    "auth.reenrol_two_factor": "两步验证 page of an enrolled account; no demo account is (test_two_factor.py)",
+    "auth.cancel_reenrol": "during re-enrolment of an enrolled account (test_two_factor.py)",
+    "auth.regenerate_recovery_codes": "两步验证 page of an enrolled account (test_two_factor.py)",
+    "auth.disable_two_factor": "两步验证 page of an enrolled account (test_two_factor.py)",
     "jobs.retry_job": "重试 on a failed job's card; the demo has none (jobs/test_recovery.py)",
     # Polled by the page's script (progress bars), not links.
     "directory.certificate_batch_status": "polled by the batch page", "directory.import_status": "polled",
