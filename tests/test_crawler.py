@@ -260,6 +260,10 @@ NOT_LINKED = {
                                   "(directory/test_own_window.py)",
     "directory.remove_served": "删除 beside an off-platform entry on a record; the crawl opens one record page, "
                                "not always one with entries (directory/test_served.py)",
+    "auth.reenrol_two_factor": "两步验证 page of an enrolled account; no demo account is (test_two_factor.py)",
+    "auth.cancel_reenrol": "during re-enrolment of an enrolled account (test_two_factor.py)",
+    "auth.regenerate_recovery_codes": "两步验证 page of an enrolled account (test_two_factor.py)",
+    "auth.disable_two_factor": "两步验证 page of an enrolled account (test_two_factor.py)",
     "jobs.retry_job": "重试 on a failed job's card; the demo has none (jobs/test_recovery.py)",
     "notices.edit_notice": "修改 on the county's draft notice, two links below the nav; the crawl's page budget "
                            "ends first (notices/test_views.py edits through the form)",
