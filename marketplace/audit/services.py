@@ -20,6 +20,12 @@ ACTION_LABELS = {
     "training.enroll": _l("培训报名"),
     "training.withdraw": _l("取消培训报名"),
     "training.attendance": _l("登记培训出勤"),
+    "report.create": _l("起草工作报告"), "report.update": _l("修改工作报告"), "report.submit": _l("报送工作报告"),
+    "report.return": _l("退回工作报告"), "report.accept": _l("采纳工作报告"), "report.comment": _l("工作报告留言"),
+    "report.add_case": _l("添加典型案例"), "report.remove_case": _l("删除典型案例"),
+    "report.add_photo": _l("添加案例照片"), "report.remove_photo": _l("删除案例照片"),
+    "report.add_attachment": _l("添加报告附件"), "report.remove_attachment": _l("删除报告附件"),
+    "report.publish_case": _l("发布典型案例"), "report.unpublish_case": _l("撤下典型案例"),
     "account.create": _l("创建账户"),
     "account.register": _l("注册账户"),
     "account.disable": _l("停用账户"),
@@ -101,6 +107,7 @@ OBJECT_LABELS = {
     "entity_improvements": _l("服务对象质量提升记录"), "counselor_evaluations": _l("辅导员绩效评价"),
     "center_evaluations": _l("服务中心绩效评价"), "regions": _l("地区"), "trainings": _l("培训"),
     "training_enrollments": _l("培训报名"),
+    "work_reports": _l("工作报告"),
 }
 # Keys of `details` shown on the log page, with their labels; personal-data field names are translated too.
 DETAIL_LABELS = {"purpose": _l("用途"), "reason": _l("原因"), "fields": _l("字段"), "count": _l("条数"),
