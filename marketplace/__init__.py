@@ -120,10 +120,12 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.ranking.views import bp as ranking_bp
     from marketplace.training.views import bp as training_bp
     from marketplace.training.views import public_bp as training_verify_bp
+    from marketplace.reports.views import bp as reports_bp, public_bp as cases_bp
 
     for blueprint in (main_bp, auth_bp, accounts_bp, audit_bp, notifications_bp, directory_bp, verify_bp,
                       public_directory_bp, centers_bp, catalogue_bp, entities_bp, needs_bp, evaluation_bp,
-                      oversight_bp, agreements_bp, ranking_bp, jobs_bp, training_bp, training_verify_bp):
+                      oversight_bp, agreements_bp, ranking_bp, jobs_bp, training_bp, training_verify_bp,
+                      reports_bp, cases_bp):
         app.register_blueprint(blueprint)
 
 
@@ -148,10 +150,11 @@ def register_api(app: Flask) -> None:
     from marketplace.notifications.api import blp as notifications_api
     from marketplace.regions.api import blp as regions_api
     from marketplace.training.api import blp as trainings_api
+    from marketplace.reports.api import blp as reports_api
 
     init_api(app, [auth_api, accounts_api, regions_api, notifications_api, audit_api, counselors_api, imports_api,
                    jobs_api, certificates_api, centers_api, catalogue_api, entities_api, entity_imports_api, needs_api,
-                   invitations_api, agreements_api, entity_claims_api, trainings_api])
+                   invitations_api, agreements_api, entity_claims_api, trainings_api, reports_api])
 
 
 def register_templates(app: Flask) -> None:
