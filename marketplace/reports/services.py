@@ -10,6 +10,7 @@ flush, never commit.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -310,6 +311,33 @@ def case_agreements(report: WorkReport, actor: User, limit: int = 200) -> list[A
         .order_by(Agreement.accepted_at.desc(), Agreement.id.desc()).limit(limit)))
 
 
+PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+ID_NUMBER = re.compile(r"(?<![0-9])\d{17}[\dXx](?![0-9])")
+
+
+def personal_data_in(agreement: Agreement, *texts: str) -> list[str]:
+    """What in a case's texts looks like personal data: a mobile number, an ID number, or the name of a person
+    the linked agreement names (the entity's and provider's representatives, the counselor)."""
+    found: list[str] = []
+    joined = "\n".join(t or "" for t in texts)
+    if PHONE.search(joined):
+        found.append(_("手机号"))
+    if ID_NUMBER.search(joined):
+        found.append(_("身份证号"))
+    names = {agreement.entity_representative, agreement.provider_representative,
+             agreement.counselor.name if agreement.counselor else None}
+    for name in sorted(n for n in names if n and len(n) >= 2):
+        if name in joined:
+            found.append(_("姓名“%(name)s”", name=name))
+    return found
+
+
+def _refuse_personal_data(agreement: Agreement, *texts: str, field: str = "body") -> None:
+    found = personal_data_in(agreement, *texts)
+    if found:
+        raise DomainError(_("典型案例可能公开发布，请勿填写个人信息：%(what)s", what="、".join(found)), field=field)
+
+
 def add_case(report: WorkReport, agreement_id: int, title: str, body: str, actor: User) -> TypicalCase:
     """A typical case linked to a real accepted agreement of the department's jurisdiction."""
     if not can_edit(actor, report):
@@ -329,6 +357,7 @@ def add_case(report: WorkReport, agreement_id: int, title: str, body: str, actor
     elif len(body) > MAX_TEXT:
         errors["body"] = _("最多 %(n)d 字", n=MAX_TEXT)
     raise_if_errors(errors)
+    _refuse_personal_data(agreement, title, body)
     case = TypicalCase(report=report, agreement_id=agreement.id, title=title.strip(), body=body.strip())
     db.session.add(case)
     db.session.flush()
@@ -355,6 +384,8 @@ def set_published(case: TypicalCase, published: bool, actor: User) -> None:
         raise NotAllowed(_("只有农业农村部可以发布其采纳的报告中的典型案例"))
     if case.is_published == published:
         return
+    if published:
+        _refuse_personal_data(case.agreement, case.title, case.body, *(p.caption for p in case.photos))
     case.is_published = published
     case.published_at, case.published_by_id = (utcnow(), actor.id) if published else (None, None)
     db.session.flush()
@@ -418,6 +449,7 @@ def add_photo(case: TypicalCase, stream, caption: str, actor: User):
     caption = (caption or "").strip()
     if len(caption) > 120:
         raise DomainError(_("照片说明最多 120 字"), field="caption")
+    _refuse_personal_data(case.agreement, caption, field="caption")
     name, width, height = photos.store(stream)
     photo = CasePhoto(case=case, stored_name=name, caption=caption, width=width, height=height)
     db.session.add(photo)
