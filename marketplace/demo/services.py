@@ -88,6 +88,8 @@ def seed_demo() -> list[tuple[str, str]]:
     seed_training_demo()  # 2025's trainings with attendance, and two planned ones
     from marketplace.oversight.demo import seed_oversight_demo
     seed_oversight_demo()  # evaluation scheme, last year's results, dashboard roll-ups
+    from marketplace.reports.demo import seed_reports_demo
+    seed_reports_demo()  # 2025 work reports up the ladder (accepted, returned, overdue), a published case
     db.session.flush()
     return [("国家级管理员", "admin"), ("省级管理员", "hebei"), ("市级管理员", "shijiazhuang"),
             ("县级管理员", "zhengding"), ("乡镇管理员", "zhengding_town" if township else "-"),
