@@ -107,7 +107,8 @@ OBJECT_LABELS = {
     "entity_improvements": _l("服务对象质量提升记录"), "counselor_evaluations": _l("辅导员绩效评价"),
     "center_evaluations": _l("服务中心绩效评价"), "regions": _l("地区"), "trainings": _l("培训"),
     "training_enrollments": _l("培训报名"),
-    "work_reports": _l("工作报告"),
+    "work_reports": _l("工作报告"), "work_report_comments": _l("工作报告意见"), "typical_cases": _l("典型案例"),
+    "typical_case_photos": _l("案例照片"), "work_report_attachments": _l("工作报告附件"),
 }
 # Keys of `details` shown on the log page, with their labels; personal-data field names are translated too.
 DETAIL_LABELS = {"purpose": _l("用途"), "reason": _l("原因"), "fields": _l("字段"), "count": _l("条数"),

@@ -389,7 +389,10 @@ def set_published(case: TypicalCase, published: bool, actor: User) -> None:
     case.is_published = published
     case.published_at, case.published_by_id = (utcnow(), actor.id) if published else (None, None)
     db.session.flush()
-    record(actor, "report.publish_case" if published else "report.unpublish_case", case.report, case=case.title)
+    if published:
+        record(actor, "report.publish_case", case.report, case=case.title)
+    else:
+        record(actor, "report.unpublish_case", case.report, case=case.title)
 
 
 def published_cases() -> Select[tuple[TypicalCase]]:
