@@ -47,6 +47,22 @@ def _photo(seed: int) -> io.BytesIO:
     return out
 
 
+def _pdf(title: str) -> io.BytesIO:
+    """A one-page PDF attachment (the CJK font of the platform's certificates)."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    from marketplace.pdffonts import register_cjk_font
+
+    out = io.BytesIO()
+    page = canvas.Canvas(out, pagesize=A4)
+    page.setFont(register_cjk_font(), 16)
+    page.drawString(72, 760, title)
+    page.save()
+    out.seek(0)
+    return out
+
+
 def _sent(report: WorkReport, official: User, submitted: datetime) -> None:
     services.transition(report, "submit", official)
     report.submitted_at = report.figures_at = submitted
@@ -81,6 +97,7 @@ def seed_reports_demo() -> None:
                                  "合作社按交易量返还盈余，成员对分配方案的认可度明显提高，验收时给予满意评价。",
                                  zhengding)
         services.add_photo(case, _photo(1), "合作社种植基地", zhengding)
+    services.add_attachment(report, _pdf("正定县2025年辅导员工作总结"), "正定县2025年辅导员工作总结.pdf", zhengding)
     _sent(report, zhengding, datetime(2026, 1, 20, 2, tzinfo=UTC))
     _decided(report, "accept", city, datetime(2026, 1, 26, 3, tzinfo=UTC))
     services.comment(report, "做法清楚、数据完整，典型案例已汇总到市级报告素材。", city)
@@ -106,14 +123,23 @@ def seed_reports_demo() -> None:
                                  "帮助合作社对接销售渠道。服务按协议验收，合作社成员收入稳步增长，"
                                  "这一做法已在县内其他合作社推广。", province)
         services.add_photo(case, _photo(2), "红枣种植基地", province)
+        other = _accepted_in("130123")
+        if other is not None:
+            services.add_case(hebei, other.id, "规范账簿带动成员增收",
+                              "县级辅导员按协议上门指导合作社建账和财务公开，成员分配更加透明。", province)
         _sent(hebei, province, datetime(2026, 2, 10, 2, tzinfo=UTC))
         _decided(hebei, "accept", ministry, datetime(2026, 2, 20, 2, tzinfo=UTC))
         services.set_published(case, True, ministry)
         case.published_at = datetime(2026, 2, 21, 2, tzinfo=UTC)
 
     kind_year, number = services.last_ended(PeriodKind.QUARTER)
-    services.create_report(zhengding, services.ReportInput(
+    quarter = services.create_report(zhengding, services.ReportInput(
         PeriodKind.QUARTER, kind_year, number, practices="本季度辅导员服务情况（草稿）。"))
+    agreement = _accepted_in("130123", kind_year) or _accepted_in("130123")
+    if agreement is not None:
+        case = services.add_case(quarter, agreement.id, "（草稿）本季度典型案例", "待补充。", zhengding)
+        services.add_photo(case, _photo(3), "服务现场", zhengding)
+    services.add_attachment(quarter, _pdf("季度工作要点"), "季度工作要点.pdf", zhengding)
     # Decisions of last winter were read at the time; 行唐县's return stays unread in its inbox.
     db.session.execute(update(Notification).where(Notification.link.like("/reports/%"),
                                                   Notification.link != f"/reports/{returned.id}",

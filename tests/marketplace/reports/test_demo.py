@@ -18,6 +18,8 @@ def test_demo_reports(db, client):
     seed_demo()
     db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(WorkReport)) == count == 4
+    draft = db.session.scalar(select(WorkReport).where(WorkReport.state == ReportState.DRAFT))
+    assert draft.cases and draft.cases[0].photos and draft.attachments
     states = {(r.department.region_code, r.period_kind): r.state for r in db.session.scalars(select(WorkReport))}
     assert states[("130123", PeriodKind.YEAR)] is ReportState.ACCEPTED
     assert states[("130125", PeriodKind.YEAR)] is ReportState.RETURNED
