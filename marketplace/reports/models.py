@@ -75,12 +75,6 @@ class WorkReport(Scoped, db.Model):
     comments: Mapped[list[ReportComment]] = relationship(back_populates="report", cascade="all, delete-orphan",
                                                          order_by="ReportComment.id")
 
-    @property
-    def title(self) -> str:  # the audit log names a report by it
-        from marketplace.reports.labels import period_label
-
-        return f"{self.department.name} {period_label(self.period_kind, self.year, self.period_no)}"
-
     def __repr__(self) -> str:
         return f"<WorkReport {self.id} {self.region_code} {self.year} {self.period_kind.value}{self.period_no}>"
 

@@ -273,12 +273,16 @@ def transition(report: WorkReport, action: str, actor: User, reason: str | None 
     _tell(report, action, actor, reason)
 
 
+def report_title(report: WorkReport) -> str:
+    return f"{report.department.name} {period_label(report.period_kind, report.year, report.period_no)}"
+
+
 def _tell(report: WorkReport, action: str, actor: User, text: str) -> None:
     """Notify the other party's officials."""
-    titles = {"submit": _("收到下级工作报告：%(t)s", t=report.title),
-              "return": _("工作报告被退回修改：%(t)s", t=report.title),
-              "accept": _("工作报告已采纳：%(t)s", t=report.title),
-              "comment": _("工作报告有新意见：%(t)s", t=report.title)}
+    titles = {"submit": _("收到下级工作报告：%(t)s", t=report_title(report)),
+              "return": _("工作报告被退回修改：%(t)s", t=report_title(report)),
+              "accept": _("工作报告已采纳：%(t)s", t=report_title(report)),
+              "comment": _("工作报告有新意见：%(t)s", t=report_title(report))}
     department_id = report.reviewer_department_id if is_author(actor, report) else report.department_id
     for user in db.session.scalars(select(User).where(User.department_id == department_id,
                                                       User.role == Role.OFFICIAL, User.is_enabled.is_(True))):

@@ -71,7 +71,8 @@ def test_submit_return_resubmit_accept(world, accepted):
     with pytest.raises(NotAllowed):
         services.update_report(report, services.ReportInput(PeriodKind.YEAR, 2025, 1, "改"), county)
 
-    actions = list(db.session.scalars(select(AuditEntry.action).where(AuditEntry.object_type == "work_reports")))
+    actions = list(db.session.scalars(select(AuditEntry.action).where(AuditEntry.object_type == "work_reports")
+                                   .order_by(AuditEntry.id)))
     assert actions == ["report.create", "report.submit", "report.return", "report.update", "report.submit",
                        "report.accept"]
     assert all(a in ACTION_LABELS for a in actions)

@@ -92,6 +92,7 @@ def test_write_submit_return_resubmit_accept(pages, world, accepted):
     assert db.session.get(WorkReport, report.id).state is ReportState.ACCEPTED
     # The county read the decision in its inbox.
     assert "工作报告已采纳" in pages.get("/inbox/").text
+    assert "报送工作报告" in pages.get("/audit/").text and "采纳工作报告" in pages.get("/audit/").text
 
 
 def test_the_ministry_publishes_a_case_without_personal_data(pages, world, accepted, app):
