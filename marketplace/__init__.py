@@ -123,6 +123,8 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.oversight.views import bp as oversight_bp
     from marketplace.providers.views import bp as providers_bp
     from marketplace.ranking.views import bp as ranking_bp
+    from marketplace.reports.views import bp as reports_bp
+    from marketplace.reports.views import public_bp as cases_bp
     from marketplace.training import import_views as training_import_views  # noqa: F401  (on the training bp)
     from marketplace.training.views import bp as training_bp
     from marketplace.training.views import public_bp as training_verify_bp
@@ -130,7 +132,8 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (main_bp, auth_bp, accounts_bp, audit_bp, notifications_bp, directory_bp, verify_bp,
                       public_directory_bp, centers_bp, catalogue_bp, entities_bp, needs_bp, evaluation_bp,
                       oversight_bp, agreements_bp, ranking_bp, jobs_bp, training_bp, training_verify_bp,
-                      providers_bp, awards_bp, public_awards_bp, notices_bp, public_notices_bp):
+                      providers_bp, awards_bp, public_awards_bp, notices_bp, public_notices_bp, reports_bp,
+                      cases_bp):
         app.register_blueprint(blueprint)
 
     from marketplace.awards.services import provider_awards
@@ -164,12 +167,13 @@ def register_api(app: Flask) -> None:
     from marketplace.notifications.api import blp as notifications_api
     from marketplace.providers.api import blp as providers_api
     from marketplace.regions.api import blp as regions_api
+    from marketplace.reports.api import blp as reports_api
     from marketplace.training.api import blp as trainings_api
 
     init_api(app, [auth_api, accounts_api, regions_api, notifications_api, audit_api, counselors_api, imports_api,
                    jobs_api, certificates_api, centers_api, catalogue_api, entities_api, entity_imports_api, needs_api,
                    invitations_api, agreements_api, entity_claims_api, trainings_api, providers_api,
-                   awards_api, notices_api, evaluations_api])
+                   awards_api, notices_api, evaluations_api, reports_api])
 
 
 def register_templates(app: Flask) -> None:

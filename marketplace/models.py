@@ -42,4 +42,5 @@ from marketplace.oversight.models import RegionStat  # noqa: F401
 from marketplace.providers.models import NeedMessage, ReviewNote  # noqa: F401
 from marketplace.ranking.models import MatchLog, ModelVersion  # noqa: F401
 from marketplace.regions.models import Level, Region  # noqa: F401
+from marketplace.reports.models import CasePhoto, ReportAttachment, ReportComment, TypicalCase, WorkReport  # noqa: F401
 from marketplace.training.models import Training, TrainingEnrollment  # noqa: F401

@@ -37,6 +37,7 @@ NAVIGATION = [
     ("catalogue.show_catalogue", _l("服务目录"), {Role.OPERATOR, Role.CENTER_STAFF}, None),
     ("agreements.list_agreements", _l("服务协议"), None, None),
     ("oversight.show_dashboard", _l("工作进展"), {Role.OFFICIAL}, None),
+    ("reports.list_reports", _l("工作报告"), {Role.OFFICIAL}, None),
     ("accounts.list_accounts", _l("账户管理"), {Role.OFFICIAL}, ADMIN),
     ("audit.list_entries", _l("审计日志"), {Role.OFFICIAL}, ADMIN),
     ("notices.list_notices", _l("通知公告"), None, None),

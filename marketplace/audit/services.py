@@ -36,6 +36,12 @@ ACTION_LABELS = {
     "notice.detach": _l("删除通知附件"),
     "notice.publish": _l("发布通知"),
     "notice.withdraw": _l("撤回通知"),
+    "report.create": _l("起草工作报告"), "report.update": _l("修改工作报告"), "report.submit": _l("报送工作报告"),
+    "report.return": _l("退回工作报告"), "report.accept": _l("采纳工作报告"), "report.comment": _l("工作报告留言"),
+    "report.add_case": _l("添加典型案例"), "report.remove_case": _l("删除典型案例"),
+    "report.add_photo": _l("添加案例照片"), "report.remove_photo": _l("删除案例照片"),
+    "report.add_attachment": _l("添加报告附件"), "report.remove_attachment": _l("删除报告附件"),
+    "report.publish_case": _l("发布典型案例"), "report.unpublish_case": _l("撤下典型案例"),
     "account.create": _l("创建账户"),
     "account.register": _l("注册账户"),
     "account.disable": _l("停用账户"),
@@ -131,6 +137,8 @@ OBJECT_LABELS = {
     "awards": _l("评优提名"),
     "notices": _l("通知公告"),
     "notice_attachments": _l("通知附件"), "notice_receipts": _l("通知阅读回执"),
+    "work_reports": _l("工作报告"), "work_report_comments": _l("工作报告意见"), "typical_cases": _l("典型案例"),
+    "typical_case_photos": _l("案例照片"), "work_report_attachments": _l("工作报告附件"),
 }
 # Keys of `details` shown on the log page, with their labels; personal-data field names are translated too.
 DETAIL_LABELS = {"purpose": _l("用途"), "reason": _l("原因"), "fields": _l("字段"), "count": _l("条数"),

@@ -98,6 +98,8 @@ def seed_demo() -> list[tuple[str, str]]:
     seed_awards_demo()  # 2025's county and city awards (one returned), a center nomination waiting
     from marketplace.directory.demo import seed_daily_demo
     seed_daily_demo()  # off-platform service (服务主体类型和数量), a counselor's own yearly confirmation
+    from marketplace.reports.demo import seed_reports_demo
+    seed_reports_demo()  # 2025 work reports up the ladder (accepted, returned, overdue), a published case
     db.session.flush()
     return [("国家级管理员", "admin"), ("省级管理员", "hebei"), ("市级管理员", "shijiazhuang"),
             ("县级管理员", "zhengding"), ("乡镇管理员", "zhengding_town" if township else "-"),

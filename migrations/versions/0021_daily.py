@@ -5,7 +5,7 @@ Existing phones are decrypted with the app's data key and hashed with its look-u
 FUDAO_LOOKUP_KEY, or the ones derived from the secret key), so run the upgrade with the production settings.
 
 Revision ID: 0021_daily
-Revises: 0019_notices
+Revises: 0020_reports
 Create Date: 2026-12-02 13:50:00
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0021_daily'
-down_revision = '0019_notices'
+down_revision = '0020_reports'
 branch_labels = None
 depends_on = None
 

@@ -221,11 +221,12 @@ def test_every_audit_action_and_object_has_a_label():
     from marketplace.needs.models import InvitationStatus
     from marketplace.needs.services import ACTIONS as NEED
     from marketplace.notices.services import TRANSITIONS as NOTICE
+    from marketplace.reports.services import TRANSITIONS as REPORT
     from marketplace.training.services import TRANSITIONS as TRAINING
 
     dynamic = {"agreement": AGREEMENT, "center": CENTER, "counselor": COUNSELOR, "entity_claim": CLAIM_ACTION_LABELS,
                "need": NEED, "invitation": [s.value for s in InvitationStatus], "training": TRAINING,
-               "award": AWARD, "notice": NOTICE}
+               "award": AWARD, "notice": NOTICE, "report": REPORT}
     actions = {f"{prefix}.{name}" for prefix, names in dynamic.items() for name in names}
     root = Path(__file__).resolve().parents[3] / "marketplace"
     for path in root.rglob("*.py"):
