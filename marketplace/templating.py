@@ -16,7 +16,7 @@ from marketplace.masking import mask_id_number, mask_phone
 
 # (endpoint, label, roles allowed, menu); a None roles entry means every signed-in user. Entries that share a
 # menu label fold into one drop-down when a role sees more than one of them, so the bar fits a laptop screen.
-COUNSELORS, ENTITIES, ADMIN = _l("辅导员"), _l("主体与需求"), _l("管理")
+COUNSELORS, ENTITIES, ADMIN, PROGRESS = _l("辅导员"), _l("主体与需求"), _l("管理"), _l("进展与报告")
 NAVIGATION = [
     ("main.home", _l("首页"), None, None),
     ("directory.list_counselors", _l("辅导员名录"), {Role.OFFICIAL}, COUNSELORS),
@@ -36,8 +36,8 @@ NAVIGATION = [
     ("centers.list_centers", _l("服务中心"), {Role.OFFICIAL, Role.CENTER_STAFF}, None),
     ("catalogue.show_catalogue", _l("服务目录"), {Role.OPERATOR, Role.CENTER_STAFF}, None),
     ("agreements.list_agreements", _l("服务协议"), None, None),
-    ("oversight.show_dashboard", _l("工作进展"), {Role.OFFICIAL}, None),
-    ("reports.list_reports", _l("工作报告"), {Role.OFFICIAL}, None),
+    ("oversight.show_dashboard", _l("工作进展"), {Role.OFFICIAL}, PROGRESS),
+    ("reports.list_reports", _l("工作报告"), {Role.OFFICIAL}, PROGRESS),
     ("accounts.list_accounts", _l("账户管理"), {Role.OFFICIAL}, ADMIN),
     ("audit.list_entries", _l("审计日志"), {Role.OFFICIAL}, ADMIN),
     ("notices.list_notices", _l("通知公告"), None, None),

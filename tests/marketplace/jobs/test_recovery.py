@@ -24,11 +24,14 @@ from tests.marketplace.directory.certificate_helpers import appoint
 
 
 def test_every_job_kind_has_a_recovery_rule():
+    from marketplace.directory import bulk
+    from marketplace.training import imports as attendance_imports
+
     kinds = {certificates.JOB_KIND, counselor_imports.JOB_KIND, entity_imports.JOB_KIND, evaluation.JOB_KIND,
-             reports.JOB_KIND}
+             reports.JOB_KIND, bulk.JOB_KIND, attendance_imports.JOB_KIND}
     assert kinds == set(jobs.RECOVERY)
-    assert {kind for kind, rule in jobs.RECOVERY.items() if not rule.requeue} == {counselor_imports.JOB_KIND,
-                                                                                  entity_imports.JOB_KIND}
+    assert {kind for kind, rule in jobs.RECOVERY.items() if not rule.requeue} == {
+        counselor_imports.JOB_KIND, entity_imports.JOB_KIND, attendance_imports.JOB_KIND}
 
 
 @pytest.fixture

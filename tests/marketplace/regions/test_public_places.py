@@ -32,9 +32,12 @@ def names(page) -> list[str]:
 def test_home_page_leads_to_the_public_pages(pages):
     home = pages.get("/")
     links = home.html.select("[data-testid=public-links] a")
-    assert [a["href"] for a in links] == ["/public/counselors", "/catalogue/"]
+    assert [a["href"] for a in links] == ["/public/counselors", "/catalogue/", "/public/awards/", "/public/notices/",
+                                          "/cases/"]
     assert "辅导员公开名录" in home.click("辅导员公开名录").text
     assert "服务中心与公开价格" in pages.get("/").click(href="/catalogue/").text
+    for href, title in (("/public/awards/", "评优评先"), ("/public/notices/", "通知公告"), ("/cases/", "典型案例")):
+        assert title in pages.get("/").click(href=href).text
 
 
 def test_directory_searched_by_place_through_the_rendered_selects(pages, counselors):
