@@ -64,6 +64,14 @@ def seed_training_demo() -> None:
         description="品牌打造、农产品电商与直播带货、订单农业；线上直播，课后提交学习心得。"),
         _in_post("130100", limit=60), absent_every=4)
     today = services.china_today()
+    spring = date(today.year, 3, 20)
+    if today >= spring + timedelta(days=7):  # this year's spring training, so the dashboards' "this year" shows
+        _held(city, services.TrainingInput(
+            title=f"{today.year} 年春季服务协议与服务记录规范培训", starts_on=spring, ends_on=spring,
+            mode=TrainingMode.ONLINE, hours=Decimal("4"), organiser="石家庄市农业农村局", capacity=30,
+            audience=Audience.JURISDICTION, topic="服务协议签订、服务记录追溯与验收",
+            description="协议条款、服务记录填报与照片留痕、验收与满意度评价；线上直播。"),
+            _in_post("130100", limit=30), absent_every=5)
     upcoming = services.plan_training(zhengding, services.TrainingInput(
         title="绿色生产与化肥农药减量技术培训", starts_on=today + timedelta(days=20),
         ends_on=today + timedelta(days=21), mode=TrainingMode.MIXED, hours=Decimal("10"),
