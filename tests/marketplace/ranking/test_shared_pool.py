@@ -107,3 +107,18 @@ def test_the_beat_schedule_builds_the_pool():
 
     assert BEAT_SCHEDULE["matching.build_pool"]["task"] == "matching.build_pool"
     assert os.path.exists("tasks/matching.py")
+
+
+def test_the_need_page_and_the_api_show_how_old_the_pool_is(app, client, world, login, api_token, shared):
+    from marketplace.timeutil import utcnow
+    from tests.conftest import text_of
+
+    make_counselor(world["county"], name="刘桂芳")
+    need = make_need(world["operator"])
+    records.build_shared_pool()
+    login(world["operator"])
+    page = text_of(client.get(f"/needs/{need.id}"))
+    assert "候选人资料更新于" in page and "实时核对" in page and "刘桂芳" in page
+    body = client.get(f"/api/v1/needs/{need.id}/matches?kind=all", headers=api_token(world["operator"])).get_json()
+    assert body["items"][0]["name"] == "刘桂芳" and 0 <= body["pool_age_seconds"] < 60
+    assert body["pool_built_at"][:10] == utcnow().isoformat()[:10]
