@@ -332,6 +332,8 @@ def build_shared_pool(min_interval: float | None = None) -> dict:
     """Build the pool from the database and save it as the shared one (the `matching.build_pool` task).
     Idempotent: a run while another builds, or within `min_interval` seconds (MATCHING_POOL_MIN_INTERVAL) of
     the last build, does nothing; otherwise a new version replaces the current one atomically."""
+    if current_app.testing and not current_app.config.get("MATCHING_POOL_SHARED_IN_TESTS"):
+        return {"built": False, "reason": "testing"}  # tests that import rows queue it; they never read it
     directory = pool_dir()
     os.makedirs(directory, exist_ok=True)
     min_interval = float(current_app.config.get("MATCHING_POOL_MIN_INTERVAL", 30)) if min_interval is None \

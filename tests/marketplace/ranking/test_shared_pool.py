@@ -122,3 +122,28 @@ def test_the_need_page_and_the_api_show_how_old_the_pool_is(app, client, world, 
     body = client.get(f"/api/v1/needs/{need.id}/matches?kind=all", headers=api_token(world["operator"])).get_json()
     assert body["items"][0]["name"] == "刘桂芳" and 0 <= body["pool_age_seconds"] < 60
     assert body["pool_built_at"][:10] == utcnow().isoformat()[:10]
+
+
+def test_a_successful_import_queues_a_rebuild(app, world, tmp_path, monkeypatch):
+    from marketplace.directory import imports
+    from marketplace.imports import jobs
+    from marketplace.jobs.models import Job, JobState
+    from tests.marketplace.directory.test_imports import row, xlsx
+
+    queued = []
+    monkeypatch.setattr(jobs, "enqueue", lambda name, *a, **k: queued.append(name))
+    path = tmp_path / "upload.xlsx"
+    path.write_bytes(xlsx([row(1), row(2)]))
+    job = Job(kind=imports.JOB_KIND, state=JobState.PENDING, actor_id=world["county"].id, region_code="130123",
+              input_path=str(path))
+    db.session.add(job)
+    db.session.commit()
+    done = jobs.run_import(db.session.get(Job, job.id))
+    assert done.state is JobState.SUCCEEDED and queued == ["matching.build_pool"]
+    path.write_bytes(xlsx([row(3, 姓名="")]))  # a failed import changes nothing and queues nothing
+    job = Job(kind=imports.JOB_KIND, state=JobState.PENDING, actor_id=world["county"].id, region_code="130123",
+              input_path=str(path))
+    db.session.add(job)
+    db.session.commit()
+    assert jobs.run_import(db.session.get(Job, job.id)).state is JobState.FAILED and len(queued) == 1
+    assert records.build_shared_pool() == {"built": False, "reason": "testing"}  # never under TESTING
