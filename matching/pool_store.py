@@ -21,6 +21,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
@@ -34,6 +35,7 @@ from matching.shrinkage import Prior, Priors
 
 FORMAT = 1
 CURRENT = "CURRENT"
+ABANDONED_AFTER = 3600  # seconds after which a temporary build directory is taken as abandoned
 ARRAYS = ("kind", "ids", "specialties", "industries", "home", "is_remote", "is_active", "open_count", "capacity",
           "invited", "accepted", "response_hours", "sat_mean", "sat_count", "response_count", "grade", "prices",
           "served_types", "served_industries", "recent", "award_record", "lon", "lat", "exact_point")
@@ -211,6 +213,12 @@ def prune(root: Path, keep: int = 2) -> None:
     for old in versions[keep:]:
         if old.name != current:
             shutil.rmtree(old, ignore_errors=True)
+    for work in root.glob(".building-*"):  # left by a build that was killed (one running now is younger)
+        try:
+            if time.time() - work.stat().st_mtime > ABANDONED_AFTER:
+                shutil.rmtree(work, ignore_errors=True)
+        except FileNotFoundError:
+            pass
 
 
 # --- load ----------------------------------------------------------------------------------------------------

@@ -81,3 +81,16 @@ def test_replacing_the_pool_leaves_a_reader_on_the_old_mapping(tmp_path, built):
     new, meta = pool_store.load(tmp_path)
     assert new.size == 33 and meta["version"] == pool_store.current_version(tmp_path) != first
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary left
+
+
+def test_an_abandoned_temporary_build_is_cleaned_up(tmp_path, built):
+    import os
+    import time
+
+    pool, _ = built
+    abandoned, running = tmp_path / ".building-old", tmp_path / ".building-now"
+    abandoned.mkdir()
+    running.mkdir()
+    os.utime(abandoned, (time.time() - 7200, time.time() - 7200))
+    pool_store.save(pool, tmp_path)
+    assert not abandoned.exists() and running.exists()
