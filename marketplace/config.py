@@ -113,6 +113,11 @@ def default_config(instance_path: str) -> dict:
         # has the randomized slot (position bias); a model serves only on MATCHING_MIN_HELD_OUT held-out needs
         # or more; MATCHING_TRAIN_IPS weights the choice part by position (docs/matching.md).
         "MATCHING_POOL_TTL": 300,
+        # the shared pool (docs/matching.md): saved here by `matching.build_pool` (beat, every 5 minutes),
+        # used while younger than MATCHING_POOL_MAX_AGE seconds; builds closer than MATCHING_POOL_MIN_INTERVAL skip
+        "MATCHING_POOL_DIR": str(instance / "matching_pool"),
+        "MATCHING_POOL_MAX_AGE": 1800,
+        "MATCHING_POOL_MIN_INTERVAL": 30,
         "MATCHING_MODEL_DIR": str(instance / "models" / "matching"),
         "MATCHING_FAIRNESS": 0.20,
         "MATCHING_EXPLORE": 0.0,

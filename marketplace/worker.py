@@ -25,6 +25,7 @@ BEAT_SCHEDULE: dict = {
     "agreements.remind_acceptance": {"task": "agreements.remind_acceptance", "schedule": crontab(hour=9, minute=0)},
     "oversight.refresh_rollups": {"task": "oversight.refresh_rollups", "schedule": crontab(minute="*/15")},
     "matching.train": {"task": "matching.train", "schedule": crontab(hour=3, minute=30)},
+    "matching.build_pool": {"task": "matching.build_pool", "schedule": crontab(minute="*/5")},
     "notifications.send_sms_digests": {"task": "notifications.send_sms_digests",
                                        "schedule": crontab(hour="9,17", minute=0)},
 }

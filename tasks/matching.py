@@ -17,3 +17,15 @@ def train() -> dict:
     if row is None:
         return {"trained": False}
     return {"trained": True, "version": row.version, "serving": row.is_serving, "metrics": row.metrics}
+
+
+@shared_task(name="matching.build_pool", time_limit=900, acks_late=True, reject_on_worker_lost=True)
+def build_pool() -> dict:
+    """Build the candidate pool and save it as the one every web process maps (idempotent: skips when a
+    build runs or the saved pool is fresh)."""
+    from marketplace.ranking.records import build_shared_pool
+
+    try:
+        return build_shared_pool()
+    finally:
+        db.session.rollback()  # reads only

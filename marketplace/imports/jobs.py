@@ -20,6 +20,7 @@ from marketplace.imports.reader import SNIFF_BYTES, ImportFileError, Outcome, ch
 from marketplace.imports.spec import ImportKind, all_kinds, kind_of
 from marketplace.jobs.models import Job, JobState
 from marketplace.jobs.services import RECOVERY, delete_upload
+from marketplace.outbox.services import enqueue
 from marketplace.timeutil import as_utc, utcnow
 
 log = logging.getLogger(__name__)
@@ -167,6 +168,8 @@ def _finish(job: Job, state: JobState, outcome: Outcome, errors: list[dict], mes
     job.summary = {**outcome.summary, **({"message": str(message)} if message else {})}
     job.total = outcome.total
     job.processed = outcome.total if state is JobState.SUCCEEDED else job.processed
+    if state is JobState.SUCCEEDED:
+        enqueue("matching.build_pool")  # imported rows reach the shared candidate pool (docs/matching.md)
     db.session.commit()
     delete_upload(job)  # personal data: keep no copy of the upload
     return job

@@ -26,6 +26,7 @@ from marketplace.needs import invitations, recommendations, services
 from marketplace.needs.candidates import rank_candidates
 from marketplace.needs.models import Invitation, Need, NeedStatus, ServiceMode, Urgency
 from marketplace.ranking import services as ranking
+from marketplace.ranking.records import pool_freshness
 
 blp = Blueprint("needs_api", __name__, url_prefix="/needs", description="服务需求")
 invitations_blp = Blueprint("invitations_api", __name__, url_prefix="/invitations", description="邀请与答复")
@@ -119,6 +120,8 @@ class Matches(Schema):
     ranker = fields.String()
     ranker_version = fields.String()
     entity_verified = fields.Boolean()
+    pool_built_at = fields.DateTime(metadata={"description": "候选人资料（候选池）的生成时间；状态和在办数量实时核对"})
+    pool_age_seconds = Int(metadata={"description": "候选池已生成的秒数"})
     items = fields.List(fields.Nested(CandidateSchema))
 
 
@@ -288,9 +291,11 @@ def list_matches(args, need_id):
     need = get_scoped_or_404(Need, need_id, api_user())
     items = committed(lambda: rank_candidates(need, args["kind"], args["limit"], log_for=api_user()))
     used = ranking.ranker() if not items else None
+    freshness = pool_freshness()
     return {"need_id": need.id, "ranker": items[0].model if items else used.name,
             "ranker_version": items[0].version if items else used.version,
-            "entity_verified": need.entity.is_verified, "items": items}
+            "entity_verified": need.entity.is_verified, "pool_built_at": freshness["built_at"],
+            "pool_age_seconds": freshness["age_seconds"], "items": items}
 
 
 @invitations_blp.route("")

@@ -25,6 +25,7 @@ from marketplace.needs.models import Invitation, InvitationStatus, NeedStatus, S
 from marketplace.needs.progress import progress, progress_of_page
 from marketplace.providers import services as provider_services
 from marketplace.providers import threads
+from marketplace.ranking.records import pool_freshness
 
 bp = Blueprint("needs", __name__, url_prefix="/needs")
 
@@ -149,6 +150,7 @@ def show_need(need_id: int):
     provider_contact = provider_services.provider_contact_for(current_user, need)
     db.session.commit()  # the audit entries of the contacts shown
     return render_template("needs/show.html", need=need, is_owner=is_owner, candidates=candidates, asked=asked,
+                           pool_freshness=pool_freshness() if show_candidates else None,
                            history=[] if recommended_only else services.load_history(need),
                            recommended_only=recommended_only, interest_form=EmptyForm(),
                            interested=interested, actions=services.allowed_actions(need, current_user),

@@ -35,3 +35,12 @@ def models_command() -> None:
     for row in db.session.scalars(select(ModelVersion).order_by(ModelVersion.id.desc())):
         click.echo(f"{row.version}  {'serving' if row.is_serving else '       '}  "
                    f"ndcg@5={row.metrics.get('ndcg@5', 0):.4f}  examples={row.n_examples}  {row.path}")
+
+
+@matching_cli.command("build-pool")
+@click.option("--force", is_flag=True, help="Build even if the saved pool is fresh.")
+def build_pool_command(force: bool) -> None:
+    """Build the shared candidate pool now (what the `matching.build_pool` task does)."""
+    from marketplace.ranking.records import build_shared_pool
+
+    click.echo(build_shared_pool(min_interval=0 if force else None))

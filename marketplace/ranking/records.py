@@ -1,5 +1,7 @@
 """Rows → matching records: the candidate pool and the need, loaded with one query per kind and one per
-statistic (columns only, no ORM objects), and cached per process for `MATCHING_POOL_TTL` seconds.
+statistic (columns only, no ORM objects). The pool is built in the background by the `matching.build_pool`
+task and saved under `<instance>/matching_pool` (matching/pool_store.py), which every process maps read-only;
+without a fresh saved pool it is built and cached per process for `MATCHING_POOL_TTL` seconds, as before.
 
 Live state that must never be stale (status, workload) is re-checked for the few candidates returned
 (`live_filter`), so a counselor who filled up a minute ago is not offered from the cache.
@@ -7,7 +9,9 @@ Live state that must never be stale (status, workload) is re-checked for the few
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
 import threading
 import time
 from collections import defaultdict
@@ -24,6 +28,7 @@ from marketplace.extensions import db
 from marketplace.needs.models import Invitation, InvitationStatus, Need, NeedStatus
 from marketplace.regions.models import Region
 from marketplace.timeutil import as_utc, utcnow
+from matching import pool_store
 from matching.pool import CandidatePool, CandidateRecord, NeedQuery
 
 log = logging.getLogger(__name__)
@@ -218,6 +223,9 @@ def load_records(ids: dict[str, list[int]] | None = None, include_inactive: bool
 _cache: dict[str, tuple[float, CandidatePool]] = {}
 _building: set[str] = set()
 _lock = threading.Lock()
+# the shared pool this process maps: directory -> (checked at, version, pool, meta)
+_shared: dict[str, tuple[float, str, CandidatePool, dict]] = {}
+SHARED_CHECK_SECONDS = 5.0  # how often a process looks whether a newer saved pool is current
 
 
 def _build(key: str) -> CandidatePool:
@@ -244,11 +252,59 @@ def _rebuild_in_background(app, key: str) -> None:
     threading.Thread(target=work, name="matching-pool", daemon=True).start()
 
 
+def pool_dir() -> str:
+    return current_app.config.get("MATCHING_POOL_DIR") or os.path.join(current_app.instance_path, "matching_pool")
+
+
+def _max_age() -> float:
+    return float(current_app.config.get("MATCHING_POOL_MAX_AGE", 1800))
+
+
+def _age(meta: dict) -> float:
+    return (utcnow() - pool_store.built_at(meta)).total_seconds()
+
+
+def shared_pool() -> tuple[CandidatePool, dict] | None:
+    """The pool the background task saved (mapped read-only, shared by every process), or None when there is
+    none, it cannot be read, or it is older than MATCHING_POOL_MAX_AGE seconds (the caller then builds in
+    process, as without a saved pool). Looks for a newer version at most every SHARED_CHECK_SECONDS."""
+    directory = pool_dir()
+    now = time.monotonic()
+    with _lock:
+        hit = _shared.get(directory)
+    if hit is not None and now - hit[0] < SHARED_CHECK_SECONDS:
+        return (hit[2], hit[3]) if _age(hit[3]) <= _max_age() else None
+    version = pool_store.current_version(directory)
+    if version is None:
+        return None
+    if hit is not None and hit[1] == version:
+        pool, meta = hit[2], hit[3]
+    else:
+        try:
+            pool, meta = pool_store.load(directory)
+        except pool_store.PoolFileError as error:
+            log.warning("the saved candidate pool %s is not usable (%s); building in process", version, error)
+            return None
+    with _lock:
+        _shared[directory] = (now, meta["version"], pool, meta)
+    if _age(meta) > _max_age():
+        log.warning("the saved candidate pool %s is older than %.0f s; building in process", meta["version"],
+                    _max_age())
+        return None
+    return pool, meta
+
+
 def candidate_pool() -> CandidatePool:
-    """The pool of all candidates. Built on first use; once older than MATCHING_POOL_TTL seconds it keeps
-    serving while one background thread rebuilds it (no request waits for a rebuild). With a TTL of 0, and
-    under TESTING, it is built on every call."""
-    ttl = 0.0 if current_app.testing else float(current_app.config.get("MATCHING_POOL_TTL", 300))
+    """The pool of all candidates: the saved, shared one when a fresh one exists (see `shared_pool`);
+    otherwise built in process on first use and, once older than MATCHING_POOL_TTL seconds, kept serving while
+    one background thread rebuilds it (no request waits for a rebuild). Under TESTING (unless
+    MATCHING_POOL_SHARED_IN_TESTS), and with a TTL of 0, it is built on every call."""
+    testing = current_app.testing
+    if not testing or current_app.config.get("MATCHING_POOL_SHARED_IN_TESTS"):
+        shared = shared_pool()
+        if shared is not None:
+            return shared[0]
+    ttl = 0.0 if testing else float(current_app.config.get("MATCHING_POOL_TTL", 300))
     key = current_app.config.get("SQLALCHEMY_DATABASE_URI", "")
     with _lock:
         hit = _cache.get(key)
@@ -260,10 +316,57 @@ def candidate_pool() -> CandidatePool:
     return _build(key)
 
 
+def pool_freshness() -> dict:
+    """How old the pool behind the matches is, for the pages and the API: `built_at` (aware UTC datetime),
+    `age_seconds`, `shared` (False: built by this process)."""
+    testing = current_app.testing and not current_app.config.get("MATCHING_POOL_SHARED_IN_TESTS")
+    shared = None if testing else shared_pool()
+    if shared is not None:
+        return {"built_at": pool_store.built_at(shared[1]), "age_seconds": round(_age(shared[1])), "shared": True}
+    hit = _cache.get(current_app.config.get("SQLALCHEMY_DATABASE_URI", ""))
+    age = time.monotonic() - hit[0] if hit is not None and not current_app.testing else 0.0
+    return {"built_at": utcnow() - timedelta(seconds=age), "age_seconds": round(age), "shared": False}
+
+
+def build_shared_pool(min_interval: float | None = None) -> dict:
+    """Build the pool from the database and save it as the shared one (the `matching.build_pool` task).
+    Idempotent: a run while another builds, or within `min_interval` seconds (MATCHING_POOL_MIN_INTERVAL) of
+    the last build, does nothing; otherwise a new version replaces the current one atomically."""
+    if current_app.testing and not current_app.config.get("MATCHING_POOL_SHARED_IN_TESTS"):
+        return {"built": False, "reason": "testing"}  # tests that import rows queue it; they never read it
+    directory = pool_dir()
+    os.makedirs(directory, exist_ok=True)
+    min_interval = float(current_app.config.get("MATCHING_POOL_MIN_INTERVAL", 30)) if min_interval is None \
+        else min_interval
+    with open(os.path.join(directory, ".lock"), "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return {"built": False, "reason": "another build is running"}
+        meta = pool_store.read_meta(directory)
+        if meta is not None and _age(meta) < min_interval:
+            return {"built": False, "reason": "fresh", "version": meta["version"]}
+        started = time.monotonic()
+        built_at = utcnow()
+        pool = CandidatePool.build(load_records())
+        version = pool_store.save(pool, directory, built_at=built_at)
+        seconds = time.monotonic() - started
+        log.info("shared candidate pool %s of %d built and saved in %.2f s", version, pool.size, seconds)
+        return {"built": True, "version": version, "size": pool.size, "seconds": round(seconds, 2)}
+
+
+def request_rebuild() -> None:
+    """Queue a rebuild of the shared pool once the current transaction commits (after bulk writes)."""
+    from marketplace.outbox.services import enqueue
+
+    enqueue("matching.build_pool")
+
+
 def invalidate() -> None:
-    """Drop the cached pool (after a bulk import, in tests)."""
+    """Drop the cached pool (after a bulk import, in tests); the shared one is re-read on next use."""
     with _lock:
         _cache.clear()
+        _shared.clear()
 
 
 def live_open_counts(counselor_ids: list[int]) -> dict[int, int]:
