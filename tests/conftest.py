@@ -250,14 +250,20 @@ def text_of(response) -> str:
 def make_app(app, instance_path):
     """Create another app (e.g. on another database) without disturbing the session's app."""
     made = []
+    # init_app on another app rebinds the one limiter's storage (to Redis when REDIS_URL is set, shared by the
+    # xdist workers): give the session's app its own back afterwards, and the other apps memory by default
+    saved_limiter = dict(limiter.__dict__)
 
     def make(config: dict):
-        other = create_app({"TESTING": True, "SECRET_KEY": "test-secret", **config})
+        other = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "RATELIMIT_STORAGE_URI": "memory://",
+                            **config})
         keep_eager_celery(app)
         made.append(other)
         return other
 
     yield make
+    limiter.__dict__.clear()
+    limiter.__dict__.update(saved_limiter)
     for other in made:
         with other.app_context():
             _db.session.remove()

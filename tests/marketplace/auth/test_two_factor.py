@@ -167,7 +167,8 @@ def _enrolled_from_the_menu(pages, user) -> tuple[str, list[str]]:
 
 def _actions(user_id: int) -> list[str]:
     return list(db.session.scalars(select(AuditEntry.action).where(AuditEntry.actor_id == user_id,
-                                                                   AuditEntry.action.like("auth.totp%"))))
+                                                                   AuditEntry.action.like("auth.totp%"))
+                                 .order_by(AuditEntry.id)))
 
 
 def _fresh(user) -> User:
