@@ -104,6 +104,9 @@ def app(instance_path, database_url):
         "RATELIMIT_STORAGE_URI": "memory://",  # per test process, so parallel workers don't share counters
     })
     app.extensions["celery"].conf.task_always_eager = True
+    # The one limiter's storage is whatever app called init_app last (another test's app, the journeys' live
+    # server: Redis when REDIS_URL is set, which the xdist workers share); `db` puts this app's back each test.
+    app.extensions["test_limiter_state"] = dict(limiter.__dict__)
     with app.app_context():
         _db.drop_all()
         _db.create_all()
@@ -134,6 +137,9 @@ def db(app) -> Iterator:
     ctx = app.app_context()
     ctx.push()
     keep_eager_celery(app)
+    limiter.__dict__.clear()
+    limiter.__dict__.update(app.extensions["test_limiter_state"])
+    limiter.reset()
     yield _db
     _db.session.rollback()
     for table in reversed(_db.metadata.sorted_tables):

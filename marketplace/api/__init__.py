@@ -119,6 +119,11 @@ def _is_api_request() -> bool:
     return request.path.startswith(PREFIX + "/") or request.path == PREFIX
 
 
+def api_rate() -> str:
+    """The API's rate limit, read from the serving app's configuration at each request."""
+    return current_app.config["RATELIMIT_API"]
+
+
 def init_api(app: Flask, blueprints: list) -> None:
     app.config.setdefault("API_SPEC_OPTIONS", {
         "info": {"description": "辅导平台（千员带万社）接口。除令牌签发外，均需 `Authorization: Bearer <token>`。"},
@@ -128,10 +133,11 @@ def init_api(app: Flask, blueprints: list) -> None:
 
     api.ERROR_SCHEMA = ErrorEnvelope  # documented as it is answered (error_response), on every operation
     api.init_app(app)
-    rate = lambda: current_app.config["RATELIMIT_API"]  # noqa: E731
     for blueprint in blueprints:
         csrf.exempt(blueprint)
-        limiter.limit(rate)(blueprint)
+        # one function for every app: the limiter keeps a blueprint's limits in a set, so a second app (tests,
+        # a CLI app beside the server) does not add a second count of the same limit to each request
+        limiter.limit(api_rate)(blueprint)
         api.register_blueprint(blueprint, url_prefix=PREFIX + blueprint.url_prefix)
     docs = Blueprint("api_docs", __name__, url_prefix=PREFIX)
     swagger_dir = Path(swagger_ui_bundle.swagger_ui_path)

@@ -438,6 +438,17 @@ def test_api_rate_limit_gives_429_envelope(app, client):
         app.config["RATELIMIT_API"] = saved
 
 
+def test_a_second_app_does_not_count_each_api_request_twice(app, client, make_app, database_url):
+    make_app({"SQLALCHEMY_DATABASE_URI": database_url})  # registers the same API blueprints on another app
+    saved = app.config["RATELIMIT_API"]
+    app.config["RATELIMIT_API"] = "3 per minute"
+    try:
+        assert [client.get("/api/v1/regions/130000").status_code for _ in range(3)] == [200, 200, 200]
+        assert_error(client.get("/api/v1/regions/130000"), 429, "rate_limited")
+    finally:
+        app.config["RATELIMIT_API"] = saved
+
+
 def test_login_rate_limit_on_token_endpoint(app, client, make_user):
     user = make_user()
     saved = app.config["RATELIMIT_LOGIN"]
