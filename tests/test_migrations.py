@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -48,27 +50,36 @@ def _upgrade_compare_downgrade(make_app, url: str) -> None:
             assert set(inspect(connection).get_table_names()) <= {"alembic_version"}
 
 
-def test_upgrade_from_empty_on_sqlite(make_app, tmp_path):
-    _upgrade_compare_downgrade(make_app, f"sqlite:///{tmp_path / 'migrate.sqlite'}")
 
-
-@pytest.mark.postgres
-def test_upgrade_from_empty_on_postgresql(make_app):
+@contextmanager
+def _scratch_postgres(prefix: str) -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database, dropped afterwards (skipped, or failed in CI, without a
+    server)."""
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
             connection.execute(text("SELECT 1"))
     except Exception:  # any failure to connect means the server is not there
         require_service("PostgreSQL", False)
-    name = f"fudao_migrate_{uuid.uuid4().hex[:8]}"
+    name = f"fudao_{prefix}_{uuid.uuid4().hex[:8]}"
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        _upgrade_compare_downgrade(make_app, PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}")
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def test_upgrade_from_empty_on_sqlite(make_app, tmp_path):
+    _upgrade_compare_downgrade(make_app, f"sqlite:///{tmp_path / 'migrate.sqlite'}")
+
+
+@pytest.mark.postgres
+def test_upgrade_from_empty_on_postgresql(make_app):
+    with _scratch_postgres("migrate") as url:
+        _upgrade_compare_downgrade(make_app, url)
 
 
 PHONE_COLUMNS = (("entities", "contact_phone"), ("entity_claims", "contact_phone"),
@@ -141,18 +152,5 @@ def test_phones_are_encrypted_by_the_migration_and_decrypted_by_its_downgrade_on
 
 @pytest.mark.postgres
 def test_phones_are_encrypted_by_the_migration_and_decrypted_by_its_downgrade_on_postgresql(make_app):
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except Exception:  # any failure to connect means the server is not there
-        require_service("PostgreSQL", False)
-    name = f"fudao_phones_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        _phones_encrypted_and_back(make_app, PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}")
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with _scratch_postgres("phones") as url:
+        _phones_encrypted_and_back(make_app, url)
