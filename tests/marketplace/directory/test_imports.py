@@ -47,11 +47,12 @@ def xlsx(rows: list[dict], headers: list[str] | None = None, before: list[list] 
     for extra in before or []:
         sheet.append(extra)
     sheet.append(headers)
-    for values in rows:
-        sheet.append([values.get(h, "") for h in headers])
-        for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"  # text that looks like a formula, as a user may type it
+    for r, values in enumerate(rows, start=sheet.max_row + 1):  # max_row scans every cell: read it once
+        line = [values.get(h, "") for h in headers]
+        sheet.append(line)
+        for c, value in enumerate(line, start=1):
+            if isinstance(value, str) and value.startswith("="):
+                sheet.cell(row=r, column=c).data_type = "s"  # text that looks like a formula, as a user may type it
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
