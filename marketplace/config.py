@@ -101,6 +101,9 @@ def default_config(instance_path: str) -> dict:
         "IMPORT_MAX_UNCOMPRESSED": 200 * 1024 * 1024,
         "IMPORT_MAX_RATIO": 100,
         "IMPORT_MAX_ROWS": 60_000,
+        # The public directory counts its matches only up to this many rows ("超过 10,000 位"): an exact count
+        # of 100,000 appointed counselors was a sequential scan on every anonymous page view.
+        "PUBLIC_COUNT_CAP": int(os.environ.get("FUDAO_PUBLIC_COUNT_CAP", "10000")),
         "IMPORT_MAX_COLUMNS": 100,
         "UPLOAD_MAX_BYTES": 10 * 1024 * 1024,
         "NEED_OPEN_DAYS": 30,

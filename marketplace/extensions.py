@@ -10,7 +10,8 @@ from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy as _SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import Enum, MetaData
+from sqlalchemy import Enum, MetaData, func
+from sqlalchemy import select as sql_select
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -31,9 +32,22 @@ MAX_PER_PAGE = 100
 
 
 class SQLAlchemy(_SQLAlchemy):
-    def paginate(self, select, *, page=None, per_page=None, max_per_page=None, error_out=True, count=True):
+    def paginate(self, select, *, page=None, per_page=None, max_per_page=None, error_out=True, count=True,
+                 count_cap=None):
         """Pages read `page`/`per_page` from the query string: garbage means the first page (as before), a page
-        number past MAX_PAGE is a 404 instead of a database overflow."""
+        number past MAX_PAGE is a 404 instead of a database overflow.
+
+        With `count_cap`, the total is counted only up to that many rows (a count over a LIMIT subquery reads
+        at most cap + 1 rows instead of scanning the whole table); past it the page's `total` is the cap and
+        `capped` is true, and the templates say "超过 N 条" and invite the reader to narrow the search."""
+        if count_cap is not None:
+            pagination = self.paginate(select, page=page, per_page=per_page, max_per_page=max_per_page,
+                                       error_out=error_out, count=False)
+            limited = select.order_by(None).limit(count_cap + 1).subquery()
+            counted = self.session.execute(sql_select(func.count()).select_from(limited)).scalar_one()
+            pagination.total = min(counted, count_cap)
+            pagination.capped = counted > count_cap
+            return pagination
         if request:
             if page is None:
                 page = request.args.get("page", 1, type=int)
@@ -41,8 +55,10 @@ class SQLAlchemy(_SQLAlchemy):
                 per_page = request.args.get("per_page", 20, type=int)
         if page is not None and page > MAX_PAGE:
             abort(404)
-        return super().paginate(select, page=page, per_page=per_page, max_per_page=max_per_page or MAX_PER_PAGE,
-                                error_out=error_out, count=count)
+        pagination = super().paginate(select, page=page, per_page=per_page,
+                                      max_per_page=max_per_page or MAX_PER_PAGE, error_out=error_out, count=count)
+        pagination.capped = False
+        return pagination
 
 
 db = SQLAlchemy(model_class=Base)

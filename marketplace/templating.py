@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, request, url_for
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_datetime, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -107,4 +107,5 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["match_reason"] = reason_text
     app.jinja_env.filters["match_path"] = path_label
     app.jinja_env.filters["stars"] = stars
+    app.jinja_env.filters["thousands"] = lambda value: format_decimal(value)
     app.jinja_env.filters["datetime"] = lambda value: format_datetime(value, "yyyy-MM-dd HH:mm") if value else ""

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -363,5 +363,5 @@ def public_directory():
     query = public_counselor_query(CounselorFilters(q=form.q.data or None, region_code=form.place_code(),
                                                     specialty=number(form.specialty.data),
                                                     industry=number(form.industry.data), sort="name"))
-    page = db.paginate(query, per_page=20, error_out=False)
+    page = db.paginate(query, per_page=20, error_out=False, count_cap=current_app.config["PUBLIC_COUNT_CAP"])
     return render_template("directory/public.html", form=form, page=page)

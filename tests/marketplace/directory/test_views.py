@@ -168,6 +168,25 @@ def test_public_directory_shows_public_fields_of_appointed_counselors_only(clien
     assert shown.id_number_masked not in html
 
 
+def test_public_directory_counts_only_up_to_its_cap_and_says_so(client, world, appoint, app):
+    """Past PUBLIC_COUNT_CAP the anonymous page does not count every appointed counselor: it says "超过 N 位"."""
+    for n in range(4):
+        appoint(world["county"], name=f"公开{n}号", phone=f"1380000{n:04d}")
+    db.session.commit()
+    count = lambda html: html.split('data-testid="result-count">')[1].split("</p>")[0]  # noqa: E731
+    assert count(client.get("/public/counselors").get_data(as_text=True)) == "共 4 位"
+    app.config["PUBLIC_COUNT_CAP"] = 3
+    try:
+        html = client.get("/public/counselors").get_data(as_text=True)
+        assert count(html) == "超过 3 位，请按地区、专长或产业筛选以缩小范围"
+        assert html.count("公开") >= 4  # every row of the page is still shown
+        assert count(client.get("/public/counselors?q=公开1号").get_data(as_text=True)) == "共 1 位"
+        app.config["PUBLIC_COUNT_CAP"] = 4  # exactly at the cap: the exact count
+        assert count(client.get("/public/counselors").get_data(as_text=True)) == "共 4 位"
+    finally:
+        app.config["PUBLIC_COUNT_CAP"] = 10_000
+
+
 def test_county_records_a_township_appointee(client, world, login):
     login(world["county"])
     from marketplace.demo.services import demo_id_number
