@@ -107,5 +107,5 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["match_reason"] = reason_text
     app.jinja_env.filters["match_path"] = path_label
     app.jinja_env.filters["stars"] = stars
-    app.jinja_env.filters["thousands"] = lambda value: format_decimal(value)
+    app.jinja_env.filters["thousands"] = format_decimal
     app.jinja_env.filters["datetime"] = lambda value: format_datetime(value, "yyyy-MM-dd HH:mm") if value else ""
