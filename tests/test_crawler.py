@@ -24,7 +24,7 @@ import pytest
 from sqlalchemy import select
 
 from marketplace.accounts.models import User
-from marketplace.demo.services import DEMO_PASSWORD, seed_demo
+from marketplace.demo.services import DEMO_PASSWORD
 from tests.webpages import Pages, _FreshG
 
 # The README's table of demo roles, least powerful first: their presses run first, so an official's (disabling
@@ -204,9 +204,7 @@ def press(browser: Pages, found: Found) -> int:
 
 
 @pytest.fixture
-def demo(app, db):
-    seed_demo()
-    db.session.commit()
+def demo(app, db, demo):  # the shared demo (tests/conftest.py), as the roles' users
     return {u.username: u for u in db.session.scalars(select(User).where(User.username.in_(ROLES)))}
 
 

@@ -10,8 +10,7 @@ from marketplace.demo.services import seed_demo
 from marketplace.timeutil import local_today
 
 
-def test_demo_agreements(db):
-    seed_demo()
+def test_demo_agreements(db, demo):
     seed_demo()
     db.session.commit()
     this_year = f"%-{local_today().year}-%"  # demo.history adds last year's closed agreements

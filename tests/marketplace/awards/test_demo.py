@@ -13,8 +13,7 @@ from marketplace.regions.models import Level
 from marketplace.timeutil import local_today
 
 
-def test_demo_awards(db):
-    seed_demo()
+def test_demo_awards(db, demo):
     db.session.commit()
     count = db.session.scalar(select(func.count()).select_from(Award))
     seed_demo()

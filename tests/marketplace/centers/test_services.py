@@ -253,10 +253,9 @@ def test_others_cannot_manage_offerings_and_delisted_centers_are_closed(world, f
         services.add_offering(world["center_staff"], center, offering_input())
 
 
-def test_seed_centers_is_idempotent(app):
+def test_seed_centers_is_idempotent(app, demo):
     from marketplace.demo.services import seed_demo
 
-    seed_demo()
     db.session.commit()
     seed_demo()
     db.session.commit()

@@ -26,8 +26,7 @@ def _counts(db):
     return {model.__name__: db.session.scalar(select(func.count()).select_from(model)) for model in TABLES}
 
 
-def test_previous_year_is_consistent_and_made_once(db):
-    seed_demo()
+def test_previous_year_is_consistent_and_made_once(db, demo):
     db.session.commit()
     before = _counts(db)
     seed_demo()

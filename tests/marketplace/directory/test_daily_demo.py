@@ -14,8 +14,7 @@ from marketplace.directory.models import Counselor, OffPlatformService
 from marketplace.timeutil import local_today
 
 
-def test_demo_daily(db):
-    seed_demo()
+def test_demo_daily(db, demo):
     db.session.commit()
     seed_demo()
     db.session.commit()

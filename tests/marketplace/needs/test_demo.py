@@ -10,8 +10,7 @@ from marketplace.entities.models import Entity, EntityType
 from marketplace.needs.models import Invitation, Need
 
 
-def test_demo_entities_and_needs(db):
-    seed_demo()
+def test_demo_entities_and_needs(db, demo):
     seed_demo()
     db.session.commit()
     entities = db.session.scalars(select(Entity).order_by(Entity.id)).all()

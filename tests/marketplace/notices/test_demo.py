@@ -12,10 +12,7 @@ from marketplace.notices.models import Notice, NoticeReceipt, NoticeState
 from marketplace.regions.models import Region
 
 
-def test_demo_notices(db, monkeypatch):
-    monkeypatch.setattr("marketplace.demo.history.seed_history_demo", lambda: None)
-    monkeypatch.setattr("marketplace.oversight.demo.seed_oversight_demo", lambda: None)
-    seed_demo()
+def test_demo_notices(db, demo):
     db.session.commit()
     seed_demo()
     db.session.commit()

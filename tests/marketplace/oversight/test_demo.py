@@ -6,10 +6,9 @@ from marketplace.evaluation.models import CounselorEvaluation, EvaluationScheme
 from marketplace.oversight.models import RegionStat
 
 
-def test_seed_demo_builds_results_and_rollups(app, db):
+def test_seed_demo_builds_results_and_rollups(app, db, demo):
     from marketplace.demo.services import seed_demo
 
-    seed_demo()
     db.session.commit()
     seed_demo()  # idempotent
     db.session.commit()

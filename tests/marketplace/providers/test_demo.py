@@ -10,8 +10,7 @@ from marketplace.providers.models import NeedMessage, ReviewNote
 from tests.conftest import text_of
 
 
-def test_demo_providers(db, client):
-    seed_demo()
+def test_demo_providers(db, client, demo):
     db.session.commit()
     seed_demo()
     db.session.commit()

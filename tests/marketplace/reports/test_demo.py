@@ -11,8 +11,7 @@ from marketplace.reports import services
 from marketplace.reports.models import PeriodKind, ReportState, WorkReport
 
 
-def test_demo_reports(db, client):
-    seed_demo()
+def test_demo_reports(db, client, demo):
     db.session.commit()
     count = db.session.scalar(select(func.count()).select_from(WorkReport))
     seed_demo()

@@ -13,8 +13,7 @@ from marketplace.training.models import Training, TrainingEnrollment, TrainingSt
 from marketplace.training.services import china_today
 
 
-def test_demo_trainings(db):
-    seed_demo()
+def test_demo_trainings(db, demo):
     db.session.commit()
     count = db.session.scalar(select(func.count()).select_from(Training))
     seed_demo()
