@@ -46,7 +46,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--duration", type=int, default=60, help="measured seconds")
-    parser.add_argument("--warmup", type=int, default=10, help="seconds of tasks after the sign-ins, not counted")
+    parser.add_argument("--warmup", type=int, default=15, help="seconds of tasks after the sign-ins, not counted")
     parser.add_argument("--counselors", type=int, default=100_000)
     parser.add_argument("--database", default="fudao_bench_mixed")
     parser.add_argument("--port", type=int, default=5641)
@@ -205,8 +205,7 @@ def build_world(url: str, count: int, instance: Path) -> None:
         rows_done = refresh_rollups()
         db.session.commit()
         print(f"oversight roll-ups: {rows_done} region rows ({time.perf_counter() - step:.0f} s)", flush=True)
-    db.session.remove()
-    with app.app_context():
+        db.session.remove()
         db.engine.dispose()
 
 
@@ -266,7 +265,8 @@ def make_plan(url: str, instance: Path) -> dict:
     with app.app_context():
         users = db.session.execute(select(User.username, User.role, User.region_code, User.id)
                                    .order_by(User.id)).all()
-        linked = dict(db.session.execute(select(Counselor.user_id, Counselor.id).where(Counselor.user_id.isnot(None))))
+        linked = dict(db.session.execute(select(Counselor.user_id, Counselor.id)
+                                         .where(Counselor.user_id.isnot(None))).all())
         operators = [u.username for u in users if u.role is Role.OPERATOR]
         from marketplace.entities.models import Entity
 
@@ -384,8 +384,9 @@ def run_load(args, url: str, instance: Path, redis_url: str, plan: dict) -> dict
             cwd=ROOT, env=env, stdout=worker_log, stderr=subprocess.STDOUT, start_new_session=True)
     web = subprocess.Popen(
         [str(venv / "gunicorn"), "-w", str(args.workers), "-b", f"127.0.0.1:{args.port}", "--timeout", "60",
-         "--access-logfile", str(logs / "access.log"), "--error-logfile", str(logs / "gunicorn.log"), "wsgi:app"],
-        cwd=ROOT, env=env, start_new_session=True)
+         "--no-control-socket", "--access-logfile", str(logs / "access.log"),
+         "--error-logfile", str(logs / "gunicorn.log"), "wsgi:app"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     plan_path = instance / "plan.json"
     out_path = instance / "samples.json"
     try:
@@ -449,6 +450,8 @@ def report(args, results: dict, reused: bool) -> None:
     for name, samples in rows:
         print(_row(f"`{name}`", samples, seconds))
     print(_row("**total**", measured, seconds))
+    if results["warmup"]:
+        print(_row(f"warm-up ({args.warmup} s, not counted)", results["warmup"], max(args.warmup, 1)))
     signins = {}
     for sample in results["warmup_signins"]:
         signins.setdefault(sample["name"], []).append(sample)

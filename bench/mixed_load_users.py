@@ -144,19 +144,19 @@ class Base(FastHttpUser):
 
     def on_start(self) -> None:
         try:
-            self.start()
+            self.begin()
         finally:
             STATE["signed_in"] += 1
         ALL_IN.wait()
 
-    def start(self) -> None:
+    def begin(self) -> None:
         pass
 
 
 class Anonymous(Base):
     role = "anonymous"
 
-    def start(self) -> None:
+    def begin(self) -> None:
         self.rng = random.Random()
 
     @task(2)
@@ -219,7 +219,7 @@ class Anonymous(Base):
 class Operator(Base):
     role = "operator"
 
-    def start(self) -> None:
+    def begin(self) -> None:
         self.rng = random.Random()
         self.username = next(Operator.accounts)
         self.sign_in()
@@ -277,7 +277,7 @@ class Operator(Base):
 class Counselor(Base):
     role = "counselor"
 
-    def start(self) -> None:
+    def begin(self) -> None:
         self.rng = random.Random()
         account = next(Counselor.accounts)
         self.username, self.counselor_id = account["username"], account["counselor_id"]
@@ -321,7 +321,7 @@ class Counselor(Base):
 class Official(Base):
     role = "official"
 
-    def start(self) -> None:
+    def begin(self) -> None:
         self.rng = random.Random()
         account = next(Official.accounts)
         self.username, self.account = account["username"], account
@@ -389,9 +389,11 @@ def main() -> None:
     runner = env.create_local_runner()
     started = time.time()
     runner.start(PLAN["users"], spawn_rate=10)
-    while STATE["signed_in"] < PLAN["users"] and time.time() - started < 600:
+    while STATE["signed_in"] < PLAN["users"] and time.time() - started < 300:
         gevent.sleep(0.2)
     signin_seconds = time.time() - started
+    if STATE["signed_in"] < PLAN["users"]:
+        raise SystemExit(f"only {STATE['signed_in']} of {PLAN['users']} users started in {signin_seconds:.0f} s")
     print(f"{STATE['signed_in']} users in after {signin_seconds:.1f} s; warm-up {PLAN['warmup']} s", flush=True)
     STATE["phase"] = "warmup"
     ALL_IN.set()
