@@ -258,6 +258,7 @@ def make_plan(url: str, instance: Path) -> dict:
     from marketplace.centers.models import CenterStatus, ServiceCenter
     from marketplace.directory.models import Counselor, CounselorStatus
     from marketplace.extensions import db
+    from marketplace.jurisdiction import scoped
     from marketplace.regions.models import Region
 
     app = _app(url, instance)
@@ -289,13 +290,13 @@ def make_plan(url: str, instance: Path) -> dict:
                                      .where(User.id == u.id))
             if code is None:
                 continue
-            region = db.session.get(Region, code)
             children = list(db.session.scalars(select(Region.code).where(Region.parent_code == code,
                                                                          Region.valid_to.is_(None))
                                                .order_by(Region.code).limit(8)))
-            records = list(db.session.scalars(
-                select(Counselor.id).join(Region, Region.code == Counselor.region_code)
-                .where(Region.path.startswith(region.path)).order_by(Counselor.id).limit(40)))
+            user = db.session.get(User, u.id)
+            visible = scoped(Counselor, user).with_only_columns(Counselor.id)  # what the record page allows
+            records = list(db.session.scalars(visible.order_by(Counselor.id).limit(20))) + \
+                list(db.session.scalars(visible.order_by(Counselor.id.desc()).limit(20)))
             officials.append({"username": u.username, "region": code, "children": children, "records": records})
         plan["officials"] = officials
         appointed = select(Counselor.id).where(Counselor.status == CounselorStatus.APPOINTED)
