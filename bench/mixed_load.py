@@ -394,6 +394,7 @@ def run_load(args, url: str, instance: Path, redis_url: str, plan: dict) -> dict
         _wait_http(f"http://127.0.0.1:{args.port}/healthz", 90)
         left = _drain(redis_url, 120)
         print(f"gunicorn -w {args.workers} on :{args.port}, worker up; {left} task(s) still queued", flush=True)
+        plan.update({"web_pid": web.pid, "worker_pid": worker.pid})
         plan.update({"users": args.users, "duration": args.duration, "warmup": args.warmup, "seed": args.seed})
         plan_path.write_text(json.dumps(plan, ensure_ascii=False))
         load_before = os.getloadavg()
@@ -445,6 +446,13 @@ def report(args, results: dict, reused: bool) -> None:
           f"({'reused' if reused else 'new'} database {args.database}, gunicorn -w {args.workers})")
     before, after = (" / ".join(f"{x:.2f}" for x in results[k]) for k in ("load_before", "load_after"))
     print(f"load average before: {before}, after: {after}")
+    cpu = results["cpu"]
+    cores = os.cpu_count() or 1
+    mine = cpu["gunicorn"] + cpu["celery"] + cpu["postgres"] + cpu["locust"]
+    print(f"CPU over the measured {seconds:.0f} s on {cores} cores: machine busy {cpu['busy']:.0f} core-s "
+          f"({100 * cpu['busy'] / (cores * seconds):.0f} %), idle {cpu['idle']:.0f} core-s; gunicorn workers "
+          f"{cpu['gunicorn']:.0f}, postgres (all databases) {cpu['postgres']:.0f}, Celery {cpu['celery']:.0f}, "
+          f"locust {cpu['locust']:.0f}; everything else (other sessions) {max(0.0, cpu['busy'] - mine):.0f} core-s")
     header = "| request | n | p50 ms | p95 ms | p99 ms | max ms | req/s | failures |\n|---|---|---|---|---|---|---|---|"
     print(header)
     rows = sorted(by_name.items(), key=lambda item: -percentile(sorted(s["ms"] for s in item[1]), 95))

@@ -15,6 +15,7 @@ as a browser would.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import json
 import random
@@ -370,6 +371,43 @@ def counts(users: int) -> dict[str, int]:
     return out
 
 
+def cpu_snapshot() -> dict[str, float]:
+    """CPU seconds so far: the whole machine's busy and idle time (/proc/stat) and the benchmark's processes
+    (the gunicorn tree, the Celery worker tree, every postgres process, this load generator)."""
+    import os
+
+    import psutil
+
+    ticks = os.sysconf("SC_CLK_TCK")
+    fields = [int(x) for x in open("/proc/stat").readline().split()[1:]]  # noqa: SIM115
+    idle = fields[3] + fields[4]
+    out = {"busy": (sum(fields[:8]) - idle) / ticks, "idle": idle / ticks}
+
+    def tree(pid: int) -> float:
+        try:
+            root = psutil.Process(pid)
+            total = 0.0
+            for proc in [root, *root.children(recursive=True)]:
+                with contextlib.suppress(psutil.Error):
+                    times = proc.cpu_times()
+                    total += times.user + times.system
+            return total
+        except psutil.Error:
+            return 0.0
+
+    out["gunicorn"] = tree(PLAN["web_pid"]) if PLAN.get("web_pid") else 0.0
+    out["celery"] = tree(PLAN["worker_pid"]) if PLAN.get("worker_pid") else 0.0
+    postgres = 0.0
+    for proc in psutil.process_iter(["name"]):
+        if proc.info["name"] in ("postgres", "postmaster"):
+            with contextlib.suppress(psutil.Error):
+                times = proc.cpu_times()
+                postgres += times.user + times.system
+    out["postgres"] = postgres
+    out["locust"] = tree(os.getpid())
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--host", required=True)
@@ -400,12 +438,15 @@ def main() -> None:
     gevent.sleep(PLAN["warmup"])
     STATE["phase"] = "measured"
     measured_from = time.time()
+    cpu_before = cpu_snapshot()
     gevent.sleep(PLAN["duration"])
     STATE["phase"] = "after"
     measured_seconds = time.time() - measured_from
+    cpu_after = cpu_snapshot()
+    cpu = {k: cpu_after[k] - cpu_before[k] for k in cpu_before}
     runner.quit()
     with open(args.out, "w", encoding="utf-8") as out:
-        json.dump({"mix": mix, "signin_seconds": signin_seconds, "measured_seconds": measured_seconds,
+        json.dump({"mix": mix, "cpu": cpu, "signin_seconds": signin_seconds, "measured_seconds": measured_seconds,
                    "warmup_signins": [s for s in SAMPLES if s["phase"] == "signin"],
                    "warmup": [s for s in SAMPLES if s["phase"] == "warmup"],
                    "measured": [s for s in SAMPLES if s["phase"] == "measured"]}, out, ensure_ascii=False)
