@@ -63,6 +63,7 @@ def main() -> None:
     os.environ["REDIS_URL"] = redis_url
     reused = prepare_database(url, args.database, args.counselors, args.keep, instance)
     try:
+        top_up_invitations(url, instance)
         plan = make_plan(url, instance)
         results = run_load(args, url, instance, redis_url, plan)
         report(args, results, reused)
@@ -213,10 +214,31 @@ TITLES = ["建立规范的财务账簿", "拓展线上销售渠道", "完善合�
           "申请农业信贷和保险", "建立质量追溯体系", "规范内部管理制度"]
 
 
-def _pending_invitations() -> int:
-    """Needs of the demo operators with pending invitations to the demo counselors' accounts, so the
-    counselors have something to accept or decline (each try that the ranker refuses is skipped)."""
-    from sqlalchemy import select
+def top_up_invitations(url: str, instance: Path) -> None:
+    """Before each run (a kept database's counselors answered theirs last time): pending invitations again."""
+    from sqlalchemy import func, select
+
+    from marketplace.directory.models import Counselor
+    from marketplace.extensions import db
+    from marketplace.needs.models import Invitation, InvitationStatus
+
+    app = _app(url, instance)
+    with app.app_context():
+        made = _pending_invitations()
+        db.session.commit()
+        pending = db.session.scalar(select(func.count(Invitation.id)).join(
+            Counselor, Counselor.id == Invitation.counselor_id).where(
+            Invitation.status == InvitationStatus.PENDING, Counselor.user_id.isnot(None)))
+        print(f"pending invitations to the demo counselors: {pending} ({made} new)", flush=True)
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _pending_invitations(per_counselor: int = 6) -> int:
+    """Needs of the demo operators with pending invitations to the demo counselors' accounts (up to
+    `per_counselor` pending each), so the counselors have something to accept or decline; a try that the
+    ranker refuses (a counselor at capacity, too far away) is skipped."""
+    from sqlalchemy import func, select
 
     from marketplace.accounts.models import Role, User
     from marketplace.directory.models import Counselor
@@ -224,17 +246,19 @@ def _pending_invitations() -> int:
     from marketplace.errors import DomainError
     from marketplace.extensions import db
     from marketplace.needs import invitations, services
+    from marketplace.needs.models import Invitation, InvitationStatus
 
     counselors = db.session.execute(select(Counselor.id, Counselor.region_code, Counselor.specialties).join(
         User, User.id == Counselor.user_id).where(User.role == Role.COUNSELOR)).all()
     entities = db.session.scalars(select(Entity).join(User, User.id == Entity.owner_id)
                                   .where(User.role == Role.OPERATOR).order_by(Entity.id)).all()
-    rng = random.Random(17)
+    pending = dict(db.session.execute(select(Invitation.counselor_id, func.count(Invitation.id)).where(
+        Invitation.status == InvitationStatus.PENDING).group_by(Invitation.counselor_id)).all())
     made = 0
     for counselor_id, region_code, specialties in counselors:
         near = [e for e in entities if e.region_code[:4] == region_code[:4]] or entities
         bits = [b for b in range(8) if specialties & (1 << b)] or [2]
-        for k in range(6):
+        for k in range(per_counselor - pending.get(counselor_id, 0)):
             entity = near[(k + counselor_id) % len(near)]
             bit = bits[k % len(bits)]
             try:
@@ -246,7 +270,6 @@ def _pending_invitations() -> int:
                     made += 1
             except DomainError:
                 continue
-        rng.random()
     return made
 
 
