@@ -46,7 +46,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--duration", type=int, default=60, help="measured seconds")
-    parser.add_argument("--warmup", type=int, default=15, help="seconds of tasks after the sign-ins, not counted")
+    parser.add_argument("--warmup", type=int, default=30, help="seconds of tasks after the sign-ins, not counted")
     parser.add_argument("--counselors", type=int, default=100_000)
     parser.add_argument("--database", default="fudao_bench_mixed")
     parser.add_argument("--port", type=int, default=5641)
