@@ -400,17 +400,20 @@ def run_load(args, url: str, instance: Path, redis_url: str, plan: dict) -> dict
     env = server_env(url, instance, redis_url)
     logs = instance / "logs"
     logs.mkdir(parents=True, exist_ok=True)
+    for name in ("access.log", "gunicorn.log"):  # gunicorn appends: each run reports its own
+        (logs / name).unlink(missing_ok=True)
     venv = Path(sys.executable).parent
     with open(logs / "worker.log", "w") as worker_log:  # the child keeps its own descriptor
         worker = subprocess.Popen(
             [str(venv / "celery"), "-A", "wsgi:celery", "worker", "--beat", "--pool=solo", "--loglevel=warning",
              "--schedule", str(instance / "celerybeat-schedule")],
             cwd=ROOT, env=env, stdout=worker_log, stderr=subprocess.STDOUT, start_new_session=True)
-    web = subprocess.Popen(
-        [str(venv / "gunicorn"), "-w", str(args.workers), "-b", f"127.0.0.1:{args.port}", "--timeout", "60",
-         "--no-control-socket", "--access-logfile", str(logs / "access.log"),
-         "--error-logfile", str(logs / "gunicorn.log"), "wsgi:app"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    with open(logs / "app.log", "w") as app_log:  # what the app itself logs (to stderr)
+        web = subprocess.Popen(
+            [str(venv / "gunicorn"), "-w", str(args.workers), "-b", f"127.0.0.1:{args.port}", "--timeout", "60",
+             "--no-control-socket", "--access-logfile", str(logs / "access.log"),
+             "--error-logfile", str(logs / "gunicorn.log"), "wsgi:app"],
+            cwd=ROOT, env=env, stdout=app_log, stderr=subprocess.STDOUT, start_new_session=True)
     plan_path = instance / "plan.json"
     out_path = instance / "samples.json"
     try:
@@ -434,10 +437,17 @@ def run_load(args, url: str, instance: Path, redis_url: str, plan: dict) -> dict
                 process.wait(20)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
-    errors = [line for line in (logs / "gunicorn.log").read_text(errors="replace").splitlines()
+    errors = [f"{name}: {line}" for name in ("gunicorn.log", "app.log", "worker.log")
+              for line in (logs / name).read_text(errors="replace").splitlines()
               if "Traceback" in line or "ERROR" in line]
+    statuses: dict[str, int] = {}
+    for line in (logs / "access.log").read_text(errors="replace").splitlines():
+        fields = line.split('"')
+        status = fields[2].split()[0] if len(fields) > 2 and fields[2].split() else "?"
+        statuses[status] = statuses.get(status, 0) + 1
     results = json.loads(out_path.read_text())
     results.update({"load_before": load_before, "load_after": load_after, "server_errors": errors[:20],
+                    "statuses": statuses,
                     "logs": str(logs)})
     return results
 
@@ -495,6 +505,8 @@ def report(args, results: dict, reused: bool) -> None:
     failures = [s for s in measured if not s["ok"]]
     for sample in failures[:20]:
         print("failure:", sample["name"], sample.get("status"), sample.get("error"))
+    print("statuses in the access log (the whole run, sign-ins and warm-up included):",
+          ", ".join(f"{k}: {v}" for k, v in sorted(results["statuses"].items())))
     if results["server_errors"]:
         print("server log errors:", *results["server_errors"], sep="\n  ")
     print(f"logs: {results['logs']}")
