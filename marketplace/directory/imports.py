@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
+from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -22,7 +24,14 @@ from marketplace.accounts.models import Department, User
 from marketplace.audit.services import record
 from marketplace.directory import labels as L
 from marketplace.directory import yearly
-from marketplace.directory.import_writer import PROGRESS_EVERY, Existing, Writer, diff, existing_records
+from marketplace.directory.import_writer import (
+    PROGRESS_EVERY,
+    Existing,
+    Writer,
+    diff,
+    existing_records,
+    sealed_values,
+)
 from marketplace.directory.models import (
     CounselorStatus,
     Education,
@@ -42,6 +51,7 @@ from marketplace.directory.services import (
 )
 from marketplace.imports import jobs as _jobs
 from marketplace.imports.cells import CellParser, RegionIndex, id_text, parse_date  # noqa: F401 - re-exported
+from marketplace.imports.pool import checked_chunks
 from marketplace.imports.reader import ImportFileError, Outcome, RawRow, iter_raw_rows
 from marketplace.imports.spec import INSTRUCTIONS_SHEET, LISTS_SHEET, Column, ImportKind, register  # noqa: F401
 from marketplace.imports.template import build_template as _build_template
@@ -141,12 +151,18 @@ def build_template(department: Department | None = None) -> bytes:
 # --- reading and checking --------------------------------------------------------------------------------------
 
 class ParsedRow:
-    __slots__ = ("checked", "data", "failed", "id_hash", "row", "stated")
+    __slots__ = ("checked", "data", "errors", "failed", "id_hash", "missed", "raw", "row", "sealed", "stated",
+                 "warnings")
 
     def __init__(self, row: int, data: CounselorInput, failed: set[str] | frozenset = frozenset(),
                  stated: dict | None = None) -> None:
         self.row, self.data, self.checked, self.id_hash, self.failed = row, data, None, "", failed
         self.stated = stated or {}  # gender / birth date as the file states them (checked against the ID)
+        self.errors: list[dict] = []  # this row's own errors and warnings, in the order they were found
+        self.warnings: list[dict] = []
+        self.missed: set[str] = set()  # region codes the check needed that were not loaded yet
+        self.raw: RawRow | None = None  # kept only when the row is checked again (missed codes)
+        self.sealed: dict[str, str] | None = None  # ciphers, hashes and masks of a valid row (import_writer)
 
 
 def parse_row(raw: RawRow, cells: CellParser, outcome: Outcome) -> ParsedRow:
@@ -180,57 +196,111 @@ def parse_row(raw: RawRow, cells: CellParser, outcome: Outcome) -> ParsedRow:
     return ParsedRow(raw.row, data, failed, stated)
 
 
-def check_file(path: str | Path, department: Department, progress: Callable[[int, int], None] | None = None,
-               ) -> tuple[Outcome, list[ParsedRow], dict[str, Existing]]:
-    """Read and check every row; nothing is written. Returns the outcome, the rows and the existing records
-    (by ID hash) that a re-import would update."""
-    outcome = Outcome()
-    regions = RegionIndex(department)
-    cells = CellParser([*COLUMNS, *EXTRA_COLUMNS], regions)
-    parsed: list[ParsedRow] = []
-    for raw in iter_raw_rows(path, KIND):
-        outcome.total += 1
-        parsed.append(parse_row(raw, cells, outcome))
-        if progress and outcome.total % PROGRESS_EVERY == 0:
-            progress(outcome.total, 0)
-    if outcome.total == 0:
-        raise ImportFileError(_("表格中没有数据行"))
-    regions.load_outside({c for p in parsed for c in (p.data.region_code, p.data.township_code) if c})
-    seen: dict[str, int] = {}
-    valid: list[ParsedRow] = []
-    for index, row in enumerate(parsed, start=1):
-        checked = check_input(row.data, department, regions.get)
+class RowChecker:
+    """Everything about one row that needs no other row and no query: its cells, `check_input`, 性别 / 出生日期
+    against the ID number, and for a valid row the look-up hashes, the Fernet ciphers and the masks. A pure
+    function of the row and of the tables loaded here first, so the import pool's processes run it on chunks
+    (marketplace/imports/pool.py) and a small file runs it in the job's process: the same code either way."""
+
+    def __init__(self, department: Department, regions: RegionIndex) -> None:
+        self.department, self.regions = department, regions
+        self.cells = CellParser([*COLUMNS, *EXTRA_COLUMNS], regions)
+        self.fernet = crypto.fernet()  # one key set-up for the whole file, not one per value
+        self.app = current_app._get_current_object()
+        department.region.path  # noqa: B018 - loaded now, so a forked helper never lazy-loads it
+
+    def check_chunk(self, raws: list[RawRow]) -> list[ParsedRow]:
+        if has_app_context():
+            return [self.check(raw) for raw in raws]
+        with self.app.app_context():
+            return [self.check(raw) for raw in raws]
+
+    def check(self, raw: RawRow) -> ParsedRow:
+        outcome = Outcome()
+        row = parse_row(raw, self.cells, outcome)
+        regions = self.regions
+
+        def region_of(code: str):
+            found = regions.get(code)
+            if found is None and code not in regions.outside:
+                row.missed.add(code)  # outside the jurisdiction or unknown: loaded afterwards, row checked again
+            return found
+
+        checked = check_input(row.data, self.department, region_of)
         row.checked = checked
         for name, message in checked.errors.items():
             if name not in row.failed:  # that cell's own error is already listed
                 outcome.error(row.row, FIELD_COLUMN.get(name, name), message)
         _check_stated(row, checked, outcome)
-        if row.failed:
-            continue
-        for message in checked.warnings:
-            outcome.warnings.append({"row": row.row, "column": FIELD_COLUMN["id_number"], "message": str(message)})
-        if checked.id_number:
-            first = seen.setdefault(checked.id_number, row.row)
-            if first != row.row:
-                outcome.error(row.row, FIELD_COLUMN["id_number"],
-                              _("与第 %(row)s 行的身份证号码重复", row=first))
-                continue
-        if checked.ok:
+        if not row.failed:
+            for message in checked.warnings:
+                outcome.warnings.append({"row": row.row, "column": FIELD_COLUMN["id_number"],
+                                         "message": str(message)})
+        row.errors, row.warnings = outcome.errors, outcome.warnings
+        checked.errors = {name: str(message) for name, message in checked.errors.items()}
+        checked.warnings = [str(message) for message in checked.warnings]
+        if row.missed:
+            row.raw = raw
+        elif checked.ok and not row.failed:
             row.id_hash = crypto.lookup_hash(checked.id_number)
-            valid.append(row)
-        if progress and index % PROGRESS_EVERY == 0:
-            progress(outcome.total, index)
-    existing = existing_records(valid)
-    for row in valid:
-        found = existing.get(row.id_hash)
-        if found is not None and found.department_id != department.id:
-            outcome.error(row.row, FIELD_COLUMN["id_number"], _("该身份证号码已由其他部门录入名录库"))
-        elif found is None:
-            term_end = row.data.term_end or default_term_end(row.data.appointed_on)
-            if initial_status(term_end) is CounselorStatus.EXPIRED:
-                outcome.warnings.append({"row": row.row, "column": FIELD_COLUMN["term_end"],
-                                         "message": expired_message(term_end)})
-    outcome.errors.sort(key=lambda e: (e["row"] or 0))
+            row.sealed = sealed_values(self.fernet, checked)
+        return row
+
+
+def check_file(path: str | Path, department: Department, progress: Callable[[int, int], None] | None = None,
+               *, phase: Callable[[str], Any] | None = None, pool: dict | None = None,
+               ) -> tuple[Outcome, list[ParsedRow], dict[str, Existing]]:
+    """Read and check every row; nothing is written. Returns the outcome, the rows and the existing records
+    (by ID hash) that a re-import would update. Rows are checked in chunks by `RowChecker` — on every core for
+    a large file (`pool` receives how: see marketplace.imports.pool.checked_chunks) — then together, in the
+    file's order: duplicates within the file, records of other departments."""
+    phase = phase or (lambda name: nullcontext())
+    outcome = Outcome()
+    with phase("read_check"):
+        regions = RegionIndex(department)
+        checker = RowChecker(department, regions)
+        parsed: list[ParsedRow] = []
+        reported = 0
+        for _raws, rows in checked_chunks(iter_raw_rows(path, KIND), checker.check_chunk, stats=pool):
+            parsed += rows
+            if progress and len(parsed) - reported >= PROGRESS_EVERY:
+                reported = len(parsed)
+                progress(reported, reported)
+        outcome.total = len(parsed)
+        if outcome.total == 0:
+            raise ImportFileError(_("表格中没有数据行"))
+    with phase("compare"):
+        missed = {code for row in parsed if row.missed for code in row.missed}
+        if missed:  # codes outside the jurisdiction (so the message can name them): one query, then those rows again
+            regions.load_outside(missed)
+            parsed = [checker.check(row.raw) if row.missed else row for row in parsed]
+        seen: dict[str, int] = {}
+        valid: list[ParsedRow] = []
+        for row in parsed:
+            checked = row.checked
+            outcome.errors += row.errors
+            if row.failed:
+                continue
+            outcome.warnings += row.warnings
+            if checked.id_number:
+                first = seen.setdefault(checked.id_number, row.row)
+                if first != row.row:
+                    outcome.error(row.row, FIELD_COLUMN["id_number"],
+                                  _("与第 %(row)s 行的身份证号码重复", row=first))
+                    continue
+            if checked.ok:
+                valid.append(row)
+        existing = existing_records(valid)
+        for row in valid:
+            found = existing.get(row.id_hash)
+            if found is not None and found.department_id != department.id:
+                outcome.error(row.row, FIELD_COLUMN["id_number"], _("该身份证号码已由其他部门录入名录库"))
+            elif found is None:
+                term_end = row.data.term_end or default_term_end(row.data.appointed_on)
+                if initial_status(term_end) is CounselorStatus.EXPIRED:
+                    outcome.warnings.append({"row": row.row, "column": FIELD_COLUMN["term_end"],
+                                             "message": expired_message(term_end)})
+        outcome.errors.sort(key=lambda e: (e["row"] or 0))
     return outcome, valid, existing
 
 
@@ -256,8 +326,10 @@ def import_file(actor: User, path: str | Path, progress: Callable[[str, int, int
     """Check the file and, when every row is valid, write it (created / updated / unchanged). Flushes,
     never commits: the caller commits once, so the counselor rows land in one transaction or not at all."""
     department = appointing_department(actor)
+    phase = getattr(progress, "phase", None) or (lambda name: nullcontext())
     outcome, rows, existing = check_file(path, department,
-                                         (lambda total, done: progress("validate", done, total)) if progress else None)
+                                         (lambda total, done: progress("validate", done, total)) if progress else None,
+                                         phase=phase, pool=getattr(progress, "pool", None))
     if outcome.errors:
         return outcome
     creates, updates = [], []
@@ -281,9 +353,10 @@ def import_file(actor: User, path: str | Path, progress: Callable[[str, int, int
         outcome.unchanged = 0
         return outcome
     writer = Writer(actor, department,
-                    (lambda done: progress("write", done, outcome.total)) if progress else None)
+                    (lambda done: progress("write", done, outcome.total)) if progress else None, phase=phase)
     outcome.created = writer.create(creates)
-    outcome.updated = writer.update(updates)
+    with phase("update"):
+        outcome.updated = writer.update(updates)
     record(actor, "counselor.import", job, object_type="jobs", object_id=job.id if job else None,
            region_code=department.region_code, created=outcome.created, updated=outcome.updated,
            unchanged=outcome.unchanged, total=outcome.total)
