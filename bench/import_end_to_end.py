@@ -189,6 +189,7 @@ def main() -> None:
                       f"(created {summary.get('created')}, errors {job['errors_total']})")
                 if job["state"] != "succeeded":
                     print(json.dumps(job["errors"][:5], ensure_ascii=False))
+                    print(worker_log.read_text(errors="replace")[-4000:])
                 print(f"  upload (POST answered)   {uploaded - sent:6.2f} s")
                 print(f"  picked up (seen running) {running_at - uploaded:6.2f} s after the upload")
                 for phase in summary.get("phases", []):
