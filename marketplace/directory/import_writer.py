@@ -65,22 +65,20 @@ def existing_records(rows: list[ParsedRow]) -> dict[str, Existing]:
 
 # --- writing ---------------------------------------------------------------------------------------------------
 
-def sealed_values(fernet, checked) -> dict[str, str]:
-    """A valid row's ID number and phone as stored: Fernet ciphers, the phone's look-up hash, the masks."""
-    return {"id_number_cipher": fernet.encrypt(checked.id_number.encode()).decode(),
-            "id_number_masked": mask_id_number(checked.id_number),
-            "phone_cipher": fernet.encrypt(checked.phone.encode()).decode(), "phone_masked": mask_phone(checked.phone),
-            "phone_hash": crypto.lookup_hash(checked.phone)}
-
-
-def seal(rows: list[ParsedRow]) -> None:
-    """`sealed_values` of the rows that do not have them yet (RowChecker computes them with the check, in the
-    pool for a large file), with one Fernet key set-up for all."""
+def seal(rows: list[ParsedRow], encrypter: crypto.BulkEncrypter | None = None, hasher=None) -> None:
+    """The stored form of valid rows' ID numbers and phones — Fernet ciphers, the phone's look-up hash, the
+    masks — for the rows that do not have it yet, encrypted as one batch. RowChecker seals each chunk as it
+    checks it (in the pool for a large file); rows checked otherwise are sealed by Writer.create."""
     todo = [row for row in rows if row.sealed is None]
-    if todo:
-        fernet = crypto.fernet()
-        for row in todo:
-            row.sealed = sealed_values(fernet, row.checked)
+    if not todo:
+        return
+    encrypter, hasher = encrypter or crypto.BulkEncrypter(), hasher or crypto.lookup_hasher()
+    tokens = encrypter.encrypt([value for row in todo for value in (row.checked.id_number, row.checked.phone)])
+    for n, row in enumerate(todo):
+        checked = row.checked
+        row.sealed = {"id_number_cipher": tokens[2 * n], "id_number_masked": mask_id_number(checked.id_number),
+                      "phone_cipher": tokens[2 * n + 1], "phone_masked": mask_phone(checked.phone),
+                      "phone_hash": hasher(checked.phone)}
 
 
 def _row_values(row: ParsedRow) -> dict[str, Any]:

@@ -30,7 +30,7 @@ from marketplace.directory.import_writer import (
     Writer,
     diff,
     existing_records,
-    sealed_values,
+    seal,
 )
 from marketplace.directory.models import (
     CounselorStatus,
@@ -205,15 +205,16 @@ class RowChecker:
     def __init__(self, department: Department, regions: RegionIndex) -> None:
         self.department, self.regions = department, regions
         self.cells = CellParser([*COLUMNS, *EXTRA_COLUMNS], regions)
-        self.fernet = crypto.fernet()  # one key set-up for the whole file, not one per value
+        self.encrypter, self.hasher = crypto.BulkEncrypter(), crypto.lookup_hasher()  # keys taken once
         self.app = current_app._get_current_object()
         department.region.path  # noqa: B018 - loaded now, so a forked helper never lazy-loads it
 
     def check_chunk(self, raws: list[RawRow]) -> list[ParsedRow]:
-        if has_app_context():
-            return [self.check(raw) for raw in raws]
-        with self.app.app_context():
-            return [self.check(raw) for raw in raws]
+        """Check the rows and seal the valid ones (one batch of encryptions per chunk)."""
+        with nullcontext() if has_app_context() else self.app.app_context():
+            rows = [self.check(raw) for raw in raws]
+            seal([row for row in rows if row.id_hash], self.encrypter, self.hasher)
+        return rows
 
     def check(self, raw: RawRow) -> ParsedRow:
         outcome = Outcome()
@@ -242,8 +243,7 @@ class RowChecker:
         if row.missed:
             row.raw = raw
         elif checked.ok and not row.failed:
-            row.id_hash = crypto.lookup_hash(checked.id_number)
-            row.sealed = sealed_values(self.fernet, checked)
+            row.id_hash = self.hasher(checked.id_number)
         return row
 
 
