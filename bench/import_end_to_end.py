@@ -67,6 +67,17 @@ def prepare(url: str) -> tuple[str, list[str]]:
     return raw, counties
 
 
+def empty_directory(url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        for table in ("counselor_service_areas", "counselor_events", "counselors"):
+            connection.execute(text(f"DELETE FROM {table}"))
+            connection.execute(text(f"VACUUM ANALYZE {table}"))
+    engine.dispose()
+
+
 def multipart(field: str, filename: str, data: bytes) -> tuple[bytes, str]:
     boundary = uuid.uuid4().hex
     head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{filename}\"\r\n"
@@ -120,6 +131,15 @@ def status_kb(pid: int, field: str) -> int:
     return 0
 
 
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of the process and of its children it has waited for (the pool's helpers)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
 def wait_worker_ready(log: Path, process: subprocess.Popen, seconds: float = 90) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -137,6 +157,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=5631)
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/13")
     parser.add_argument("--prefix", default="fudao_import17")
+    parser.add_argument("--workers", type=int, help="FUDAO_IMPORT_WORKERS for the worker (1: no pool)")
+    parser.add_argument("--runs", type=int, default=1,
+                        help="imports of the same file, the directory emptied (and vacuumed) between them")
     args = parser.parse_args()
     import redis
 
@@ -150,6 +173,8 @@ def main() -> None:
                "FUDAO_SESSION_COOKIE_SECURE": "false", "FUDAO_TOTP_REQUIRED_LEVELS": "[]",
                "FUDAO_RATELIMIT_API": '"100000 per minute"', "FUDAO_RATELIMIT_LOGIN": '"1000 per minute"',
                "FUDAO_RATELIMIT_VERIFY": '"1000 per minute"'}
+        if args.workers:
+            env["FUDAO_IMPORT_WORKERS"] = str(args.workers)
         try:
             web_log, worker_log = instance / "gunicorn.log", instance / "worker.log"
             processes.append(subprocess.Popen(
@@ -166,10 +191,15 @@ def main() -> None:
             wait_worker_ready(worker_log, worker)
             print(f"load average before: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} "
                   f"({os.cpu_count()} CPUs)")
-            for run in range(1):
-                data = build_file(args.rows, counties)
+            data = build_file(args.rows, counties)
+            for run in range(args.runs):
+                if run:
+                    empty_directory(url)
                 body, content_type = multipart("file", "counselors.xlsx", data)
+                load = os.getloadavg()[0]
                 children_before = set(descendants(worker.pid))
+                cpu_before = {pid: cpu_seconds(pid) for pid in children_before}
+                helpers: dict[int, int] = {}  # processes started during the import → their peak RSS (kB)
                 sent = time.perf_counter()
                 status, answer = request(base, "/api/v1/counselors/imports", token, body, content_type)
                 uploaded = time.perf_counter()
@@ -182,8 +212,12 @@ def main() -> None:
                         running_at = now
                     if job["state"] in ("succeeded", "failed"):
                         break
+                    for pid in descendants(worker.pid):
+                        if pid not in children_before:
+                            helpers[pid] = max(helpers.get(pid, 0), status_kb(pid, "VmHWM"))
                     time.sleep(0.02)
                 finished = time.perf_counter()
+                _status, job = request(base, f"/api/v1/jobs/{job_id}", token)  # with the commit's phase
                 summary = job["summary"]
                 print(f"run {run + 1}: {args.rows} rows, {len(data) / 1e6:.1f} MB; state {job['state']} "
                       f"(created {summary.get('created')}, errors {job['errors_total']})")
@@ -195,11 +229,13 @@ def main() -> None:
                 for phase in summary.get("phases", []):
                     print(f"  phase {phase['name']:<18} {phase['seconds']:6.2f} s")
                 print(f"  end to end               {finished - sent:6.2f} s")
-                rss = {pid: status_kb(pid, "VmHWM") for pid in descendants(worker.pid)}
-                print("  peak RSS (VmHWM) of the worker's processes: "
-                      + ", ".join(f"{pid}{'' if pid in children_before else ' (new)'}: {kb / 1024:.0f} MB"
-                                  for pid, kb in sorted(rss.items())))
-                print(f"  load average after: {os.getloadavg()[0]:.2f}")
+                used = {pid: cpu_seconds(pid) - before for pid, before in cpu_before.items()}
+                job_pid = max(used, key=used.get)
+                print(f"  CPU time of the worker child that ran it, helpers included: {used[job_pid]:.2f} s")
+                print(f"  peak RSS (VmHWM): worker child {status_kb(job_pid, 'VmHWM') / 1024:.0f} MB; helpers "
+                      + (", ".join(f"{kb / 1024:.0f} MB" for kb in helpers.values()) or "none seen"))
+                print(f"  pool: {summary.get('pool')}")
+                print(f"  load average (1 min) before / after: {load:.2f} / {os.getloadavg()[0]:.2f}")
         finally:
             for process in processes:
                 process.send_signal(signal.SIGTERM)
