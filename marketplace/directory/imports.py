@@ -10,7 +10,8 @@ reaper (`marketplace.imports.jobs.reap_stale`) marks its job failed.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
@@ -248,35 +249,38 @@ class RowChecker:
 
 
 def check_file(path: str | Path, department: Department, progress: Callable[[int, int], None] | None = None,
-               *, phase: Callable[[str], Any] | None = None, pool: dict | None = None,
-               ) -> tuple[Outcome, list[ParsedRow], dict[str, Existing]]:
+               *, pool: dict | None = None) -> tuple[Outcome, list[ParsedRow], dict[str, Existing]]:
     """Read and check every row; nothing is written. Returns the outcome, the rows and the existing records
-    (by ID hash) that a re-import would update. Rows are checked in chunks by `RowChecker` — on every core for
-    a large file (`pool` receives how: see marketplace.imports.pool.checked_chunks) — then together, in the
-    file's order: duplicates within the file, records of other departments."""
-    phase = phase or (lambda name: nullcontext())
-    outcome = Outcome()
-    with phase("read_check"):
-        regions = RegionIndex(department)
-        checker = RowChecker(department, regions)
-        parsed: list[ParsedRow] = []
-        reported = 0
-        for _raws, rows in checked_chunks(iter_raw_rows(path, KIND), checker.check_chunk, stats=pool):
-            parsed += rows
-            if progress and len(parsed) - reported >= PROGRESS_EVERY:
-                reported = len(parsed)
-                progress(reported, reported)
-        outcome.total = len(parsed)
-        if outcome.total == 0:
-            raise ImportFileError(_("表格中没有数据行"))
-    with phase("compare"):
-        missed = {code for row in parsed if row.missed for code in row.missed}
-        if missed:  # codes outside the jurisdiction (so the message can name them): one query, then those rows again
+    (by ID hash) that a re-import would update."""
+    outcome, valid, existing = Outcome(), [], {}
+    for rows, found in checked_chunks_of(path, department, outcome, progress, pool=pool):
+        valid += rows
+        existing |= found
+    return outcome, valid, existing
+
+
+def checked_chunks_of(path: str | Path, department: Department, outcome: Outcome,
+                      progress: Callable[[int, int], None] | None = None, *, pool: dict | None = None,
+                      ) -> Iterator[tuple[list[ParsedRow], dict[str, Existing]]]:
+    """The file's valid rows chunk by chunk, in order, each with the existing records (by ID hash) it
+    matches; errors and warnings go to `outcome` (sorted by row once the file is done). Rows are checked by
+    `RowChecker` — on every core for a large file (`pool` receives how: marketplace.imports.pool) — then here,
+    in the file's order: regions outside the jurisdiction, duplicates within the file, records of other
+    departments. A chunk is yielded as soon as it is compared, so the caller can write it while the helpers
+    check the next ones; once `outcome.errors` is not empty the caller writes nothing more (and rolls back)."""
+    regions = RegionIndex(department)
+    checker = RowChecker(department, regions)
+    seen: dict[str, int] = {}
+    expired: list[dict] = []  # after every row's own warnings, as the serial order had them
+    reported = 0
+    for _raws, rows in checked_chunks(iter_raw_rows(path, KIND), checker.check_chunk, stats=pool):
+        outcome.total += len(rows)
+        missed = {code for row in rows if row.missed for code in row.missed}
+        if missed:  # codes outside the jurisdiction (so the message can name them): one query, those rows again
             regions.load_outside(missed)
-            parsed = [checker.check(row.raw) if row.missed else row for row in parsed]
-        seen: dict[str, int] = {}
+            rows = [checker.check(row.raw) if row.missed else row for row in rows]
         valid: list[ParsedRow] = []
-        for row in parsed:
+        for row in rows:
             checked = row.checked
             outcome.errors += row.errors
             if row.failed:
@@ -298,10 +302,16 @@ def check_file(path: str | Path, department: Department, progress: Callable[[int
             elif found is None:
                 term_end = row.data.term_end or default_term_end(row.data.appointed_on)
                 if initial_status(term_end) is CounselorStatus.EXPIRED:
-                    outcome.warnings.append({"row": row.row, "column": FIELD_COLUMN["term_end"],
-                                             "message": expired_message(term_end)})
-        outcome.errors.sort(key=lambda e: (e["row"] or 0))
-    return outcome, valid, existing
+                    expired.append({"row": row.row, "column": FIELD_COLUMN["term_end"],
+                                    "message": expired_message(term_end)})
+        if progress and outcome.total - reported >= PROGRESS_EVERY:
+            reported = outcome.total
+            progress(reported, reported)
+        yield valid, existing
+    if outcome.total == 0:
+        raise ImportFileError(_("表格中没有数据行"))
+    outcome.warnings += expired
+    outcome.errors.sort(key=lambda e: (e["row"] or 0))
 
 
 def _check_stated(row: ParsedRow, checked, outcome: Outcome) -> None:
@@ -324,25 +334,40 @@ def _check_stated(row: ParsedRow, checked, outcome: Outcome) -> None:
 def import_file(actor: User, path: str | Path, progress: Callable[[str, int, int], None] | None = None,
                 job: Job | None = None) -> Outcome:
     """Check the file and, when every row is valid, write it (created / updated / unchanged). Flushes,
-    never commits: the caller commits once, so the counselor rows land in one transaction or not at all."""
+    never commits: the caller commits once, so the counselor rows land in one transaction or not at all.
+    New counselors are written chunk by chunk while the rest of the file is still being checked; the first
+    error stops the writing and the caller rolls back what was written (run_import does), so a file with an
+    error writes nothing, as before. Updates of existing records wait for the whole file."""
     department = appointing_department(actor)
     phase = getattr(progress, "phase", None) or (lambda name: nullcontext())
-    outcome, rows, existing = check_file(path, department,
-                                         (lambda total, done: progress("validate", done, total)) if progress else None,
-                                         phase=phase, pool=getattr(progress, "pool", None))
+    outcome, updates, created = Outcome(), [], 0
+    writer = Writer(actor, department,
+                    (lambda done: progress("write", created + done, outcome.total)) if progress else None,
+                    phase=phase)
+    started, writing = time.perf_counter(), 0.0
+    chunks = checked_chunks_of(path, department, outcome,
+                               (lambda total, done: progress("validate", done, total)) if progress else None,
+                               pool=getattr(progress, "pool", None))
+    for rows, existing in chunks:
+        creates = []
+        for row in rows:
+            found = existing.get(row.id_hash)
+            if found is None:
+                creates.append(row)
+                continue
+            values, changes = diff(found, row)
+            if changes:
+                updates.append((found, values, changes, row))
+            else:
+                outcome.unchanged += 1
+        if creates and not outcome.errors:
+            began = time.perf_counter()
+            created += writer.create(creates)
+            writing += time.perf_counter() - began
+    if hasattr(progress, "add_phase"):  # the loop's own time, without the writes timed inside it
+        progress.add_phase("read_check", time.perf_counter() - started - writing, first=True)
     if outcome.errors:
         return outcome
-    creates, updates = [], []
-    for row in rows:
-        found = existing.get(row.id_hash)
-        if found is None:
-            creates.append(row)
-            continue
-        values, changes = diff(found, row)
-        if changes:
-            updates.append((found, values, changes, row))
-        else:
-            outcome.unchanged += 1
     if updates and not yearly.editing_allowed(department, yearly.local_today()):
         # New appointees may be entered all year; changing existing records outside the window needs an
         # unlock, for an import as for the edit page. All-or-nothing: the whole file is refused.
@@ -352,11 +377,10 @@ def import_file(actor: User, path: str | Path, progress: Callable[[str, int, int
                             "新聘任的辅导员可随时导入"))
         outcome.unchanged = 0
         return outcome
-    writer = Writer(actor, department,
-                    (lambda done: progress("write", done, outcome.total)) if progress else None, phase=phase)
-    outcome.created = writer.create(creates)
     with phase("update"):
         outcome.updated = writer.update(updates)
+    writer.finish(created)
+    outcome.created = created
     record(actor, "counselor.import", job, object_type="jobs", object_id=job.id if job else None,
            region_code=department.region_code, created=outcome.created, updated=outcome.updated,
            unchanged=outcome.unchanged, total=outcome.total)

@@ -94,12 +94,26 @@ class Progress:
 
     @contextmanager
     def phase(self, name: str) -> Iterator[None]:
-        """Time one phase of the job (read_check, compare, encrypt, numbers, copy, analyze, ...) for its summary."""
+        """Time one phase of the job (read_check, encrypt, numbers, copy, analyze, ...) for its summary; a
+        phase that recurs (one per chunk) adds up in one entry."""
         started = time.perf_counter()
         try:
             yield
         finally:
-            self.phases.append({"name": name, "seconds": round(time.perf_counter() - started, 3)})
+            self.add_phase(name, time.perf_counter() - started)
+
+    def add_phase(self, name: str, seconds: float, first: bool = False) -> None:
+        """Add `seconds` to the phase `name` (a new entry at the end, or after the fixed ones if `first`)."""
+        for entry in self.phases:
+            if entry["name"] == name:
+                entry["seconds"] = round(entry["seconds"] + seconds, 3)
+                return
+        entry = {"name": name, "seconds": round(seconds, 3)}
+        if first:
+            at = next((n for n, e in enumerate(self.phases) if e["name"] not in ("queue", "lock")), len(self.phases))
+            self.phases.insert(at, entry)
+        else:
+            self.phases.append(entry)
 
     def __call__(self, phase: str, done: int, total: int) -> None:
         processed = done // 2 if phase != "write" else total // 2 + done // 2
