@@ -217,7 +217,11 @@ def main() -> None:
                             helpers[pid] = max(helpers.get(pid, 0), status_kb(pid, "VmHWM"))
                     time.sleep(0.02)
                 finished = time.perf_counter()
-                _status, job = request(base, f"/api/v1/jobs/{job_id}", token)  # with the commit's phase
+                for _ in range(50):  # the commit's own phase is written just after the commit
+                    if not job["summary"].get("phases") or job["summary"]["phases"][-1]["name"] == "commit":
+                        break
+                    time.sleep(0.02)
+                    _status, job = request(base, f"/api/v1/jobs/{job_id}", token)
                 summary = job["summary"]
                 print(f"run {run + 1}: {args.rows} rows, {len(data) / 1e6:.1f} MB; state {job['state']} "
                       f"(created {summary.get('created')}, errors {job['errors_total']})")
