@@ -18,6 +18,7 @@ process: the result is the same, only slower; nothing has been written at that p
 from __future__ import annotations
 
 import ctypes
+import gc
 import logging
 import os
 import signal
@@ -66,6 +67,9 @@ def _helper_started() -> None:
             log.debug("prctl(PR_SET_PDEATHSIG) unavailable")
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, signal.SIG_DFL)
+    # A collection would walk (and so copy, page by page) the whole heap inherited from the job's process;
+    # a helper lives for one file and its rows hold no cycles.
+    gc.disable()
 
 
 def pool_size() -> int:
@@ -99,6 +103,7 @@ def checked_chunks(rows: Iterable[T], check: Callable[[list[T]], R], *, chunk_ro
 
     global _CHECK
     _CHECK = check
+    gc.freeze()  # the job's objects so far: out of the collector's way, in here and in the forked helpers
     pool = _Pool(workers, stats)
     pending: deque[tuple[list[T], Any]] = deque()
     window = 2 * workers  # chunks in flight: enough to keep every helper busy, with bounded memory
@@ -116,6 +121,7 @@ def checked_chunks(rows: Iterable[T], check: Callable[[list[T]], R], *, chunk_ro
     finally:
         _CHECK = None
         pool.close()
+        gc.unfreeze()
 
 
 class _Pool:
