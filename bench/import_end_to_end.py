@@ -121,6 +121,15 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
+def private_kb(pid: int) -> int:
+    """Memory the process does not share (USS: private clean + dirty pages), from smaps_rollup."""
+    try:
+        lines = Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
+    except OSError:
+        return 0
+    return sum(int(line.split()[1]) for line in lines if line.startswith(("Private_Clean:", "Private_Dirty:")))
+
+
 def status_kb(pid: int, field: str) -> int:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -200,6 +209,7 @@ def main() -> None:
                 children_before = set(descendants(worker.pid))
                 cpu_before = {pid: cpu_seconds(pid) for pid in children_before}
                 helpers: dict[int, int] = {}  # processes started during the import → their peak RSS (kB)
+                unshared: dict[int, int] = {}  # … and the most they held unshared with the job's process
                 sent = time.perf_counter()
                 status, answer = request(base, "/api/v1/counselors/imports", token, body, content_type)
                 uploaded = time.perf_counter()
@@ -215,6 +225,7 @@ def main() -> None:
                     for pid in descendants(worker.pid):
                         if pid not in children_before:
                             helpers[pid] = max(helpers.get(pid, 0), status_kb(pid, "VmHWM"))
+                            unshared[pid] = max(unshared.get(pid, 0), private_kb(pid))
                     time.sleep(0.02)
                 finished = time.perf_counter()
                 for _ in range(50):  # the commit's own phase is written just after the commit
@@ -237,7 +248,8 @@ def main() -> None:
                 job_pid = max(used, key=used.get)
                 print(f"  CPU time of the worker child that ran it, helpers included: {used[job_pid]:.2f} s")
                 print(f"  peak RSS (VmHWM): worker child {status_kb(job_pid, 'VmHWM') / 1024:.0f} MB; helpers "
-                      + (", ".join(f"{kb / 1024:.0f} MB" for kb in helpers.values()) or "none seen"))
+                      + (", ".join(f"{kb / 1024:.0f} MB ({unshared[pid] / 1024:.0f} MB unshared)"
+                                   for pid, kb in helpers.items()) or "none seen"))
                 print(f"  pool: {summary.get('pool')}")
                 print(f"  load average (1 min) before / after: {load:.2f} / {os.getloadavg()[0]:.2f}")
         finally:
