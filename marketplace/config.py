@@ -101,6 +101,10 @@ def default_config(instance_path: str) -> dict:
         "IMPORT_MAX_UNCOMPRESSED": 200 * 1024 * 1024,
         "IMPORT_MAX_RATIO": 100,
         "IMPORT_MAX_ROWS": 60_000,
+        # Rows of a large upload are checked by this many forked helper processes (None: one per core; 1: in
+        # the job's own process); files of at most IMPORT_POOL_MIN_ROWS rows always are (marketplace/imports/pool.py).
+        "IMPORT_WORKERS": None,
+        "IMPORT_POOL_MIN_ROWS": 2000,
         # The public directory counts its matches only up to this many rows ("超过 10,000 位"): an exact count
         # of 100,000 appointed counselors was a sequential scan on every anonymous page view.
         "PUBLIC_COUNT_CAP": int(os.environ.get("FUDAO_PUBLIC_COUNT_CAP", "10000")),

@@ -10,8 +10,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import os
+import time
 
 from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from flask import current_app
 
 
@@ -19,10 +22,50 @@ def _derived(label: str) -> bytes:
     return hashlib.sha256(f"{label}:{current_app.config['SECRET_KEY']}".encode()).digest()
 
 
+def _data_key() -> bytes | str:
+    return current_app.config.get("DATA_KEY") or base64.urlsafe_b64encode(_derived("fudao-data-key"))
+
+
 def fernet() -> Fernet:
     """The cipher for personal data; bulk writers take it once and call .encrypt per value."""
-    key = current_app.config.get("DATA_KEY") or base64.urlsafe_b64encode(_derived("fudao-data-key"))
-    return Fernet(key)
+    return Fernet(_data_key())
+
+
+class BulkEncrypter:
+    """Fernet tokens for many values at once, for imports: the key split once, one timestamp and one
+    os.urandom call per batch for the IVs, the HMAC from the standard library. The tokens are the Fernet
+    format exactly (version 0x80, timestamp, IV, AES-128-CBC with PKCS7, HMAC-SHA256; decrypt() reads them);
+    a value costs about half of Fernet.encrypt, whose per-call set-up is most of its time."""
+
+    def __init__(self) -> None:
+        key = base64.urlsafe_b64decode(_data_key())
+        if len(key) != 32:
+            raise ValueError("DATA_KEY must be a 32-byte url-safe base64 Fernet key")
+        self.signing_key, self.aes = key[:16], algorithms.AES(key[16:])
+
+    def encrypt(self, values: list[str]) -> list[str]:
+        prefix = b"\x80" + int(time.time()).to_bytes(8, "big")
+        ivs = os.urandom(16 * len(values))
+        tokens = []
+        for n, value in enumerate(values):
+            iv = ivs[16 * n:16 * n + 16]
+            data = value.encode()
+            pad = 16 - len(data) % 16
+            encryptor = Cipher(self.aes, modes.CBC(iv)).encryptor()
+            body = prefix + iv + encryptor.update(data + bytes((pad,)) * pad) + encryptor.finalize()
+            tokens.append(base64.urlsafe_b64encode(body + hmac.new(self.signing_key, body, hashlib.sha256)
+                                                   .digest()).decode())
+        return tokens
+
+
+def lookup_hasher():
+    """`lookup_hash` with the key taken once (for many values)."""
+    key = (current_app.config.get("LOOKUP_KEY") or "").encode() or _derived("fudao-lookup-key")
+
+    def digest(value: str) -> str:
+        return hmac.new(key, value.upper().encode(), hashlib.sha256).hexdigest()
+
+    return digest
 
 
 def encrypt(value: str | None) -> str | None:
@@ -39,8 +82,7 @@ def decrypt(token: str | None) -> str | None:
 
 
 def lookup_hash(value: str) -> str:
-    key = (current_app.config.get("LOOKUP_KEY") or "").encode() or _derived("fudao-lookup-key")
-    return hmac.new(key, value.upper().encode(), hashlib.sha256).hexdigest()
+    return lookup_hasher()(value)
 
 
 def encrypted_phone(prefix: str) -> property:

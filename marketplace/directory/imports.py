@@ -10,10 +10,13 @@ reaper (`marketplace.imports.jobs.reap_stale`) marks its job failed.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
+from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -22,7 +25,14 @@ from marketplace.accounts.models import Department, User
 from marketplace.audit.services import record
 from marketplace.directory import labels as L
 from marketplace.directory import yearly
-from marketplace.directory.import_writer import PROGRESS_EVERY, Existing, Writer, diff, existing_records
+from marketplace.directory.import_writer import (
+    PROGRESS_EVERY,
+    Existing,
+    Writer,
+    diff,
+    existing_records,
+    seal,
+)
 from marketplace.directory.models import (
     CounselorStatus,
     Education,
@@ -42,6 +52,7 @@ from marketplace.directory.services import (
 )
 from marketplace.imports import jobs as _jobs
 from marketplace.imports.cells import CellParser, RegionIndex, id_text, parse_date  # noqa: F401 - re-exported
+from marketplace.imports.pool import checked_chunks
 from marketplace.imports.reader import ImportFileError, Outcome, RawRow, iter_raw_rows
 from marketplace.imports.spec import INSTRUCTIONS_SHEET, LISTS_SHEET, Column, ImportKind, register  # noqa: F401
 from marketplace.imports.template import build_template as _build_template
@@ -141,12 +152,18 @@ def build_template(department: Department | None = None) -> bytes:
 # --- reading and checking --------------------------------------------------------------------------------------
 
 class ParsedRow:
-    __slots__ = ("checked", "data", "failed", "id_hash", "row", "stated")
+    __slots__ = ("checked", "data", "errors", "failed", "id_hash", "missed", "raw", "row", "sealed", "stated",
+                 "warnings")
 
     def __init__(self, row: int, data: CounselorInput, failed: set[str] | frozenset = frozenset(),
                  stated: dict | None = None) -> None:
         self.row, self.data, self.checked, self.id_hash, self.failed = row, data, None, "", failed
         self.stated = stated or {}  # gender / birth date as the file states them (checked against the ID)
+        self.errors: list[dict] = []  # this row's own errors and warnings, in the order they were found
+        self.warnings: list[dict] = []
+        self.missed: set[str] = set()  # region codes the check needed that were not loaded yet
+        self.raw: RawRow | None = None  # kept only when the row is checked again (missed codes)
+        self.sealed: dict[str, str] | None = None  # ciphers, hashes and masks of a valid row (import_writer)
 
 
 def parse_row(raw: RawRow, cells: CellParser, outcome: Outcome) -> ParsedRow:
@@ -180,58 +197,121 @@ def parse_row(raw: RawRow, cells: CellParser, outcome: Outcome) -> ParsedRow:
     return ParsedRow(raw.row, data, failed, stated)
 
 
-def check_file(path: str | Path, department: Department, progress: Callable[[int, int], None] | None = None,
-               ) -> tuple[Outcome, list[ParsedRow], dict[str, Existing]]:
-    """Read and check every row; nothing is written. Returns the outcome, the rows and the existing records
-    (by ID hash) that a re-import would update."""
-    outcome = Outcome()
-    regions = RegionIndex(department)
-    cells = CellParser([*COLUMNS, *EXTRA_COLUMNS], regions)
-    parsed: list[ParsedRow] = []
-    for raw in iter_raw_rows(path, KIND):
-        outcome.total += 1
-        parsed.append(parse_row(raw, cells, outcome))
-        if progress and outcome.total % PROGRESS_EVERY == 0:
-            progress(outcome.total, 0)
-    if outcome.total == 0:
-        raise ImportFileError(_("表格中没有数据行"))
-    regions.load_outside({c for p in parsed for c in (p.data.region_code, p.data.township_code) if c})
-    seen: dict[str, int] = {}
-    valid: list[ParsedRow] = []
-    for index, row in enumerate(parsed, start=1):
-        checked = check_input(row.data, department, regions.get)
+class RowChecker:
+    """Everything about one row that needs no other row and no query: its cells, `check_input`, 性别 / 出生日期
+    against the ID number, and for a valid row the look-up hashes, the Fernet ciphers and the masks. A pure
+    function of the row and of the tables loaded here first, so the import pool's processes run it on chunks
+    (marketplace/imports/pool.py) and a small file runs it in the job's process: the same code either way."""
+
+    def __init__(self, department: Department, regions: RegionIndex) -> None:
+        self.department, self.regions = department, regions
+        self.cells = CellParser([*COLUMNS, *EXTRA_COLUMNS], regions)
+        self.encrypter, self.hasher = crypto.BulkEncrypter(), crypto.lookup_hasher()  # keys taken once
+        self.app = current_app._get_current_object()
+        department.region.path  # noqa: B018 - loaded now, so a forked helper never lazy-loads it
+
+    def check_chunk(self, raws: list[RawRow]) -> list[ParsedRow]:
+        """Check the rows and seal the valid ones (one batch of encryptions per chunk)."""
+        with nullcontext() if has_app_context() else self.app.app_context():
+            rows = [self.check(raw) for raw in raws]
+            seal([row for row in rows if row.id_hash], self.encrypter, self.hasher)
+        return rows
+
+    def check(self, raw: RawRow) -> ParsedRow:
+        outcome = Outcome()
+        row = parse_row(raw, self.cells, outcome)
+        regions = self.regions
+
+        def region_of(code: str):
+            found = regions.get(code)
+            if found is None and code not in regions.outside:
+                row.missed.add(code)  # outside the jurisdiction or unknown: loaded afterwards, row checked again
+            return found
+
+        checked = check_input(row.data, self.department, region_of)
         row.checked = checked
         for name, message in checked.errors.items():
             if name not in row.failed:  # that cell's own error is already listed
                 outcome.error(row.row, FIELD_COLUMN.get(name, name), message)
         _check_stated(row, checked, outcome)
-        if row.failed:
-            continue
-        for message in checked.warnings:
-            outcome.warnings.append({"row": row.row, "column": FIELD_COLUMN["id_number"], "message": str(message)})
-        if checked.id_number:
-            first = seen.setdefault(checked.id_number, row.row)
-            if first != row.row:
-                outcome.error(row.row, FIELD_COLUMN["id_number"],
-                              _("与第 %(row)s 行的身份证号码重复", row=first))
-                continue
-        if checked.ok:
-            row.id_hash = crypto.lookup_hash(checked.id_number)
-            valid.append(row)
-        if progress and index % PROGRESS_EVERY == 0:
-            progress(outcome.total, index)
-    existing = existing_records(valid)
-    for row in valid:
-        found = existing.get(row.id_hash)
-        if found is not None and found.department_id != department.id:
-            outcome.error(row.row, FIELD_COLUMN["id_number"], _("该身份证号码已由其他部门录入名录库"))
-        elif found is None:
-            term_end = row.data.term_end or default_term_end(row.data.appointed_on)
-            if initial_status(term_end) is CounselorStatus.EXPIRED:
-                outcome.warnings.append({"row": row.row, "column": FIELD_COLUMN["term_end"],
-                                         "message": expired_message(term_end)})
-    outcome.errors.sort(key=lambda e: (e["row"] or 0))
+        if not row.failed:
+            for message in checked.warnings:
+                outcome.warnings.append({"row": row.row, "column": FIELD_COLUMN["id_number"],
+                                         "message": str(message)})
+        row.errors, row.warnings = outcome.errors, outcome.warnings
+        checked.errors = {name: str(message) for name, message in checked.errors.items()}
+        checked.warnings = [str(message) for message in checked.warnings]
+        if row.missed:
+            row.raw = raw
+        elif checked.ok and not row.failed:
+            row.id_hash = self.hasher(checked.id_number)
+        return row
+
+
+def check_file(path: str | Path, department: Department, progress: Callable[[int, int], None] | None = None,
+               *, pool: dict | None = None) -> tuple[Outcome, list[ParsedRow], dict[str, Existing]]:
+    """Read and check every row; nothing is written. Returns the outcome, the rows and the existing records
+    (by ID hash) that a re-import would update."""
+    outcome, valid, existing = Outcome(), [], {}
+    for rows, found in checked_chunks_of(path, department, outcome, progress, pool=pool):
+        valid += rows
+        existing |= found
     return outcome, valid, existing
+
+
+def checked_chunks_of(path: str | Path, department: Department, outcome: Outcome,
+                      progress: Callable[[int, int], None] | None = None, *, pool: dict | None = None,
+                      ) -> Iterator[tuple[list[ParsedRow], dict[str, Existing]]]:
+    """The file's valid rows chunk by chunk, in order, each with the existing records (by ID hash) it
+    matches; errors and warnings go to `outcome` (sorted by row once the file is done). Rows are checked by
+    `RowChecker` — on every core for a large file (`pool` receives how: marketplace.imports.pool) — then here,
+    in the file's order: regions outside the jurisdiction, duplicates within the file, records of other
+    departments. A chunk is yielded as soon as it is compared, so the caller can write it while the helpers
+    check the next ones; once `outcome.errors` is not empty the caller writes nothing more (and rolls back)."""
+    regions = RegionIndex(department)
+    checker = RowChecker(department, regions)
+    seen: dict[str, int] = {}
+    expired: list[dict] = []  # after every row's own warnings, as the serial order had them
+    reported = 0
+    for _raws, rows in checked_chunks(iter_raw_rows(path, KIND), checker.check_chunk, stats=pool):
+        outcome.total += len(rows)
+        missed = {code for row in rows if row.missed for code in row.missed}
+        if missed:  # codes outside the jurisdiction (so the message can name them): one query, those rows again
+            regions.load_outside(missed)
+            rows = [checker.check(row.raw) if row.missed else row for row in rows]
+        valid: list[ParsedRow] = []
+        for row in rows:
+            checked = row.checked
+            outcome.errors += row.errors
+            if row.failed:
+                continue
+            outcome.warnings += row.warnings
+            if checked.id_number:
+                first = seen.setdefault(checked.id_number, row.row)
+                if first != row.row:
+                    outcome.error(row.row, FIELD_COLUMN["id_number"],
+                                  _("与第 %(row)s 行的身份证号码重复", row=first))
+                    continue
+            if checked.ok:
+                valid.append(row)
+        existing = existing_records(valid)
+        for row in valid:
+            found = existing.get(row.id_hash)
+            if found is not None and found.department_id != department.id:
+                outcome.error(row.row, FIELD_COLUMN["id_number"], _("该身份证号码已由其他部门录入名录库"))
+            elif found is None:
+                term_end = row.data.term_end or default_term_end(row.data.appointed_on)
+                if initial_status(term_end) is CounselorStatus.EXPIRED:
+                    expired.append({"row": row.row, "column": FIELD_COLUMN["term_end"],
+                                    "message": expired_message(term_end)})
+        if progress and outcome.total - reported >= PROGRESS_EVERY:
+            reported = outcome.total
+            progress(reported, reported)
+        yield valid, existing
+    if outcome.total == 0:
+        raise ImportFileError(_("表格中没有数据行"))
+    outcome.warnings += expired
+    outcome.errors.sort(key=lambda e: (e["row"] or 0))
 
 
 def _check_stated(row: ParsedRow, checked, outcome: Outcome) -> None:
@@ -254,23 +334,40 @@ def _check_stated(row: ParsedRow, checked, outcome: Outcome) -> None:
 def import_file(actor: User, path: str | Path, progress: Callable[[str, int, int], None] | None = None,
                 job: Job | None = None) -> Outcome:
     """Check the file and, when every row is valid, write it (created / updated / unchanged). Flushes,
-    never commits: the caller commits once, so the counselor rows land in one transaction or not at all."""
+    never commits: the caller commits once, so the counselor rows land in one transaction or not at all.
+    New counselors are written chunk by chunk while the rest of the file is still being checked; the first
+    error stops the writing and the caller rolls back what was written (run_import does), so a file with an
+    error writes nothing, as before. Updates of existing records wait for the whole file."""
     department = appointing_department(actor)
-    outcome, rows, existing = check_file(path, department,
-                                         (lambda total, done: progress("validate", done, total)) if progress else None)
+    phase = getattr(progress, "phase", None) or (lambda name: nullcontext())
+    outcome, updates, created = Outcome(), [], 0
+    writer = Writer(actor, department,
+                    (lambda done: progress("write", created + done, outcome.total)) if progress else None,
+                    phase=phase)
+    started, writing = time.perf_counter(), 0.0
+    chunks = checked_chunks_of(path, department, outcome,
+                               (lambda total, done: progress("validate", done, total)) if progress else None,
+                               pool=getattr(progress, "pool", None))
+    for rows, existing in chunks:
+        creates = []
+        for row in rows:
+            found = existing.get(row.id_hash)
+            if found is None:
+                creates.append(row)
+                continue
+            values, changes = diff(found, row)
+            if changes:
+                updates.append((found, values, changes, row))
+            else:
+                outcome.unchanged += 1
+        if creates and not outcome.errors:
+            began = time.perf_counter()
+            created += writer.create(creates)
+            writing += time.perf_counter() - began
+    if hasattr(progress, "add_phase"):  # the loop's own time, without the writes timed inside it
+        progress.add_phase("read_check", time.perf_counter() - started - writing, first=True)
     if outcome.errors:
         return outcome
-    creates, updates = [], []
-    for row in rows:
-        found = existing.get(row.id_hash)
-        if found is None:
-            creates.append(row)
-            continue
-        values, changes = diff(found, row)
-        if changes:
-            updates.append((found, values, changes, row))
-        else:
-            outcome.unchanged += 1
     if updates and not yearly.editing_allowed(department, yearly.local_today()):
         # New appointees may be entered all year; changing existing records outside the window needs an
         # unlock, for an import as for the edit page. All-or-nothing: the whole file is refused.
@@ -280,10 +377,10 @@ def import_file(actor: User, path: str | Path, progress: Callable[[str, int, int
                             "新聘任的辅导员可随时导入"))
         outcome.unchanged = 0
         return outcome
-    writer = Writer(actor, department,
-                    (lambda done: progress("write", done, outcome.total)) if progress else None)
-    outcome.created = writer.create(creates)
-    outcome.updated = writer.update(updates)
+    with phase("update"):
+        outcome.updated = writer.update(updates)
+    writer.finish(created)
+    outcome.created = created
     record(actor, "counselor.import", job, object_type="jobs", object_id=job.id if job else None,
            region_code=department.region_code, created=outcome.created, updated=outcome.updated,
            unchanged=outcome.unchanged, total=outcome.total)

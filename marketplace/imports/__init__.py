@@ -22,9 +22,12 @@ An area supplies a *kind* — a subclass of `ImportKind` (spec.py) — and the p
 - cells.py ``CellParser(columns, regions).parse(raw_row, outcome)``: cells → a dict of Python values, or None
   with Chinese cell-level errors recorded; ``RegionIndex(department)``: codes and names of a jurisdiction,
   preloaded once; ``parse_date``, ``cell_text``, ``id_text``, ``label_map``.
+- pool.py ``checked_chunks(rows, check)``: ``(chunk, check(chunk))`` in order, checked by forked helper processes
+  (billiard) for a file of more than IMPORT_POOL_MIN_ROWS rows, in the job's process otherwise or when the
+  pool breaks; ``check`` must be pure (no queries).
 - jobs.py ``start_import(kind, actor, stream, content_length)``, ``run_import(job)`` (pending → running →
   succeeded / failed, all-or-nothing: the rows and the job's final state commit together), ``reap_stale()``
-  (jobs whose worker died), ``job_json(job)``.
+  (jobs whose worker died), ``job_json(job)``; ``Progress.phase(name)`` times a phase for ``summary["phases"]``.
 - web.py: ``file_field(label)`` for the upload form, ``render_upload`` / ``render_job`` (templates/imports/),
   ``scoped_job(kind, job_id, user)`` (404 outside the jurisdiction or for another kind), ``xlsx_response``.
 

@@ -18,6 +18,7 @@ from marketplace.imports.spec import Column, norm
 from marketplace.regions.models import Region
 
 CHUNK = 1000
+MEMO_LIMIT = 4096  # distinct values remembered per column (CellParser.parse_all)
 MULTI_SEPARATORS = re.compile(r"[、,;；，/\s]+")
 DATE_TEXT = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
 EXCEL_EPOCH = date(1899, 12, 30)
@@ -131,6 +132,8 @@ class CellParser:
         self.columns, self.regions = columns, regions
         self.maps = {c.key: label_map(c.labels) for c in columns if c.kind in ("choice", "multi")}
         self.bools = bool_map()
+        # identifiers and phones are unique per row: remembering them would only cost memory
+        self.memos: dict[str, dict] = {c.key: {} for c in columns if c.kind not in ("id", "phone")}
 
     def parse(self, raw: RawRow, outcome: Outcome) -> dict[str, Any] | None:
         """The row's values by column key, or None when a cell could not be read (errors recorded)."""
@@ -139,20 +142,38 @@ class CellParser:
 
     def parse_all(self, raw: RawRow, outcome: Outcome) -> tuple[dict[str, Any], set[str]]:
         """Every cell of the row: the values by column key (None where a cell could not be read) and the keys
-        of the cells that failed (errors recorded), so the row's other checks can still run and report."""
+        of the cells that failed (errors recorded), so the row's other checks can still run and report.
+        A cell's value and messages depend on nothing but the cell, so they are remembered per column (up to
+        MEMO_LIMIT distinct values): a coded column of 30,000 rows holds a few dozen values."""
         failed: set[str] = set()
         values: dict[str, Any] = {}
+        memos = self.memos
         for column in self.columns:
-            def fail(message, column=column):
-                failed.add(column.key)
-                outcome.error(raw.row, column.header, message)
-
-            if column.key in raw.problems:
-                fail(raw.problems[column.key])
-                values[column.key] = ("", False) if column.kind == "id" else None
+            key = column.key
+            if key in raw.problems:
+                failed.add(key)
+                outcome.error(raw.row, column.header, raw.problems[key])
+                values[key] = ("", False) if column.kind == "id" else None
                 continue
-            value = self.cell(column, raw.values.get(column.key), fail)
-            values[column.key] = None if column.key in failed and column.kind != "id" else value
+            value = raw.values.get(key)
+            memo = memos.get(key)
+            try:
+                entry = memo.get((value.__class__, value)) if memo is not None else None
+            except TypeError:  # an unhashable cell value (not from our readers): parse it every time
+                entry, memo = None, None
+            if entry is None:
+                messages: list[str] = []
+                entry = (self.cell(column, value, messages.append), tuple(messages))
+                if memo is not None and len(memo) < MEMO_LIMIT:
+                    memo[(value.__class__, value)] = entry
+            result, messages = entry
+            if messages:
+                failed.add(key)
+                for message in messages:
+                    outcome.error(raw.row, column.header, message)
+                values[key] = result if column.kind == "id" else None
+            else:
+                values[key] = result
         return values, failed
 
     def cell(self, column: Column, value: Any, fail) -> Any:

@@ -6,6 +6,8 @@ import logging
 import time
 import uuid
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -87,6 +89,31 @@ class Progress:
     def __init__(self, job: Job):
         self.job_id = job.id
         self.separate = db.session.get_bind().dialect.name != "sqlite"
+        self.phases: list[dict] = []  # [{"name", "seconds"}], in order: the job's summary["phases"]
+        self.pool: dict = {}  # how the rows were checked (marketplace/imports/pool.py): workers, fallback
+
+    @contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        """Time one phase of the job (read_check, encrypt, numbers, copy, analyze, ...) for its summary; a
+        phase that recurs (one per chunk) adds up in one entry."""
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.add_phase(name, time.perf_counter() - started)
+
+    def add_phase(self, name: str, seconds: float, first: bool = False) -> None:
+        """Add `seconds` to the phase `name` (a new entry at the end, or after the fixed ones if `first`)."""
+        for entry in self.phases:
+            if entry["name"] == name:
+                entry["seconds"] = round(entry["seconds"] + seconds, 3)
+                return
+        entry = {"name": name, "seconds": round(seconds, 3)}
+        if first:
+            at = next((n for n, e in enumerate(self.phases) if e["name"] not in ("queue", "lock")), len(self.phases))
+            self.phases.insert(at, entry)
+        else:
+            self.phases.append(entry)
 
     def __call__(self, phase: str, done: int, total: int) -> None:
         processed = done // 2 if phase != "write" else total // 2 + done // 2
@@ -114,30 +141,33 @@ def run_import(job: Job) -> Job:
     db.session.refresh(job)
     kind = kind_of(job.kind)
     progress = Progress(job)
+    progress.phases.append({"name": "queue", "seconds": round(max(
+        (as_utc(job.heartbeat_at) - as_utc(job.created_at)).total_seconds(), 0), 3)})  # upload → claimed
     try:
-        _wait_for_department(job, kind, progress)
+        with progress.phase("lock"):
+            _wait_for_department(job, kind, progress)
         outcome = kind.import_file(job.actor, job.input_path, progress, job)
     except DomainError as error:  # ImportFileError included: the file, or who imports, is the problem
         db.session.rollback()
         return _finish(job, JobState.FAILED, Outcome(), [{"row": None, "column": None, "message": error.message}],
-                       error.message)
+                       error.message, progress)
     except IntegrityError:  # a unique key taken meanwhile by a write outside the import lock
         log.warning("import %s clashed with a concurrent write", job.id, exc_info=True)
         db.session.rollback()
         message = _("导入失败：与同时进行的其他修改冲突，未写入任何数据，请重新上传")
         return _finish(job, JobState.FAILED, Outcome(), [{"row": None, "column": None, "message": message}],
-                       message)
+                       message, progress)
     except Exception:
         log.exception("import %s failed", job.id)
         db.session.rollback()
         message = _("导入失败：服务器内部错误，未写入任何数据")
         return _finish(job, JobState.FAILED, Outcome(), [{"row": None, "column": None, "message": message}],
-                       message)
+                       message, progress)
     if outcome.errors:
         db.session.rollback()
         return _finish(job, JobState.FAILED, outcome, outcome.errors,
-                       _("有 %(n)s 处错误，未导入任何数据", n=len(outcome.errors)))
-    return _finish(job, JobState.SUCCEEDED, outcome, [], None)
+                       _("有 %(n)s 处错误，未导入任何数据", n=len(outcome.errors)), progress)
+    return _finish(job, JobState.SUCCEEDED, outcome, [], None, progress)
 
 
 LOCK_POLL_SECONDS = 1.0
@@ -161,16 +191,26 @@ def _wait_for_department(job: Job, kind: ImportKind, progress: Progress) -> None
         time.sleep(LOCK_POLL_SECONDS)
 
 
-def _finish(job: Job, state: JobState, outcome: Outcome, errors: list[dict], message: str | None) -> Job:
-    """Record the result; on success this commits the imported rows together with the job's state."""
+def _finish(job: Job, state: JobState, outcome: Outcome, errors: list[dict], message: str | None,
+            progress: Progress | None = None) -> Job:
+    """Record the result; on success this commits the imported rows together with the job's state. The
+    summary's "phases" say where the time went; the commit's own time is added by a second, small write."""
     job = db.session.get(Job, job.id)
     job.state, job.errors, job.finished_at, job.heartbeat_at = state, errors, utcnow(), utcnow()
-    job.summary = {**outcome.summary, **({"message": str(message)} if message else {})}
+    phases = list(progress.phases) if progress else []
+    job.summary = {**outcome.summary, **({"message": str(message)} if message else {}),
+                   **({"phases": phases} if phases else {}),
+                   **({"pool": progress.pool} if progress and progress.pool else {})}
     job.total = outcome.total
     job.processed = outcome.total if state is JobState.SUCCEEDED else job.processed
     if state is JobState.SUCCEEDED:
         enqueue("matching.build_pool")  # imported rows reach the shared candidate pool (docs/matching.md)
+    started = time.perf_counter()
     db.session.commit()
+    if phases:
+        job.summary = {**job.summary, "phases": [*phases, {"name": "commit",
+                                                           "seconds": round(time.perf_counter() - started, 3)}]}
+        db.session.commit()
     delete_upload(job)  # personal data: keep no copy of the upload
     return job
 

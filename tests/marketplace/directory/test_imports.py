@@ -643,3 +643,198 @@ def test_outside_the_window_new_rows_import_but_updates_of_existing_records_are_
     assert "须由上级部门解锁" in message and "新聘任的辅导员可随时导入" in message
     assert counselors() == 2
     assert Counselor.query.filter_by(name="导入2").one().position != "社长"
+
+
+# --- checking on every core (marketplace/imports/pool.py) ----------------------------------------------------
+
+def _mixed_file() -> bytes:
+    """Valid rows with every kind of error among them: bad cells, failed checks, a duplicate, a region outside
+    the jurisdiction (checked again once its code is loaded), 性别 against the ID number, a warning."""
+    headers = [*HEADERS, "性别"]
+    rows = [row(n) for n in range(1, 41)]
+    for n, (overrides, _column, _message) in enumerate(BAD_ROWS):
+        rows[n + 3] = row(n + 4, **overrides)
+    rows[30] = {**row(1), "姓名": "重复者", "手机号码": "13900009999"}  # the ID number of the first row again
+    rows[31] = row(32, 性别=_gender(32, wrong=True))
+    rows[32] = row(33, 性别=_gender(33))
+    rows[33] = row(34, 聘期结束日期="2025-01-01", 聘任日期="2022-01-01")  # a term already over: a warning
+    return xlsx(rows, headers)
+
+
+def _gender(n: int, wrong: bool = False) -> str:
+    """The gender the ID number of row(n) says (its 17th digit: odd for men), or the other one."""
+    male = int(row(n)["身份证号码"][16]) % 2 == 1
+    return "男" if male != wrong else "女"
+
+
+def _comparable(outcome, rows) -> tuple:
+    from marketplace import crypto
+
+    def sealed(r):
+        s = dict(r.sealed or {})
+        for key in ("id_number_cipher", "phone_cipher"):  # Fernet tokens carry a random IV: compare the plaintext
+            s[key] = crypto.decrypt(s[key]) if s.get(key) else None
+        return s
+
+    return (outcome.total, outcome.errors, outcome.warnings,
+            [(r.row, r.data, r.checked, r.id_hash, r.failed, sealed(r)) for r in rows])
+
+
+def _check(county, path, **stats):
+    from marketplace.extensions import db
+
+    outcome, rows, _existing = imports.check_file(path, county.department, pool=stats)
+    db.session.rollback()
+    return _comparable(outcome, rows), stats
+
+
+@pytest.fixture
+def small_pool(app, monkeypatch):
+    """The pool for files of more than 5 rows, in chunks of 7 (so a 40-row file makes 6 chunks)."""
+    from marketplace.imports import pool
+
+    monkeypatch.setitem(app.config, "IMPORT_POOL_MIN_ROWS", 5)
+    monkeypatch.setitem(app.config, "IMPORT_WORKERS", 2)
+    monkeypatch.setattr(pool, "CHUNK_ROWS", 7)
+    return pool
+
+
+def test_the_pool_finds_the_same_rows_errors_and_warnings_as_the_serial_path(county, save, small_pool, app,
+                                                                              monkeypatch):
+    path = save(_mixed_file())
+    parallel, stats = _check(county, path)
+    assert stats == {"workers": 2, "fallback": False}
+    monkeypatch.setitem(app.config, "IMPORT_WORKERS", 1)
+    serial, stats = _check(county, path)
+    assert stats == {"workers": 0, "fallback": False}
+    assert parallel == serial
+    total, errors, warnings, rows = serial
+    assert total == 40 and len(rows) == 40 - len(BAD_ROWS) - 1 - 1  # bad rows, the duplicate, 性别
+    assert {"row": 32, "column": "身份证号码", "message": "与第 2 行的身份证号码重复"} in errors
+    stated, actual = _gender(32, wrong=True), _gender(32)
+    message = f"性别“{stated}”与身份证号码不符（身份证号码为{actual}性）"
+    assert {"row": 33, "column": "性别", "message": message} in errors
+    assert any(e["row"] == 12 and e["column"] == "所在地区" and "不在本部门管辖范围内" in e["message"] for e in errors)
+    assert [e["row"] for e in errors] == sorted(e["row"] for e in errors)
+    assert any(w["row"] == 35 and w["column"] == "聘期结束日期" for w in warnings)
+
+
+def test_an_import_through_the_pool_stores_what_the_file_says(county, save, small_pool, db):
+    from marketplace import crypto
+
+    rows = [row(n) for n in range(1, 31)]
+    outcome = run(county, save(xlsx(rows)))
+    assert (outcome.created, outcome.errors) == (30, [])
+    stored = {crypto.decrypt(c.id_number_cipher): c for c in db.session.scalars(select(Counselor))}
+    for values in rows:
+        counselor = stored[values["身份证号码"]]
+        assert (counselor.name, crypto.decrypt(counselor.phone_cipher)) == (values["姓名"], values["手机号码"])
+        assert counselor.phone_hash == crypto.lookup_hash(values["手机号码"])
+        assert counselor.phone_masked == values["手机号码"][:3] + "****" + values["手机号码"][-4:]
+    assert len({c.certificate_no for c in stored.values()}) == 30
+
+
+def test_a_helper_killed_mid_chunk_leaves_the_rest_to_the_job_and_the_result_unchanged(county, save, small_pool,
+                                                                                        app, monkeypatch):
+    path = save(_mixed_file())
+    monkeypatch.setitem(app.config, "IMPORT_WORKERS", 1)
+    serial, _stats = _check(county, path)
+    monkeypatch.setitem(app.config, "IMPORT_WORKERS", 2)
+    monkeypatch.setattr(small_pool, "LOST_AFTER", 0.2)
+    job_process, original = os.getpid(), imports.RowChecker.check_chunk
+
+    def dies_in_a_helper(self, raws):
+        if os.getpid() != job_process and any(raw.row == 20 for raw in raws):
+            os.kill(os.getpid(), signal.SIGKILL)
+        return original(self, raws)
+
+    monkeypatch.setattr(imports.RowChecker, "check_chunk", dies_in_a_helper)
+    parallel, stats = _check(county, path)
+    assert stats == {"workers": 2, "fallback": True}
+    assert parallel == serial
+
+
+def test_a_pool_that_cannot_start_checks_in_the_job_process(county, save, small_pool, app, monkeypatch):
+    import billiard
+
+    path = save(_mixed_file())
+    monkeypatch.setitem(app.config, "IMPORT_WORKERS", 1)
+    serial, _stats = _check(county, path)
+    monkeypatch.setitem(app.config, "IMPORT_WORKERS", 2)
+
+    class NoFork:
+        def Pool(self, *args, **kwargs):
+            raise OSError(12, "Cannot allocate memory")
+
+    monkeypatch.setattr(billiard, "get_context", lambda method: NoFork())
+    parallel, stats = _check(county, path)
+    assert stats == {"workers": 0, "fallback": True}
+    assert parallel == serial
+
+
+def test_an_error_in_a_helper_fails_the_job_cleanly(county, client, api_token, small_pool, monkeypatch):
+    job_process, original = os.getpid(), imports.RowChecker.check_chunk
+
+    def breaks_in_a_helper(self, raws):
+        if os.getpid() != job_process:
+            raise RuntimeError("a bug in a row check")
+        return original(self, raws)
+
+    monkeypatch.setattr(imports.RowChecker, "check_chunk", breaks_in_a_helper)
+    headers = api_token(county)
+    response = client.post("/api/v1/counselors/imports", headers=headers,
+                           data={"file": (io.BytesIO(xlsx([row(n) for n in range(1, 21)])), "a.xlsx")})
+    job = client.get(f"/api/v1/jobs/{response.get_json()['job_id']}", headers=headers).get_json()
+    assert job["state"] == "failed"
+    assert job["errors"] == [{"row": None, "column": None, "message": "导入失败：服务器内部错误，未写入任何数据"}]
+    assert counselors() == 0
+
+
+def test_the_job_records_where_its_time_went(county, client, api_token, login):
+    headers = api_token(county)
+    response = client.post("/api/v1/counselors/imports", headers=headers,
+                           data={"file": (io.BytesIO(xlsx([row(1), row(2)])), "a.xlsx")})
+    job_id = response.get_json()["job_id"]
+    summary = client.get(f"/api/v1/jobs/{job_id}", headers=headers).get_json()["summary"]
+    assert [p["name"] for p in summary["phases"]] == ["queue", "lock", "read_check", "encrypt", "numbers", "copy",
+                                                      "update", "commit"]
+    assert all(isinstance(p["seconds"], float | int) and p["seconds"] >= 0 for p in summary["phases"])
+    assert summary["pool"] == {"workers": 0, "fallback": False}  # two rows: checked in the job's process
+    login(county)
+    page = client.get(f"/directory/imports/{job_id}")
+    assert "各阶段用时" in page.get_data(as_text=True) and "读取与检查" in page.get_data(as_text=True)
+
+
+def test_chunks_written_before_an_error_further_down_are_rolled_back(county, client, api_token, small_pool, save,
+                                                                     db):
+    rows = [row(n) for n in range(1, 31)] + [row(31, 聘任日期="明天")]  # five chunks written, then the error
+    headers = api_token(county)
+    response = client.post("/api/v1/counselors/imports", headers=headers,
+                           data={"file": (io.BytesIO(xlsx(rows)), "a.xlsx")})
+    job = client.get(f"/api/v1/jobs/{response.get_json()['job_id']}", headers=headers).get_json()
+    assert job["state"] == "failed" and job["summary"]["message"] == "有 1 处错误，未导入任何数据"
+    assert job["errors"] == [{"row": 32, "column": "聘任日期", "message": "日期“明天”无法识别，请填写如 2023-01-05"}]
+    assert counselors() == 0
+    assert db.session.scalar(select(func.count()).select_from(CounselorEvent)) == 0
+    assert db.session.scalar(select(func.count()).select_from(counselor_service_areas)) == 0
+    # the certificate numbers taken by the rolled-back chunks are free again: the corrected file gets them
+    assert run(county, save(xlsx(rows[:30]))).created == 30
+    numbers = sorted(c.certificate_no for c in db.session.scalars(select(Counselor)))
+    assert numbers[0].endswith("-00001") and numbers[-1].endswith("-00030")
+
+
+def test_stale_statistics_are_refreshed_mid_import(county, save, small_pool, db, monkeypatch):
+    """Planned for the nearly empty table it was last analysed as, each new event's foreign-key check scanned
+    a counselors table growing to 30,000 rows (a 40-75 s COPY); the writer analyses it once it has grown."""
+    from sqlalchemy import text
+
+    from tests.conftest import require_postgres_session
+
+    require_postgres_session()
+    monkeypatch.setattr(import_writer, "REPLAN_FROM", 10)
+    db.session.execute(text("ANALYZE counselors"))  # the table as the planner last saw it: empty
+    outcome = imports.import_file(county, save(xlsx([row(n) for n in range(1, 31)])))
+    assert outcome.created == 30
+    planned = db.session.execute(text("SELECT reltuples FROM pg_class WHERE oid = 'counselors'::regclass")).scalar()
+    assert planned >= 10  # analysed inside the import's transaction, which it sees
+    db.session.rollback()
