@@ -33,7 +33,7 @@ from sqlalchemy import create_engine, insert, select, text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.scratch import ADMIN_URL, bench_app
+from bench.scratch import ADMIN_URL, bench_app  # noqa: E402
 
 DB_NAME = "fudao_pages17_bench"
 URL = ADMIN_URL.rsplit("/", 1)[0] + f"/{DB_NAME}"
@@ -154,10 +154,11 @@ def start(args: list[str], env: dict, port: int) -> subprocess.Popen:
                                cwd=ROOT, env=env, start_new_session=True)
     for _ in range(120):
         try:
-            requests.get(f"http://127.0.0.1:{port}/", timeout=5)
+            requests.get(f"http://127.0.0.1:{port}/", timeout=30)
             return process
-        except requests.ConnectionError:
+        except requests.RequestException:
             time.sleep(0.5)
+    stop(process)
     raise RuntimeError(f"gunicorn on {port} did not start")
 
 
@@ -201,9 +202,9 @@ def wrk(url: str, headers: dict, seconds: int, connections: int) -> dict:
 
 
 def run(args, pool_dir: str, need_id: int) -> None:
-    bare = start(["bench.bare_app:app"], {**os.environ, "BARE_DATABASE_URL": URL}, BARE_PORT)
-    fudao = start(["wsgi:app"], fudao_env(pool_dir), FUDAO_PORT)
+    servers = [start(["bench.bare_app:app"], {**os.environ, "BARE_DATABASE_URL": URL}, BARE_PORT)]
     try:
+        servers.append(start(["wsgi:app"], fudao_env(pool_dir), FUDAO_PORT))
         national, county, operator = sign_in("admin"), sign_in("zhengding"), sign_in("coop_zhengding")
         token = api_token("coop_zhengding")
         base = f"http://127.0.0.1:{FUDAO_PORT}"
@@ -247,8 +248,8 @@ def run(args, pool_dir: str, need_id: int) -> None:
                   f"{'yes' if share >= 0.30 else 'no'} |")
         print(json.dumps({label: runs for label, runs in results.items()}), file=sys.stderr)
     finally:
-        stop(fudao)
-        stop(bare)
+        for server in servers:
+            stop(server)
 
 
 if __name__ == "__main__":
