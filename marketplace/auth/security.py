@@ -117,8 +117,11 @@ def _require_second_factor():
 def _no_store(response):
     """Nothing but the static assets may be kept by a browser or a proxy cache: pages and JSON answers can
     hold personal data, and a shared computer's back button or cache must not show them to the next person
-    (ASVS 8.2.1)."""
-    if request.endpoint != "static":
+    (ASVS 8.2.1). The exception: an anonymous public page served by `publiccache.public_page`, which holds
+    public fields only and is the same for everyone."""
+    from marketplace.publiccache import cache_headers
+
+    if request.endpoint != "static" and not cache_headers(response):
         response.headers["Cache-Control"] = "no-store"
         response.headers["Pragma"] = "no-cache"
     return response

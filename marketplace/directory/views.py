@@ -30,6 +30,7 @@ from marketplace.directory.search import (
 )
 from marketplace.errors import DomainError
 from marketplace.extensions import db
+from marketplace.publiccache import public_page
 from marketplace.forms import show_errors, submitted_version
 from marketplace.jurisdiction import get_scoped_or_404, scoped
 from marketplace.regions.models import Level
@@ -353,6 +354,7 @@ def review_request(request_id: int):
 
 
 @public_bp.get("/counselors")
+@public_page
 def public_directory():
     """The public directory: appointed counselors, public fields only."""
     from marketplace.regions.places import PublicDirectoryForm
