@@ -70,7 +70,9 @@ def list_counselors():
     form.validate()
     filters = filters_from(form)
     query = counselor_query(current_user, filters)
-    page = db.paginate(query, per_page=20, error_out=False, count=True)
+    # counted up to LIST_COUNT_CAP (an exact count of a national list read every row); "all that match" in a
+    # bulk action is counted exactly on its confirmation page
+    page = db.paginate(query, per_page=20, error_out=False, count_cap=current_app.config["LIST_COUNT_CAP"])
     if identifier_search(filters.q):
         audit_identifier_search(current_user, filters.q, page.total or 0)
         db.session.commit()
