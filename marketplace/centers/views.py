@@ -29,9 +29,9 @@ from marketplace.centers.models import (
 )
 from marketplace.errors import DomainError
 from marketplace.extensions import db
-from marketplace.publiccache import public_page
 from marketplace.forms import EmptyForm, show_errors, submitted_version
 from marketplace.jurisdiction import get_scoped_or_404
+from marketplace.publiccache import public_page
 from marketplace.regions.models import Region
 
 bp = Blueprint("centers", __name__, url_prefix="/centers")

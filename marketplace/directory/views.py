@@ -30,9 +30,9 @@ from marketplace.directory.search import (
 )
 from marketplace.errors import DomainError
 from marketplace.extensions import db
-from marketplace.publiccache import public_page
 from marketplace.forms import show_errors, submitted_version
 from marketplace.jurisdiction import get_scoped_or_404, scoped
+from marketplace.publiccache import public_page
 from marketplace.regions.models import Level
 from marketplace.timeutil import local_today
 
