@@ -73,13 +73,14 @@ def register_logging() -> None:
 def register_extensions(app: Flask) -> None:
     from marketplace import models  # noqa: F401  (every model registered before the mappers configure)
     from marketplace.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
-    from marketplace.i18n import select_locale
+    from marketplace.i18n import install_request_domain, select_locale
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    install_request_domain(babel)
     limiter.init_app(app)
     mail.init_app(app)
 

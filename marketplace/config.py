@@ -108,6 +108,8 @@ def default_config(instance_path: str) -> dict:
         # The public directory counts its matches only up to this many rows ("超过 10,000 位"): an exact count
         # of 100,000 appointed counselors was a sequential scan on every anonymous page view.
         "PUBLIC_COUNT_CAP": int(os.environ.get("FUDAO_PUBLIC_COUNT_CAP", "10000")),
+        # … and so does the officials' directory (a national official's list holds every counselor)
+        "LIST_COUNT_CAP": int(os.environ.get("FUDAO_LIST_COUNT_CAP", "10000")),
         "IMPORT_MAX_COLUMNS": 100,
         "UPLOAD_MAX_BYTES": 10 * 1024 * 1024,
         "NEED_OPEN_DAYS": 30,

@@ -149,3 +149,15 @@ def test_api_messages_follow_accept_language(client, english):
     response = client.get("/api/v1/accounts", headers={"Accept-Language": "en"})
     assert response.status_code == 401
     assert response.get_json()["error"]["message"] == english("未登录或令牌无效")
+
+
+def test_translations_looked_up_once_per_request_still_follow_a_forced_locale(app):
+    from flask import session
+    from flask_babel import force_locale, gettext
+
+    with app.test_request_context("/"):
+        session["lang"] = "en"
+        assert gettext("辅导员名录") == "Counselor directory"
+        with force_locale("zh_CN"):
+            assert gettext("辅导员名录") == "辅导员名录"
+        assert gettext("辅导员名录") == "Counselor directory"

@@ -68,6 +68,12 @@ def _is_web_request() -> bool:
     return not request.path.startswith("/api/") and request.endpoint != "static"
 
 
+# The last-seen time is written back only when it is older than this: a request that changes nothing else then
+# leaves the session row alone (no UPDATE per page view). A session may so end up to this long before a full
+# SESSION_IDLE_TIMEOUT after its very last request, never later.
+SEEN_AT_RESOLUTION = 60
+
+
 def _expire_idle_session():
     """Sign out after SESSION_IDLE_TIMEOUT without a request (checked server-side, not only by cookie age)."""
     if not _is_web_request() or not current_user.is_authenticated:
@@ -82,8 +88,10 @@ def _expire_idle_session():
         session.clear()
         flash(_("会话已超时，请重新登录"), "warning")
         return redirect(url_for("auth.login", next=safe_next(request.full_path)))
-    session["seen_at"] = now
-    session.permanent = True
+    if last_seen is None or now - last_seen >= SEEN_AT_RESOLUTION:
+        session["seen_at"] = now
+    if not session.permanent:  # the setter writes a key, which would mark the session changed every time
+        session.permanent = True
     return None
 
 
@@ -109,8 +117,11 @@ def _require_second_factor():
 def _no_store(response):
     """Nothing but the static assets may be kept by a browser or a proxy cache: pages and JSON answers can
     hold personal data, and a shared computer's back button or cache must not show them to the next person
-    (ASVS 8.2.1)."""
-    if request.endpoint != "static":
+    (ASVS 8.2.1). The exception: an anonymous public page served by `publiccache.public_page`, which holds
+    public fields only and is the same for everyone."""
+    from marketplace.publiccache import cache_headers
+
+    if request.endpoint != "static" and not cache_headers(response):
         response.headers["Cache-Control"] = "no-store"
         response.headers["Pragma"] = "no-cache"
     return response

@@ -53,6 +53,13 @@ class DatabaseSessionInterface(ServerSideSessionInterface):
                          sid_length=32, serialization_format="msgpack", cleanup_n_requests=None)
         self.serializer = MsgpackSerializer()
 
+    def should_set_storage(self, app: Flask, session: ServerSideSession) -> bool:
+        """Only a changed session is written (Flask-Session writes every one on every request when
+        SESSION_REFRESH_EACH_REQUEST is on). A signed-in session changes at least every SEEN_AT_RESOLUTION
+        seconds (`_expire_idle_session`), which moves the row's expiry on; the idle timeout itself is checked
+        against `seen_at`."""
+        return session.modified
+
     def open_session(self, app: Flask, request) -> ServerSideSession:
         session = super().open_session(app, request)
         # Found in storage (the cookie's id was kept): saving may only update its row, never bring back a

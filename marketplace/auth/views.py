@@ -5,6 +5,7 @@ import time
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf.csrf import generate_csrf
 
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import Role, User
@@ -206,6 +207,11 @@ def _enrol(user: User, form: TwoFactorForm, next_url: str | None, signing_in: bo
 def _sign_in(user: User) -> None:
     _fresh_session()
     login_user(user)
+    # the idle clock starts at sign-in, and the form token is there from the start: the pages that follow
+    # need not write the session
+    session["seen_at"] = time.time()
+    session.permanent = True
+    generate_csrf()
     accounts.record_sign_in(user)
 
 

@@ -31,6 +31,7 @@ from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.forms import EmptyForm, show_errors, submitted_version
 from marketplace.jurisdiction import get_scoped_or_404
+from marketplace.publiccache import public_page
 from marketplace.regions.models import Region
 
 bp = Blueprint("centers", __name__, url_prefix="/centers")
@@ -303,6 +304,7 @@ def _set_active(center_id: int, offering_id: int, active: bool):
 # --- the public catalogue -------------------------------------------------------------------------------------
 
 @public_bp.get("/")
+@public_page
 def show_catalogue():
     """Filed centers and their active offerings with prices (价格公开); no sign-in needed."""
     from marketplace.regions.places import PublicCatalogueForm

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from marketplace.directory.models import (
@@ -58,8 +59,18 @@ EVENT_LABELS = {
 
 
 def flag_labels(value: int, labels: dict) -> list[str]:
-    """The labels of the bits set in `value`, in declaration order."""
-    return [str(label) for flag, label in labels.items() if value & flag]
+    """The labels of the bits set in `value`, in declaration order. A list page asks for every row's; each
+    (value, table, language) is worked out once per process (the tables are constants of this module)."""
+    key = (int(value or 0), id(labels), str(get_locale()))
+    found = _flag_memo.get(key)
+    if found is None or found[0] is not labels:  # the table is kept, so its id cannot be reused meanwhile
+        if len(_flag_memo) > 20_000:  # bounded however many tables and values are asked for
+            _flag_memo.clear()
+        found = _flag_memo[key] = (labels, tuple(str(label) for flag, label in labels.items() if value & flag))
+    return list(found[1])
+
+
+_flag_memo: dict[tuple[int, int, str], tuple[dict, tuple[str, ...]]] = {}
 
 
 def label(value, labels: dict) -> str:

@@ -32,6 +32,7 @@ from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.forms import show_errors, submitted_version
 from marketplace.jurisdiction import get_scoped_or_404, scoped
+from marketplace.publiccache import public_page
 from marketplace.regions.models import Level
 from marketplace.timeutil import local_today
 
@@ -69,7 +70,9 @@ def list_counselors():
     form.validate()
     filters = filters_from(form)
     query = counselor_query(current_user, filters)
-    page = db.paginate(query, per_page=20, error_out=False, count=True)
+    # counted up to LIST_COUNT_CAP (an exact count of a national list read every row); "all that match" in a
+    # bulk action is counted exactly on its confirmation page
+    page = db.paginate(query, per_page=20, error_out=False, count_cap=current_app.config["LIST_COUNT_CAP"])
     if identifier_search(filters.q):
         audit_identifier_search(current_user, filters.q, page.total or 0)
         db.session.commit()
@@ -353,6 +356,7 @@ def review_request(request_id: int):
 
 
 @public_bp.get("/counselors")
+@public_page
 def public_directory():
     """The public directory: appointed counselors, public fields only."""
     from marketplace.regions.places import PublicDirectoryForm

@@ -289,12 +289,14 @@ def list_recommended():
 def list_matches(args, need_id):
     """推荐的候选辅导员或服务中心，按匹配度排序，附推荐理由（发布人、辖区管理员）。"""
     need = get_scoped_or_404(Need, need_id, api_user())
-    items = committed(lambda: rank_candidates(need, args["kind"], args["limit"], log_for=api_user()))
+    # what the answer needs of the need is read before the commit expires it (two reloads otherwise)
+    items, verified = committed(lambda: (rank_candidates(need, args["kind"], args["limit"], log_for=api_user()),
+                                         need.entity.is_verified))
     used = ranking.ranker() if not items else None
     freshness = pool_freshness()
-    return {"need_id": need.id, "ranker": items[0].model if items else used.name,
+    return {"need_id": need_id, "ranker": items[0].model if items else used.name,
             "ranker_version": items[0].version if items else used.version,
-            "entity_verified": need.entity.is_verified, "pool_built_at": freshness["built_at"],
+            "entity_verified": verified, "pool_built_at": freshness["built_at"],
             "pool_age_seconds": freshness["age_seconds"], "items": items}
 
 

@@ -137,6 +137,19 @@ def test_activity_keeps_the_session_alive(client, make_user, login):
     assert client.get("/accounts/").status_code == 200
 
 
+def test_a_page_view_writes_the_session_only_once_a_minute(client, make_user, login, query_counter):
+    login(make_user())
+    assert client.get("/accounts/").status_code == 200
+    with query_counter() as statements:
+        assert client.get("/accounts/").status_code == 200
+    assert not [s for s in statements if "server_sessions" in s and not s.lstrip().upper().startswith("SELECT")]
+    with client.session_transaction() as session:
+        session["seen_at"] = time.time() - 61
+    with query_counter() as statements:
+        assert client.get("/accounts/").status_code == 200
+    assert [s for s in statements if s.lstrip().startswith("UPDATE server_sessions")]
+
+
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:x"])
 def test_login_never_redirects_off_site(client, make_user, target):
     user = make_user()

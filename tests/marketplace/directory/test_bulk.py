@@ -193,3 +193,19 @@ def test_api_preview_apply_idempotent(client, world, api_token):
     stale = client.post("/api/v1/counselors/bulk", json={**apply, "token": bulk.new_token(), "expected": 2},
                         headers=headers)
     assert stale.status_code == 409 and "名单已有变化" in stale.get_json()["error"]["message"]
+
+
+def test_a_capped_list_says_more_than_and_the_confirmation_counts_exactly(pages, world, app):
+    """Past LIST_COUNT_CAP the list does not count every row; "all that match" is counted on the confirmation."""
+    county, _people = _three(world)
+    app.config["LIST_COUNT_CAP"] = 2
+    try:
+        pages.sign_in(county)
+        listing = pages.get("/directory/")
+        assert "超过 2 条，请用筛选缩小范围" in listing.text
+        assert "全部筛选结果（超过 2 人，确认页显示确切人数）" in listing.text
+        form = listing.forms["bulk-form"]
+        form["scope"], form["action"] = "all", "suspend"
+        assert "将对 3 名辅导员执行“暂停聘任”" in form.submit().text
+    finally:
+        app.config["LIST_COUNT_CAP"] = 10_000
