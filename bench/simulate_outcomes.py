@@ -55,7 +55,17 @@ from matching.pipeline import build_pipeline
 from matching.pool import CandidatePool
 from matching.ranker import FAIRNESS, Ranker, fairness_penalty, stable_order
 from matching.scorer import ColdStartScorer
-from matching.training import Candidate, QueryGroup, fit, relevance, should_promote, split_by_time, train
+from matching.training import (
+    Candidate,
+    QueryGroup,
+    cross_fitted_relevances,
+    evaluate_reference,
+    fit,
+    relevance,
+    should_promote,
+    split_by_time,
+    train,
+)
 
 F = {name: i for i, name in enumerate(FEATURES)}
 SERVICE_DAYS = 14
@@ -225,7 +235,8 @@ def simulate(seed: int, args, fairness: float, flat: bool = False) -> dict:
                 served_types[i] |= 1 << need.entity_type
                 served_ind[i] |= need.industry
                 done = rng.random() < sigmoid(1 + 1.5 * quality[i])
-                rating = int(np.clip(round(3.4 + 0.8 * quality[i] + rng.normal(0, world.rating_noise)), 1, 5)) if done else None
+                rating = (int(np.clip(round(3.4 + 0.8 * quality[i] + rng.normal(0, world.rating_noise)), 1, 5))
+                          if done else None)
                 if done:
                     ratings[i].append(rating)
                 label[j] = relevance(invited=True, accepted=True, agreement_accepted=done, satisfaction=rating)
@@ -237,7 +248,8 @@ def simulate(seed: int, args, fairness: float, flat: bool = False) -> dict:
                 if path == "interest":
                     weight = np.where(pool.kind[idx] == 0, np.exp(1.5 * willing[idx] + 2 * X[:, F["shared_level"]]), 0)
                 elif path == "directory":
-                    weight = np.exp(perceived - 0.5 * X[:, F["satisfaction"]] + rng.gumbel(0, world.choice_noise, idx.size))
+                    weight = np.exp(perceived - 0.5 * X[:, F["satisfaction"]]
+                                    + rng.gumbel(0, world.choice_noise, idx.size))
                 elif path == "assignment":
                     weight = np.exp(3 * X[:, F["shared_level"]] + X[:, F["grade"]])
                 else:
@@ -318,12 +330,19 @@ def one_seed(seed: int, args) -> dict:
         ("random", Random(seed)), ("nearest", Nearest()), ("rules+shrunk", RulesShrunk()),
         ("cold start", ColdStartScorer()), ("learned", learned), ("two-part trees (before)", trees))}
     truly_better = scores["learned"] > scores["cold start"]
+    # the same rule on a model that is truly worse here (the trees of before): does it refuse it?
+    relevances, _rows = cross_fitted_relevances(held)
+    trees_metrics = evaluate_reference(trees, held, relevances)
+    trees_promoted, _ = should_promote(trees_metrics, result.serving_metrics, result.metadata["min_held_out"],
+                                       n_train=len(train_set), min_train=result.metadata["min_train"])
+    trees_right = trees_promoted == (scores["two-part trees (before)"] > scores["cold start"])
     logged = result.metadata["logged_ips"]
     logged_promoted, _ = should_promote(logged["new"], logged["serving"], result.metadata["min_held_out"])
     return {"seed": seed, "scores": scores, "promoted": result.promoted, "reason": result.reason,
             "right": result.promoted == truly_better, "truly_better": truly_better,
             "reference": result.metrics, "reference_serving": result.serving_metrics, "logged": logged,
-            "logged_promoted": logged_promoted, "eta": result.propensities.eta,
+            "logged_promoted": logged_promoted, "trees": trees_metrics, "trees_promoted": trees_promoted,
+            "trees_right": trees_right, "eta": result.propensities.eta,
             "gamma": result.metadata["gamma"], "gamma_choice": result.metadata["gamma_choice"],
             "n_needs": len(run["groups"]), "judged": len(groups), "held": len(held),
             "paths": result.metadata["outcomes_by_path"], "seconds": time.perf_counter() - started,
@@ -361,16 +380,19 @@ def main() -> None:
         s = r["scores"]
         print(f"| {r['seed']} | " + " | ".join(f"{s[k]:.4f}" for k in names)
               + f" | {s['learned'] / s['cold start']:.3f} | {s['cold start'] / s['rules+shrunk']:.3f} | "
-              f"{r['gamma']:g} | {'yes' if r['promoted'] else 'no'} | {'yes' if r['right'] else 'NO'} |")
-    print("| seed | reference NDCG@5 learned [95 % CI] | cold start | logged IPS learned [95 % CI] | cold start "
-          "| logged IPS would promote | γ validation |")
-    print("|---|---|---|---|---|---|---|")
+              f"{r['gamma']:.2f} | {'yes' if r['promoted'] else 'no'} | {'yes' if r['right'] else 'NO'} |")
+    print("| seed | reference NDCG@5 learned [95 % CI] | cold start | trees (before) [95 % CI] | trees promoted "
+          "| right | logged IPS learned [95 % CI] | cold start | logged IPS would promote learned | γ validation |")
+    print("|---" * 10 + "|")
     for r in rows:
         a, b, ln, ls = r["reference"], r["reference_serving"], r["logged"]["new"], r["logged"]["serving"]
+        t = r["trees"]
         table = ", ".join(f"{g:g}: {v:.3f}" for g, v in r["gamma_choice"].get("validation", {}).items())
         print(f"| {r['seed']} | {a['ndcg@5']:.4f} [{a['low']:.4f}, {a['high']:.4f}] | {b['ndcg@5']:.4f} | "
+              f"{t['ndcg@5']:.4f} [{t['low']:.4f}, {t['high']:.4f}] | {'yes' if r['trees_promoted'] else 'no'} | "
+              f"{'yes' if r['trees_right'] else 'NO'} | "
               f"{ln['ndcg@5']:.4f} [{ln['low']:.4f}, {ln['high']:.4f}] | {ls['ndcg@5']:.4f} | "
-              f"{'yes' if r['logged_promoted'] else 'no'} | {table or r['gamma_choice'].get('why', '')} |")
+              f"{'yes' if r['logged_promoted'] else 'no'} | {table} |")
     for r in rows:
         print(f"seed {r['seed']}: {r['n_needs']} needs, {r['judged']} with an outcome, {r['held']} held out, "
               f"mean group {r['group_size']:.0f}; outcomes by path {r['paths']}; eta {r['eta']:.2f}; "

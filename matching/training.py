@@ -15,21 +15,24 @@ an offering, the public directory) were not filtered by the list and weigh 1.
 
 Training (`fit`, `pipeline.AdditiveModel`) learns the operator's choice from every shown candidate and what
 followed from every candidate that was tried, whatever the path; a candidate neither shown nor tried is no
-evidence either way. The exchange rate γ between the two parts is chosen by validation inside the training
-window (`choose_gamma`), with the evaluator below.
+evidence either way. The exchange rate γ between the two parts gives them an equal say within a need
+(`equal_spread_gamma`); `choose_gamma` validates it with the evaluator below (kept in the report).
 
 Evaluation (`ReferenceModel`, a direct method): the logged lists cannot judge a model that puts forward
 candidates nobody showed (an estimator on the shown lists measures agreement with the policy that chose
 them, and preferred models that change little). So a separate reference model of the graded relevance —
 the domain's labels of `relevance`, nothing of the learned model's parameters — is fitted by gradient-boosted
-trees on every judged candidate of the *training* needs only, and predicts a relevance for every candidate
-of each held-out need's *whole eligible group*; where a held-out candidate was actually tried, its observed
-relevance replaces the prediction. Each scorer orders the whole group; NDCG@5 against that relevance, with
-a bootstrap confidence interval over needs. The logged IPS estimate (`evaluate`: IPS-weighted NDCG@5 on the
-condensed list of judged candidates) is still computed and kept in the report for comparison.
+trees on every judged candidate of held-out needs and predicts a relevance for every candidate of each
+held-out need's *whole eligible group*, cross-fitted (each fifth of the held-out needs judged by a reference
+fitted on the other four fifths: it never shares data with the model it judges, nor with the serving one);
+where a held-out candidate was actually tried, its observed relevance replaces the prediction. Each scorer
+orders the whole group; NDCG@5 against that relevance, with a bootstrap confidence interval over needs.
+The logged IPS estimate (`evaluate`: IPS-weighted NDCG@5 on the condensed list of judged candidates) is
+still computed and kept in the report for comparison.
 
-`should_promote`: the new model serves only with at least `MIN_TRAIN_NEEDS` training needs (the reference
-model is only as good as its data) and `MIN_HELD_OUT` held-out needs, and only if the lower bound of its
+`should_promote`: the new model serves only with at least `MIN_TRAIN_NEEDS` training needs and
+`MIN_HELD_OUT` held-out needs (the reference model is only as good as its data; a tiny world once promoted
+a worse model), and only if the lower bound of its
 interval beats the serving scorer's point estimate.
 """
 
@@ -52,6 +55,7 @@ MIN_TRAIN_NEEDS = 400  # fewer training needs than this: never promote (the refe
 GAMMAS = (0.0, 0.5, 1.0, 2.0, 3.0, 4.0, 6.0)  # the exchange rates `choose_gamma` tries
 DEFAULT_GAMMA = 2.0   # when the training window is too small to validate: see docs/matching.md
 MIN_VALIDATION = 30   # validation needs `choose_gamma` requires
+REFERENCE_FOLDS = 5   # cross-fitting folds of the reference evaluator
 MAX_WEIGHT = 10.0     # IPS weights are clipped here (a rare position must not dominate)
 BOOTSTRAP = 1000
 CONFIDENCE = 0.95
@@ -223,8 +227,7 @@ def choose_gamma(groups: Sequence[QueryGroup], propensities: Propensities = NO_B
     if model.outcome_ is None:
         return DEFAULT_GAMMA, {"gamma": DEFAULT_GAMMA, "validation": {}, "needs": len(validation),
                                "why": "no outcome part"}
-    reference = ReferenceModel(random_state).fit(inner)
-    relevances = reference.relevances(validation)
+    relevances, _rows_fitted = cross_fitted_relevances(validation, random_state=random_state)
     table = {}
     for gamma in gammas:
         scorer = LearnedScorer(model.set_gamma(gamma), version="validation")
@@ -233,21 +236,50 @@ def choose_gamma(groups: Sequence[QueryGroup], propensities: Propensities = NO_B
     return best, {"gamma": best, "validation": table, "needs": len(validation)}
 
 
+def equal_spread_gamma(model: AdditiveModel, groups: Sequence[QueryGroup], sample: int = 200) -> float:
+    """The γ at which the two parts have an equal say within a need: the mean, over (up to `sample`,
+    evenly spaced) groups, of the standard deviation of the choice log-odds across the group's whole
+    eligible candidates, divided by that of the outcome part. A one-standard-deviation difference between
+    two candidates of a need then moves the score as much whichever part it comes from: neither "the
+    operator would pick it" nor "it went well" can drown the other. `DEFAULT_GAMMA` without an outcome part."""
+    if model.outcome_ is None or not groups:
+        return DEFAULT_GAMMA
+    step = max(len(groups) // sample, 1)
+    choice_sd, outcome_sd = [], []
+    for g in list(groups)[::step]:
+        choice, outcome = model.parts(np.array([c.features for c in g.candidates], dtype=np.float64))
+        choice_sd.append(choice.std())
+        outcome_sd.append(outcome.std())
+    spread = float(np.mean(outcome_sd))
+    return float(np.mean(choice_sd)) / spread if spread > 1e-9 else DEFAULT_GAMMA
+
+
 def fit(groups: Sequence[QueryGroup], version: str, propensities: Propensities = NO_BIAS,
-        random_state: int = 0, ips: bool = False, gamma: float | None = None, kind: str = "additive") -> LearnedScorer:
-    """Fit the learned model: `AdditiveModel` (default; γ from `choose_gamma` unless given) or, with
-    kind "trees", the earlier `ChoiceOutcomeModel`. The choice part learns from every shown candidate
-    (target: invited from the list; weighted by 1 / its position's propensity, clipped at MAX_WEIGHT, when
-    `ips`), the outcome part from every candidate that was tried, whatever the path."""
+        random_state: int = 0, ips: bool = False, gamma: float | None = None, kind: str = "additive",
+        validate: bool = False) -> LearnedScorer:
+    """Fit the learned model: `AdditiveModel` (default) or, with kind "trees", the earlier
+    `ChoiceOutcomeModel`. The choice part learns from every shown candidate (target: invited from the list;
+    weighted by 1 / its position's propensity, clipped at MAX_WEIGHT, when `ips`), the outcome part from
+    every candidate that was tried, whatever the path.
+
+    γ: as given, else `equal_spread_gamma` on these groups. Validation with the reference evaluator
+    (`choose_gamma`) was measured and is not used to choose: on both simulated worlds its curve rises with γ
+    without a maximum (the reference model, fitted on outcomes, favours the outcome part without bound)
+    while the true optimum lies at 2–6 (docs/benchmarks.md); with `validate` its table is computed and
+    kept in the metadata for the report."""
     if kind == "trees":
         Xc, yc, wc, Xo, yo = _rows(groups, propensities, False)
         if ips:
             yc = yc * wc
         return LearnedScorer(ChoiceOutcomeModel(random_state).fit(Xc, yc, Xo, yo), version=version)
-    chosen = {"gamma": gamma, "why": "given"} if gamma is not None else None
+    model = fit_additive(groups, DEFAULT_GAMMA, propensities, ips)
+    chosen = {"rule": "given"}
     if gamma is None:
-        gamma, chosen = choose_gamma(groups, propensities, random_state, ips)
-    model = fit_additive(groups, gamma, propensities, ips)
+        gamma = equal_spread_gamma(model, groups)
+        chosen = {"rule": "equal spread within a need"}
+    if validate:
+        chosen["validation"] = choose_gamma(groups, propensities, random_state, ips)[1].get("validation", {})
+    model.set_gamma(gamma)
     return LearnedScorer(model, version=version, metadata={"gamma": float(gamma), "gamma_choice": chosen})
 
 
@@ -306,8 +338,8 @@ def evaluate(scorer, groups: Sequence[QueryGroup], propensities: Propensities = 
 
 class ReferenceModel:
     """A model of the graded relevance (`relevance`'s labels, 0–4) fitted on every judged candidate of the
-    training needs, used only to judge rankers on held-out needs (module docstring). Independent of any
-    ranker's parameters: its target is the domain's grade, its features the ranker's features."""
+    given needs, used only to judge rankers on other needs (module docstring; `cross_fitted_relevances`).
+    Independent of any ranker's parameters: its target is the domain's grade, its features the ranker's."""
 
     def __init__(self, random_state: int = 0):
         self.random_state = random_state
@@ -338,6 +370,27 @@ class ReferenceModel:
 
     def relevances(self, groups: Sequence[QueryGroup]) -> list[np.ndarray]:
         return [self.relevance(g) for g in groups]
+
+
+def cross_fitted_relevances(groups: Sequence[QueryGroup], folds: int = REFERENCE_FOLDS,
+                            random_state: int = 0) -> tuple[list[np.ndarray], int]:
+    """The reference relevance of every candidate of the held-out groups, cross-fitted: the groups are dealt
+    into `folds` (by position, so each fold spans the whole period) and each fold is judged by a
+    `ReferenceModel` fitted on the other folds only. Neither the new model nor the serving one has seen
+    these needs, so the reference shares no data (and no noise) with either: a reference fitted on the
+    training needs measured the new model, fitted on the same needs, as better than an equally good serving
+    model trained on other needs (tests/matching/test_training.py). Returns (relevances, rows fitted)."""
+    groups = list(groups)
+    folds = max(min(folds, len(groups)), 1)
+    out: list[np.ndarray | None] = [None] * len(groups)
+    rows = 0
+    for f in range(folds):
+        rest = [g for i, g in enumerate(groups) if i % folds != f] if folds > 1 else groups
+        reference = ReferenceModel(random_state).fit(rest)
+        rows += reference.n_rows_
+        for i in range(f, len(groups), folds):
+            out[i] = reference.relevance(groups[i])
+    return [r for r in out if r is not None], rows // folds
 
 
 def reference_ndcg(scores: np.ndarray, relevances: np.ndarray, k: int = K) -> float:
@@ -397,8 +450,9 @@ class TrainingResult:
 
 def train(groups: Sequence[QueryGroup], serving, version: str, random_state: int = 0, holdout: float = 0.2,
           min_queries: int = MIN_QUERIES, min_held_out: int = MIN_HELD_OUT, min_train: int = MIN_TRAIN_NEEDS,
-          ips: bool = False, gamma: float | None = None) -> TrainingResult:
-    """Estimate the position bias, train on the earlier needs (γ chosen inside them unless given), compare
+          ips: bool = False, gamma: float | None = None, validate: bool = True) -> TrainingResult:
+    """Estimate the position bias, train on the earlier needs (γ by `equal_spread_gamma` on them unless
+    given; with `validate`, the reference evaluator's validation table of γ is kept in the report), compare
     with `serving` on the held-out ones (whole groups, reference NDCG@5 with intervals; the logged IPS
     estimate beside it), decide promotion. A promoted model is refitted on all needs with the same γ."""
     groups = [g for g in groups if g.candidates]
@@ -409,9 +463,8 @@ def train(groups: Sequence[QueryGroup], serving, version: str, random_state: int
     train_set, held = split_by_time(judged, holdout)
     if not train_set or not held:
         raise NotEnoughData("no held-out period")
-    candidate = fit(train_set, version, propensities, random_state, ips, gamma)
-    reference = ReferenceModel(random_state).fit(train_set)
-    relevances = reference.relevances(held)
+    candidate = fit(train_set, version, propensities, random_state, ips, gamma, validate=validate)
+    relevances, reference_rows = cross_fitted_relevances(held, random_state=random_state)
     new_metrics = evaluate_reference(candidate, held, relevances)
     serving_metrics = evaluate_reference(serving, held, relevances)
     logged = {"new": evaluate(candidate, held, propensities), "serving": evaluate(serving, held, propensities)}
@@ -427,7 +480,8 @@ def train(groups: Sequence[QueryGroup], serving, version: str, random_state: int
                             n_examples=sum(len(g.candidates) for g in judged), n_queries=len(judged),
                             propensities=propensities, candidate=candidate)
     result.metadata = {
-        "evaluator": "reference", "reference_rows": reference.n_rows_, "logged_ips": logged,
+        "evaluator": "reference", "reference_rows": reference_rows, "reference_folds": REFERENCE_FOLDS,
+        "logged_ips": logged,
         "gamma": gamma, "gamma_choice": candidate.metadata["gamma_choice"], "min_held_out": min_held_out,
         "min_train": min_train,
         "metrics": new_metrics, "serving_metrics": serving_metrics, "promoted": promoted, "reason": reason,
