@@ -323,7 +323,8 @@ def one_seed(seed: int, args) -> dict:
     run = simulated(seed, args)
     groups = [g for g in run["groups"] if g.judged]
     train_set, held = split_by_time(groups, 0.2)
-    result = train(run["groups"], ColdStartScorer(), version=f"sim-{seed}", random_state=0, ips=args.ips)
+    result = train(run["groups"], ColdStartScorer(), version=f"sim-{seed}", random_state=0, ips=args.ips,
+                   validate=True)
     learned = result.candidate  # fitted on the training needs only, as evaluated by `train`
     trees = fit(train_set, f"sim-{seed}-trees", result.propensities, random_state=0, kind="trees")
     scores = {name: true_ndcg(s, held, run["truths"]) for name, s in (

@@ -16,8 +16,8 @@ beside them (measured in bench/simulate_outcomes.py; docs/matching.md).
 choice and a ridge regression for the outcome grade; score = the choice's log-odds + γ · the outcome grade.
 A linear part extrapolates along its weights to the whole eligible group (a candidate ranked 150th by the
 cold start, further away or with more ratings than any shown one), where trees fitted on the shown lists
-and the tried candidates only stay flat at the edge of what they saw (measured: the tree model below scored
-0.29–0.95 × the cold start on bench/simulate_outcomes.py). γ is the exchange rate between "the operator
+and the tried candidates only stay flat at the edge of what they saw (measured on bench/simulate_outcomes.py,
+world A: the tree model below 0.77–0.85 × the cold start, this one 1.15–1.19 ×). γ is the exchange rate between "the operator
 would pick it" and "it went well"; `training.fit` chooses it by validation inside the training window
 (docs/matching.md). The fitted model is folded into one weight vector, so scoring 110,000 candidates is one
 matrix-vector product.

@@ -450,7 +450,7 @@ class TrainingResult:
 
 def train(groups: Sequence[QueryGroup], serving, version: str, random_state: int = 0, holdout: float = 0.2,
           min_queries: int = MIN_QUERIES, min_held_out: int = MIN_HELD_OUT, min_train: int = MIN_TRAIN_NEEDS,
-          ips: bool = False, gamma: float | None = None, validate: bool = True) -> TrainingResult:
+          ips: bool = False, gamma: float | None = None, validate: bool = False) -> TrainingResult:
     """Estimate the position bias, train on the earlier needs (γ by `equal_spread_gamma` on them unless
     given; with `validate`, the reference evaluator's validation table of γ is kept in the report), compare
     with `serving` on the held-out ones (whole groups, reference NDCG@5 with intervals; the logged IPS

@@ -205,7 +205,7 @@ def test_promotion_refuses_the_platform_minimums_on_a_small_history():
 
 
 def test_the_report_keeps_the_logged_estimate_and_gamma():
-    result = train(history(), ColdStartScorer(), version="t1", **SMALL)
+    result = train(history(), ColdStartScorer(), version="t1", validate=True, **SMALL)
     meta = result.metadata
     assert meta["evaluator"] == "reference" and meta["reference_rows"] > 0
     assert set(meta["logged_ips"]) == {"new", "serving"} and meta["logged_ips"]["new"]["queries"] == 40
