@@ -17,9 +17,10 @@ choice and a ridge regression for the outcome grade; score = the choice's log-od
 A linear part extrapolates along its weights to the whole eligible group (a candidate ranked 150th by the
 cold start, further away or with more ratings than any shown one), where trees fitted on the shown lists
 and the tried candidates only stay flat at the edge of what they saw (measured on bench/simulate_outcomes.py,
-world A: the tree model below 0.77–0.85 × the cold start, this one 1.15–1.19 ×). γ is the exchange rate between "the operator
-would pick it" and "it went well"; `training.fit` chooses it by validation inside the training window
-(docs/matching.md). The fitted model is folded into one weight vector, so scoring 110,000 candidates is one
+world A: the tree model below 0.77–0.85 × the cold start, this one 1.15–1.19 ×). γ is the exchange rate
+between "the operator would pick it" and "it went well"; `training.fit` sets it so that both parts spread
+equally within a need (`training.equal_spread_gamma`, docs/matching.md). The fitted model is folded into one
+weight vector, so scoring 110,000 candidates is one
 matrix-vector product.
 
 `ChoiceOutcomeModel` (before): the same two targets with gradient-boosted trees, score choice × (1 + outcome).
