@@ -37,9 +37,10 @@ from __future__ import annotations
 
 import argparse
 import math
+import pickle
 import sys
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -54,14 +55,52 @@ from matching.pipeline import build_pipeline
 from matching.pool import CandidatePool
 from matching.ranker import FAIRNESS, Ranker, fairness_penalty, stable_order
 from matching.scorer import ColdStartScorer
-from matching.training import Candidate, QueryGroup, fit, relevance, split_by_time, train
+from matching.training import (
+    Candidate,
+    QueryGroup,
+    cross_fitted_relevances,
+    evaluate_reference,
+    fit,
+    relevance,
+    should_promote,
+    split_by_time,
+    train,
+)
 
 F = {name: i for i, name in enumerate(FEATURES)}
-TASTE = (0.9, 0.4, 1.6)  # cooperative, federation, family farm
-PATH_SHARES = (("shown", 0.45), ("interest", 0.20), ("directory", 0.15), ("assignment", 0.12), ("offering", 0.08))
 SERVICE_DAYS = 14
 SHOWN = 10
-EXPLORE = 0.2
+
+
+@dataclass(frozen=True)
+class World:
+    """The generator's mix. A and B differ in everything the evaluator might be tuned to: the share of
+    outcomes from outside the list, the position bias, the noise of the operators' choice and of the ratings,
+    the share of strong profiles that serve badly, the size of the randomized slot and how much the truth
+    weighs quality against what the operator can see."""
+
+    paths: tuple[tuple[str, float], ...]
+    position_eta: float      # position j of the shown list is examined with probability j^-eta
+    choice_noise: float      # Gumbel scale of the operator's perceived utility
+    rating_noise: float      # sd of a rating around 3.4 + 0.8 q
+    fake_share: float        # strong profiles with q = -1.5
+    explore: float           # share of lists with the randomized slot
+    quality_weight: float    # weight of the latent quality in the truth
+    taste: tuple[float, float, float]  # taste for nearness: cooperative, federation, family farm
+
+
+WORLDS = {
+    "A": World(paths=(("shown", 0.45), ("interest", 0.20), ("directory", 0.15), ("assignment", 0.12),
+                      ("offering", 0.08)),
+               position_eta=0.9, choice_noise=0.7, rating_noise=1.1, fake_share=0.10, explore=0.2,
+               quality_weight=1.4, taste=(0.9, 0.4, 1.6)),
+    # mostly through the list, a steeper position bias, noisier operators and ratings, more fakes, a smaller
+    # randomized slot, nearness worth more and quality a little less
+    "B": World(paths=(("shown", 0.70), ("interest", 0.08), ("directory", 0.10), ("assignment", 0.07),
+                      ("offering", 0.05)),
+               position_eta=1.3, choice_noise=1.2, rating_noise=1.5, fake_share=0.15, explore=0.1,
+               quality_weight=1.1, taste=(1.2, 0.6, 2.0)),
+}
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
@@ -107,13 +146,14 @@ class RulesShrunk:
 
 
 def simulate(seed: int, args, fairness: float, flat: bool = False) -> dict:
+    world = WORLDS[getattr(args, "world", "A")]
     rng = np.random.default_rng(seed)
     places = counties(("13",))
     base = make_candidates(args.counselors, args.centers, places, seed=seed, with_history=False)
     n = len(base)
     quality, willing = rng.normal(0, 1, n), rng.normal(0, 1, n)
     # strong profiles that serve badly
-    fake = rng.random(n) < 0.10
+    fake = rng.random(n) < world.fake_share
     quality[fake] = -1.5
     base = [replace(r, grade=3, industries=255, text=random_text(rng, 14)) if fake[i] else r
             for i, r in enumerate(base)]
@@ -161,16 +201,16 @@ def simulate(seed: int, args, fairness: float, flat: bool = False) -> dict:
             order = stable_order(score, pool.kind[idx], pool.ids[idx])
             shown = list(order[:SHOWN])
             explored = -1
-            if rng.random() < EXPLORE and order.size > SHOWN:
+            if rng.random() < world.explore and order.size > SHOWN:
                 slot = int(rng.integers(SHOWN))
                 shown[slot] = int(rng.choice(order[SHOWN:]))
                 explored = slot
-            taste = TASTE[need.entity_type]
+            taste = world.taste[need.entity_type]
             remote = (need.allows_remote & pool.is_remote[idx]).astype(float)
             # what the operator wants and can see (the observable part of the truth) ...
             wants = (1.0 * (X[:, F["industry_match"]] == 1) + 2 * taste * X[:, F["shared_level"]]
                      + 0.8 * remote + 0.4 * X[:, F["text_similarity"]])
-            truth = np.clip(wants + 1.4 * quality[idx] + 0.5 * willing[idx] - 2.3, 0, 4)
+            truth = np.clip(wants + world.quality_weight * quality[idx] + 0.5 * willing[idx] - 2.3, 0, 4)
             # ... and what they choose by: that, the grade and the stars shown, not the latent quality
             perceived = wants + 0.5 * X[:, F["grade"]] + 1.5 * X[:, F["satisfaction"]]
             label = np.zeros(idx.size)
@@ -195,19 +235,21 @@ def simulate(seed: int, args, fairness: float, flat: bool = False) -> dict:
                 served_types[i] |= 1 << need.entity_type
                 served_ind[i] |= need.industry
                 done = rng.random() < sigmoid(1 + 1.5 * quality[i])
-                rating = int(np.clip(round(3.4 + 0.8 * quality[i] + rng.normal(0, 1.1)), 1, 5)) if done else None
+                rating = (int(np.clip(round(3.4 + 0.8 * quality[i] + rng.normal(0, world.rating_noise)), 1, 5))
+                          if done else None)
                 if done:
                     ratings[i].append(rating)
                 label[j] = relevance(invited=True, accepted=True, agreement_accepted=done, satisfaction=rating)
                 return True
 
-            path = PATH_SHARES[int(rng.choice(len(PATH_SHARES), p=[p for _, p in PATH_SHARES]))][0]
+            path = world.paths[int(rng.choice(len(world.paths), p=[p for _, p in world.paths]))][0]
             done = False
             if path != "shown":
                 if path == "interest":
                     weight = np.where(pool.kind[idx] == 0, np.exp(1.5 * willing[idx] + 2 * X[:, F["shared_level"]]), 0)
                 elif path == "directory":
-                    weight = np.exp(perceived - 0.5 * X[:, F["satisfaction"]] + rng.gumbel(0, 0.7, idx.size))
+                    weight = np.exp(perceived - 0.5 * X[:, F["satisfaction"]]
+                                    + rng.gumbel(0, world.choice_noise, idx.size))
                 elif path == "assignment":
                     weight = np.exp(3 * X[:, F["shared_level"]] + X[:, F["grade"]])
                 else:
@@ -216,8 +258,8 @@ def simulate(seed: int, args, fairness: float, flat: bool = False) -> dict:
                 if weight.sum() > 0:
                     done = ask(int(rng.choice(idx.size, p=weight / weight.sum())), path)
             if not done:
-                examined = [r for r in range(len(shown)) if rng.random() < (r + 1) ** -0.9]
-                picks = sorted(examined, key=lambda r: -(perceived[shown[r]] + rng.gumbel(0, 0.7)))
+                examined = [r for r in range(len(shown)) if rng.random() < (r + 1) ** -world.position_eta]
+                picks = sorted(examined, key=lambda r: -(perceived[shown[r]] + rng.gumbel(0, world.choice_noise)))
                 for r in picks[:3]:
                     if path_of[shown[r]]:
                         continue
@@ -258,27 +300,54 @@ class SingleRegression:
         return self.pipeline.predict(X)
 
 
+def simulated(seed: int, args) -> dict:
+    """`simulate`, kept in `--cache` (a pickle per world, seed and size) so that the training side can be run
+    again without simulating again."""
+    if not args.cache:
+        return simulate(seed, args, args.fairness)
+    key = (f"{args.world}-s{seed}-d{args.days}-n{args.needs_per_day}-c{args.counselors}-k{args.centers}"
+           f"-f{args.fairness:g}")
+    path = Path(args.cache) / f"outcomes-{key}.pickle"
+    if path.exists():
+        with path.open("rb") as f:
+            return pickle.load(f)
+    run = simulate(seed, args, args.fairness)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as f:
+        pickle.dump(run, f, protocol=pickle.HIGHEST_PROTOCOL)
+    return run
+
+
 def one_seed(seed: int, args) -> dict:
     started = time.perf_counter()
-    run = simulate(seed, args, args.fairness)
+    run = simulated(seed, args)
     groups = [g for g in run["groups"] if g.judged]
     train_set, held = split_by_time(groups, 0.2)
-    result = train(run["groups"], ColdStartScorer(), version=f"sim-{seed}", random_state=0, ips=not args.no_ips)
-    learned = fit(train_set, f"sim-{seed}-train", result.propensities, random_state=0, ips=not args.no_ips)
-    other = fit(train_set, f"sim-{seed}-other", result.propensities, random_state=0, ips=args.no_ips)
+    result = train(run["groups"], ColdStartScorer(), version=f"sim-{seed}", random_state=0, ips=args.ips,
+                   validate=True)
+    learned = result.candidate  # fitted on the training needs only, as evaluated by `train`
+    trees = fit(train_set, f"sim-{seed}-trees", result.propensities, random_state=0, kind="trees")
     scores = {name: true_ndcg(s, held, run["truths"]) for name, s in (
         ("random", Random(seed)), ("nearest", Nearest()), ("rules+shrunk", RulesShrunk()),
-        ("cold start", ColdStartScorer()), ("learned", learned),
-        ("learned, IPS " + ("on" if args.no_ips else "off"), other),
-        ("single regression, shown only (before)", SingleRegression(train_set)))}
+        ("cold start", ColdStartScorer()), ("learned", learned), ("two-part trees (before)", trees))}
     truly_better = scores["learned"] > scores["cold start"]
-    paths = result.metadata["outcomes_by_path"]
+    # the same rule on a model that is truly worse here (the trees of before): does it refuse it?
+    relevances, _rows = cross_fitted_relevances(held)
+    trees_metrics = evaluate_reference(trees, held, relevances)
+    trees_promoted, _ = should_promote(trees_metrics, result.serving_metrics, result.metadata["min_held_out"],
+                                       n_train=len(train_set), min_train=result.metadata["min_train"])
+    trees_right = trees_promoted == (scores["two-part trees (before)"] > scores["cold start"])
+    logged = result.metadata["logged_ips"]
+    logged_promoted, _ = should_promote(logged["new"], logged["serving"], result.metadata["min_held_out"])
     return {"seed": seed, "scores": scores, "promoted": result.promoted, "reason": result.reason,
             "right": result.promoted == truly_better, "truly_better": truly_better,
-            "logged": result.metrics, "logged_serving": result.serving_metrics, "eta": result.propensities.eta,
-            "n_needs": len(run["groups"]), "judged": len(groups), "held": len(held), "paths": paths,
-            "seconds": time.perf_counter() - started, "group_size": float(np.mean([len(g.candidates)
-                                                                                     for g in groups]))}
+            "reference": result.metrics, "reference_serving": result.serving_metrics, "logged": logged,
+            "logged_promoted": logged_promoted, "trees": trees_metrics, "trees_promoted": trees_promoted,
+            "trees_right": trees_right, "eta": result.propensities.eta,
+            "gamma": result.metadata["gamma"], "gamma_choice": result.metadata["gamma_choice"],
+            "n_needs": len(run["groups"]), "judged": len(groups), "held": len(held),
+            "paths": result.metadata["outcomes_by_path"], "seconds": time.perf_counter() - started,
+            "group_size": float(np.mean([len(g.candidates) for g in groups]))}
 
 
 def main() -> None:
@@ -289,25 +358,46 @@ def main() -> None:
     parser.add_argument("--counselors", type=int, default=2000)
     parser.add_argument("--centers", type=int, default=200)
     parser.add_argument("--fairness", type=float, default=FAIRNESS)
-    parser.add_argument("--no-ips", action="store_true", help="train the choice part without position weights")
+    parser.add_argument("--ips", action="store_true", help="position-weight the choice part in training")
     parser.add_argument("--fairness-table", action="store_true")
+    parser.add_argument("--world", choices=sorted(WORLDS), default="A", help="the generator's mix (World)")
+    parser.add_argument("--cache", default="", help="keep each simulated history here and reuse it")
+    parser.add_argument("--simulate-only", action="store_true", help="fill --cache, train nothing")
     args = parser.parse_args()
+    if args.simulate_only:
+        for seed in args.seeds:
+            began = time.perf_counter()
+            run = simulated(seed, args)
+            print(f"world {args.world} seed {seed}: {len(run['groups'])} needs ({time.perf_counter() - began:.0f} s)")
+        return
     started = time.perf_counter()
     rows = [one_seed(seed, args) for seed in args.seeds]
     names = list(rows[0]["scores"])
-    print("| seed | " + " | ".join(names) + " | learned / cold | cold / baseline | promoted | right |")
-    print("|---" * (len(names) + 5) + "|")
+    print(f"world {args.world}: {args.days} days x {args.needs_per_day} needs, {args.counselors} counselors, "
+          f"{args.centers} centers")
+    print("| seed | " + " | ".join(names) + " | learned / cold | cold / baseline | γ | promoted | right |")
+    print("|---" * (len(names) + 6) + "|")
     for r in rows:
         s = r["scores"]
         print(f"| {r['seed']} | " + " | ".join(f"{s[k]:.4f}" for k in names)
               + f" | {s['learned'] / s['cold start']:.3f} | {s['cold start'] / s['rules+shrunk']:.3f} | "
-              f"{'yes' if r['promoted'] else 'no'} | {'yes' if r['right'] else 'NO'} |")
+              f"{r['gamma']:.2f} | {'yes' if r['promoted'] else 'no'} | {'yes' if r['right'] else 'NO'} |")
+    print("| seed | reference NDCG@5 learned [95 % CI] | cold start | trees (before) [95 % CI] | trees promoted "
+          "| right | logged IPS learned [95 % CI] | cold start | logged IPS would promote learned | γ validation |")
+    print("|---" * 10 + "|")
+    for r in rows:
+        a, b, ln, ls = r["reference"], r["reference_serving"], r["logged"]["new"], r["logged"]["serving"]
+        t = r["trees"]
+        table = ", ".join(f"{g:g}: {v:.3f}" for g, v in r["gamma_choice"].get("validation", {}).items())
+        print(f"| {r['seed']} | {a['ndcg@5']:.4f} [{a['low']:.4f}, {a['high']:.4f}] | {b['ndcg@5']:.4f} | "
+              f"{t['ndcg@5']:.4f} [{t['low']:.4f}, {t['high']:.4f}] | {'yes' if r['trees_promoted'] else 'no'} | "
+              f"{'yes' if r['trees_right'] else 'NO'} | "
+              f"{ln['ndcg@5']:.4f} [{ln['low']:.4f}, {ln['high']:.4f}] | {ls['ndcg@5']:.4f} | "
+              f"{'yes' if r['logged_promoted'] else 'no'} | {table} |")
     for r in rows:
         print(f"seed {r['seed']}: {r['n_needs']} needs, {r['judged']} with an outcome, {r['held']} held out, "
               f"mean group {r['group_size']:.0f}; outcomes by path {r['paths']}; eta {r['eta']:.2f}; "
-              f"logged IPS NDCG@5 learned {r['logged']['ndcg@5']:.4f} [{r['logged']['low']:.4f}, "
-              f"{r['logged']['high']:.4f}] vs cold {r['logged_serving']['ndcg@5']:.4f}: {r['reason']} "
-              f"({r['seconds']:.0f} s)")
+              f"{r['reason']} ({r['seconds']:.0f} s)")
     if args.fairness_table:
         print("| fairness rule | share to busiest 1 % | most to one | providers used | mean latent quality "
               "of the assigned | mean rating |")

@@ -120,7 +120,8 @@ def default_config(instance_path: str) -> dict:
         # models are saved under MATCHING_MODEL_DIR; MATCHING_FAIRNESS is the fairness margin (the most a busy
         # candidate loses, as a share of the group's score range); MATCHING_EXPLORE the chance that a showing
         # has the randomized slot (position bias); a model serves only on MATCHING_MIN_HELD_OUT held-out needs
-        # or more; MATCHING_TRAIN_IPS weights the choice part by position (docs/matching.md).
+        # and MATCHING_MIN_TRAIN_NEEDS training needs or more; MATCHING_TRAIN_IPS weights the choice part by
+        # position (docs/matching.md).
         "MATCHING_POOL_TTL": 300,
         # the shared pool (docs/matching.md): saved here by `matching.build_pool` (beat, every 5 minutes),
         # used while younger than MATCHING_POOL_MAX_AGE seconds; builds closer than MATCHING_POOL_MIN_INTERVAL skip
@@ -130,7 +131,8 @@ def default_config(instance_path: str) -> dict:
         "MATCHING_MODEL_DIR": str(instance / "models" / "matching"),
         "MATCHING_FAIRNESS": 0.20,
         "MATCHING_EXPLORE": 0.0,
-        "MATCHING_MIN_HELD_OUT": 30,
+        "MATCHING_MIN_HELD_OUT": 100,
+        "MATCHING_MIN_TRAIN_NEEDS": 400,
         "MATCHING_TRAIN_IPS": False,
         "MAX_CONTENT_LENGTH": 21 * 1024 * 1024,
         "IMPORT_STALE_AFTER": timedelta(minutes=5),

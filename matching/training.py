@@ -13,13 +13,27 @@ each position is the position's effect alone). A positive outcome from a shown l
 outcomes that came another way (the counselor's interest, an official's assignment, an agreement bought from
 an offering, the public directory) were not filtered by the list and weigh 1.
 
-Training (`fit`, the two-part model of matching/pipeline.py) learns the operator's choice from every shown
-candidate and what followed from every candidate that was tried, whatever the path; a candidate neither
-shown nor tried is no evidence either way. Evaluation
-orders each held-out need's whole group and computes the IPS-weighted NDCG@5 on the condensed list (the
-judged candidates in the order the model gives the whole group), with a bootstrap confidence interval over
-needs. `should_promote`: the new model serves only if the lower bound of its interval beats the serving
-scorer's point estimate, on at least `MIN_HELD_OUT` held-out needs.
+Training (`fit`, `pipeline.AdditiveModel`) learns the operator's choice from every shown candidate and what
+followed from every candidate that was tried, whatever the path; a candidate neither shown nor tried is no
+evidence either way. The exchange rate γ between the two parts gives them an equal say within a need
+(`equal_spread_gamma`); `choose_gamma` validates it with the evaluator below (kept in the report).
+
+Evaluation (`ReferenceModel`, a direct method): the logged lists cannot judge a model that puts forward
+candidates nobody showed (an estimator on the shown lists measures agreement with the policy that chose
+them, and preferred models that change little). So a separate reference model of the graded relevance —
+the domain's labels of `relevance`, nothing of the learned model's parameters — is fitted by gradient-boosted
+trees on every judged candidate of held-out needs and predicts a relevance for every candidate of each
+held-out need's *whole eligible group*, cross-fitted (each fifth of the held-out needs judged by a reference
+fitted on the other four fifths: it never shares data with the model it judges, nor with the serving one);
+where a held-out candidate was actually tried, its observed relevance replaces the prediction. Each scorer
+orders the whole group; NDCG@5 against that relevance, with a bootstrap confidence interval over needs.
+The logged IPS estimate (`evaluate`: IPS-weighted NDCG@5 on the condensed list of judged candidates) is
+still computed and kept in the report for comparison.
+
+`should_promote`: the new model serves only with at least `MIN_TRAIN_NEEDS` training needs and
+`MIN_HELD_OUT` held-out needs (the reference model is only as good as its data; a tiny world once promoted
+a worse model), and only if the lower bound of its
+interval beats the serving scorer's point estimate.
 """
 
 from __future__ import annotations
@@ -29,13 +43,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
+from sklearn.ensemble import HistGradientBoostingRegressor
 
 from matching.features import FEATURES
-from matching.pipeline import ChoiceOutcomeModel
+from matching.pipeline import AdditiveModel, ChoiceOutcomeModel
 from matching.scorer import LearnedScorer
 
 MIN_QUERIES = 20      # fewer needs with an outcome than this: do not train
-MIN_HELD_OUT = 30     # fewer held-out needs with an outcome than this: never promote
+MIN_HELD_OUT = 100    # fewer held-out needs with an outcome than this: never promote
+MIN_TRAIN_NEEDS = 400  # fewer training needs than this: never promote (the reference model is too rough)
+GAMMAS = (0.0, 0.5, 1.0, 2.0, 3.0, 4.0, 6.0)  # the exchange rates `choose_gamma` tries
+DEFAULT_GAMMA = 2.0   # when the training window is too small to validate: see docs/matching.md
+MIN_VALIDATION = 30   # validation needs `choose_gamma` requires
+REFERENCE_FOLDS = 5   # cross-fitting folds of the reference evaluator
 MAX_WEIGHT = 10.0     # IPS weights are clipped here (a rare position must not dominate)
 BOOTSTRAP = 1000
 CONFIDENCE = 0.95
@@ -168,25 +188,99 @@ def outcome_grade(c: Candidate) -> float:
     return max(c.relevance - 1.0, 0.0)
 
 
-def fit(groups: Sequence[QueryGroup], version: str, propensities: Propensities = NO_BIAS,
-        random_state: int = 0, ips: bool = False) -> LearnedScorer:
-    """Fit `ChoiceOutcomeModel` (matching/pipeline.py): the choice part on every shown candidate (target:
-    invited from the list, divided by its position's propensity when `ips`, clipped at MAX_WEIGHT, which
-    is the unbiased pointwise estimate of relevance under position bias), the outcome part on every
-    candidate that was tried, whatever the path."""
+def _rows(groups: Sequence[QueryGroup], propensities: Propensities, ips: bool):
+    """(X, y, weight) of the choice part — every shown candidate, 1 when invited from the list, weighted by
+    1 / propensity for such positives when `ips` — and (X, y) of the outcome part: every tried candidate,
+    whatever the path, its `outcome_grade`."""
     shown = [c for g in groups for c in g.candidates if c.shown_rank is not None]
     tried = [c for g in groups for c in g.candidates if c.path]
     width = len(FEATURES)
     Xc = np.array([c.features for c in shown], dtype=np.float64).reshape(-1, width)
-    yc = np.array([(1.0 if c.path == "shown" and c.relevance > 0 else 0.0)
-                   * (min(1.0 / max(propensities.of(c.shown_rank), 1e-9), MAX_WEIGHT) if ips else 1.0)
-                   for c in shown], dtype=np.float64)
+    yc = np.array([1.0 if c.path == "shown" and c.relevance > 0 else 0.0 for c in shown], dtype=np.float64)
+    wc = np.array([propensities.weight(c) if ips else 1.0 for c in shown], dtype=np.float64)
     Xo = np.array([c.features for c in tried], dtype=np.float64).reshape(-1, width)
     yo = np.array([outcome_grade(c) for c in tried], dtype=np.float64)
     if not len(yc):
         raise NotEnoughData("no shown candidates to learn the choice from")
-    model = ChoiceOutcomeModel(random_state).fit(Xc, yc, Xo, yo)
-    return LearnedScorer(model, version=version)
+    return Xc, yc, wc, Xo, yo
+
+
+def fit_additive(groups: Sequence[QueryGroup], gamma: float = DEFAULT_GAMMA, propensities: Propensities = NO_BIAS,
+                 ips: bool = False) -> AdditiveModel:
+    """`AdditiveModel` on the groups' rows (`_rows`)."""
+    Xc, yc, wc, Xo, yo = _rows(groups, propensities, ips)
+    return AdditiveModel(gamma=gamma).fit(Xc, yc, Xo, yo, choice_weight=wc)
+
+
+def choose_gamma(groups: Sequence[QueryGroup], propensities: Propensities = NO_BIAS, random_state: int = 0,
+                 ips: bool = False, gammas: Sequence[float] = GAMMAS) -> tuple[float, dict]:
+    """The exchange rate γ of `AdditiveModel`, by validation inside the given (training) needs: the last
+    quarter of them by time is set aside, the parts and a `ReferenceModel` are fitted on the rest, and the
+    γ whose order of the set-aside needs' whole groups scores the best reference NDCG@5 wins (the smallest
+    on a tie). Returns (γ, {"gamma": …, "validation": {γ: NDCG@5}, "needs": n}); `DEFAULT_GAMMA` without
+    `MIN_VALIDATION` set-aside needs or without an outcome part."""
+    inner, validation = split_by_time(groups, 0.25)
+    if len(validation) < MIN_VALIDATION or len(inner) < MIN_VALIDATION:
+        return DEFAULT_GAMMA, {"gamma": DEFAULT_GAMMA, "validation": {}, "needs": len(validation),
+                               "why": "too few needs to validate"}
+    model = fit_additive(inner, DEFAULT_GAMMA, propensities, ips)
+    if model.outcome_ is None:
+        return DEFAULT_GAMMA, {"gamma": DEFAULT_GAMMA, "validation": {}, "needs": len(validation),
+                               "why": "no outcome part"}
+    relevances, _rows_fitted = cross_fitted_relevances(validation, random_state=random_state)
+    table = {}
+    for gamma in gammas:
+        scorer = LearnedScorer(model.set_gamma(gamma), version="validation")
+        table[float(gamma)] = evaluate_reference(scorer, validation, relevances)[f"ndcg@{K}"]
+    best = max(table, key=lambda g: (round(table[g], 6), -g))
+    return best, {"gamma": best, "validation": table, "needs": len(validation)}
+
+
+def equal_spread_gamma(model: AdditiveModel, groups: Sequence[QueryGroup], sample: int = 200) -> float:
+    """The γ at which the two parts have an equal say within a need: the mean, over (up to `sample`,
+    evenly spaced) groups, of the standard deviation of the choice log-odds across the group's whole
+    eligible candidates, divided by that of the outcome part. A one-standard-deviation difference between
+    two candidates of a need then moves the score as much whichever part it comes from: neither "the
+    operator would pick it" nor "it went well" can drown the other. `DEFAULT_GAMMA` without an outcome part."""
+    if model.outcome_ is None or not groups:
+        return DEFAULT_GAMMA
+    step = max(len(groups) // sample, 1)
+    choice_sd, outcome_sd = [], []
+    for g in list(groups)[::step]:
+        choice, outcome = model.parts(np.array([c.features for c in g.candidates], dtype=np.float64))
+        choice_sd.append(choice.std())
+        outcome_sd.append(outcome.std())
+    spread = float(np.mean(outcome_sd))
+    return float(np.mean(choice_sd)) / spread if spread > 1e-9 else DEFAULT_GAMMA
+
+
+def fit(groups: Sequence[QueryGroup], version: str, propensities: Propensities = NO_BIAS,
+        random_state: int = 0, ips: bool = False, gamma: float | None = None, kind: str = "additive",
+        validate: bool = False) -> LearnedScorer:
+    """Fit the learned model: `AdditiveModel` (default) or, with kind "trees", the earlier
+    `ChoiceOutcomeModel`. The choice part learns from every shown candidate (target: invited from the list;
+    weighted by 1 / its position's propensity, clipped at MAX_WEIGHT, when `ips`), the outcome part from
+    every candidate that was tried, whatever the path.
+
+    γ: as given, else `equal_spread_gamma` on these groups. Validation with the reference evaluator
+    (`choose_gamma`) was measured and is not used to choose: on both simulated worlds its curve rises with γ
+    without a maximum (the reference model, fitted on outcomes, favours the outcome part without bound)
+    while the true optimum lies at 2–6 (docs/benchmarks.md); with `validate` its table is computed and
+    kept in the metadata for the report."""
+    if kind == "trees":
+        Xc, yc, wc, Xo, yo = _rows(groups, propensities, False)
+        if ips:
+            yc = yc * wc
+        return LearnedScorer(ChoiceOutcomeModel(random_state).fit(Xc, yc, Xo, yo), version=version)
+    model = fit_additive(groups, DEFAULT_GAMMA, propensities, ips)
+    chosen = {"rule": "given"}
+    if gamma is None:
+        gamma = equal_spread_gamma(model, groups)
+        chosen = {"rule": "equal spread within a need"}
+    if validate:
+        chosen["validation"] = choose_gamma(groups, propensities, random_state, ips)[1].get("validation", {})
+    model.set_gamma(gamma)
+    return LearnedScorer(model, version=version, metadata={"gamma": float(gamma), "gamma_choice": chosen})
 
 
 def ips_ndcg(scores: np.ndarray, relevances: np.ndarray, weights: np.ndarray, k: int = K,
@@ -240,12 +334,97 @@ def evaluate(scorer, groups: Sequence[QueryGroup], propensities: Propensities = 
             "queries": int(values.size)}
 
 
+# --- the reference evaluator (direct method) ----------------------------------------------------------------
+
+class ReferenceModel:
+    """A model of the graded relevance (`relevance`'s labels, 0–4) fitted on every judged candidate of the
+    given needs, used only to judge rankers on other needs (module docstring; `cross_fitted_relevances`).
+    Independent of any ranker's parameters: its target is the domain's grade, its features the ranker's."""
+
+    def __init__(self, random_state: int = 0):
+        self.random_state = random_state
+
+    def fit(self, groups: Sequence[QueryGroup]) -> ReferenceModel:
+        rows = [c for g in groups for c in g.candidates if c.judged]
+        self.n_rows_ = len(rows)
+        X = np.array([c.features for c in rows], dtype=np.float64).reshape(-1, len(FEATURES))
+        y = np.array([c.relevance for c in rows], dtype=np.float64)
+        if len(rows) < 2 * 40 or (y.size == 0 or np.ptp(y) == 0):
+            self.model_ = None
+            self.mean_ = float(y.mean()) if y.size else 0.0
+            return self
+        self.model_ = HistGradientBoostingRegressor(
+            max_iter=200, learning_rate=0.06, max_leaf_nodes=15, min_samples_leaf=40, l2_regularization=1.0,
+            early_stopping=False, random_state=self.random_state).fit(X, y)
+        return self
+
+    def relevance(self, group: QueryGroup) -> np.ndarray:
+        """The reference relevance of every candidate of the group: observed where the candidate was tried,
+        predicted (clipped to 0–4) elsewhere."""
+        X = np.array([c.features for c in group.candidates], dtype=np.float64).reshape(-1, len(FEATURES))
+        predicted = (np.full(X.shape[0], self.mean_) if self.model_ is None
+                     else np.clip(self.model_.predict(X), 0.0, 4.0))
+        tried = np.array([bool(c.path) for c in group.candidates], dtype=bool)
+        observed = np.array([c.relevance for c in group.candidates], dtype=np.float64)
+        return np.where(tried, observed, predicted)
+
+    def relevances(self, groups: Sequence[QueryGroup]) -> list[np.ndarray]:
+        return [self.relevance(g) for g in groups]
+
+
+def cross_fitted_relevances(groups: Sequence[QueryGroup], folds: int = REFERENCE_FOLDS,
+                            random_state: int = 0) -> tuple[list[np.ndarray], int]:
+    """The reference relevance of every candidate of the held-out groups, cross-fitted: the groups are dealt
+    into `folds` (by position, so each fold spans the whole period) and each fold is judged by a
+    `ReferenceModel` fitted on the other folds only. Neither the new model nor the serving one has seen
+    these needs, so the reference shares no data (and no noise) with either: a reference fitted on the
+    training needs measured the new model, fitted on the same needs, as better than an equally good serving
+    model trained on other needs (tests/matching/test_training.py). Returns (relevances, rows fitted)."""
+    groups = list(groups)
+    folds = max(min(folds, len(groups)), 1)
+    out: list[np.ndarray | None] = [None] * len(groups)
+    rows = 0
+    for f in range(folds):
+        rest = [g for i, g in enumerate(groups) if i % folds != f] if folds > 1 else groups
+        reference = ReferenceModel(random_state).fit(rest)
+        rows += reference.n_rows_
+        for i in range(f, len(groups), folds):
+            out[i] = reference.relevance(groups[i])
+    return [r for r in out if r is not None], rows // folds
+
+
+def reference_ndcg(scores: np.ndarray, relevances: np.ndarray, k: int = K) -> float:
+    """NDCG@k of the order given by `scores` over the whole group (ties by position in the group) against
+    graded relevances; 0 when nothing is relevant."""
+    return ips_ndcg(scores, relevances, np.ones(relevances.size), k)
+
+
+def evaluate_reference(scorer, groups: Sequence[QueryGroup], relevances: Sequence[np.ndarray], k: int = K,
+                       random_state: int = 0) -> dict:
+    """Mean reference NDCG@k of the scorer over the groups (each group's whole candidates against its
+    `ReferenceModel.relevance`), with its bootstrap interval and the number of needs; groups with no
+    relevance at all are skipped."""
+    values = []
+    for g, rel in zip(groups, relevances, strict=True):
+        if rel.max(initial=0.0) <= 0:
+            continue
+        X = np.array([c.features for c in g.candidates], dtype=np.float64)
+        values.append(reference_ndcg(scorer.score(X), rel, k))
+    values = np.array(values, dtype=np.float64)
+    low, high = bootstrap_interval(values, random_state=random_state)
+    return {f"ndcg@{k}": float(values.mean()) if values.size else 0.0, "low": low, "high": high,
+            "queries": int(values.size)}
+
+
 def should_promote(candidate: dict, serving: dict, min_needs: int = MIN_HELD_OUT,
-                   metric: str = f"ndcg@{K}") -> tuple[bool, str]:
-    """The promotion rule, with its reason: enough held-out needs, and the new model's lower bound above
-    the serving scorer's point estimate."""
+                   metric: str = f"ndcg@{K}", n_train: int | None = None,
+                   min_train: int = 0) -> tuple[bool, str]:
+    """The promotion rule, with its reason: enough held-out needs (and, when `n_train` is given, enough
+    training needs), and the new model's lower bound above the serving scorer's point estimate."""
     if candidate.get("queries", 0) < min_needs:
         return False, f"held-out needs {candidate.get('queries', 0)} < {min_needs}: not enough evidence"
+    if n_train is not None and n_train < min_train:
+        return False, f"training needs {n_train} < {min_train}: not enough evidence"
     low, point = candidate.get("low", 0.0), serving.get(metric, 0.0)
     if low > point:
         return True, f"lower bound {low:.4f} > serving {point:.4f}"
@@ -266,12 +445,16 @@ class TrainingResult:
     n_queries: int
     propensities: Propensities
     metadata: dict = field(default_factory=dict)
+    candidate: LearnedScorer | None = None  # the model fitted on the training needs only (the one evaluated)
 
 
 def train(groups: Sequence[QueryGroup], serving, version: str, random_state: int = 0, holdout: float = 0.2,
-          min_queries: int = MIN_QUERIES, min_held_out: int = MIN_HELD_OUT, ips: bool = False) -> TrainingResult:
-    """Estimate the position bias, train on the earlier needs, compare with `serving` on the held-out ones
-    (whole groups, IPS NDCG@5 with intervals), decide promotion. A promoted model is refitted on all needs."""
+          min_queries: int = MIN_QUERIES, min_held_out: int = MIN_HELD_OUT, min_train: int = MIN_TRAIN_NEEDS,
+          ips: bool = False, gamma: float | None = None, validate: bool = False) -> TrainingResult:
+    """Estimate the position bias, train on the earlier needs (γ by `equal_spread_gamma` on them unless
+    given; with `validate`, the reference evaluator's validation table of γ is kept in the report), compare
+    with `serving` on the held-out ones (whole groups, reference NDCG@5 with intervals; the logged IPS
+    estimate beside it), decide promotion. A promoted model is refitted on all needs with the same γ."""
     groups = [g for g in groups if g.candidates]
     judged = [g for g in groups if g.judged]
     if len(judged) < min_queries:
@@ -280,18 +463,27 @@ def train(groups: Sequence[QueryGroup], serving, version: str, random_state: int
     train_set, held = split_by_time(judged, holdout)
     if not train_set or not held:
         raise NotEnoughData("no held-out period")
-    candidate = fit(train_set, version, propensities, random_state, ips)
-    new_metrics = evaluate(candidate, held, propensities)
-    serving_metrics = evaluate(serving, held, propensities)
-    promoted, reason = should_promote(new_metrics, serving_metrics, min_held_out)
-    model = fit(judged, version, propensities, random_state, ips) if promoted else candidate
+    candidate = fit(train_set, version, propensities, random_state, ips, gamma, validate=validate)
+    relevances, reference_rows = cross_fitted_relevances(held, random_state=random_state)
+    new_metrics = evaluate_reference(candidate, held, relevances)
+    serving_metrics = evaluate_reference(serving, held, relevances)
+    logged = {"new": evaluate(candidate, held, propensities), "serving": evaluate(serving, held, propensities)}
+    promoted, reason = should_promote(new_metrics, serving_metrics, min_held_out, n_train=len(train_set),
+                                      min_train=min_train)
+    gamma = candidate.metadata["gamma"]
+    model = fit(judged, version, propensities, random_state, ips, gamma) if promoted else candidate
+    model.metadata = {**candidate.metadata, **model.metadata, "gamma_choice": candidate.metadata["gamma_choice"]}
     times = [g.at for g in judged]
     counts = {path: sum(1 for g in judged for c in g.candidates if c.path == path) for path in PATHS}
     result = TrainingResult(model=model, metrics=new_metrics, serving_metrics=serving_metrics, promoted=promoted,
                             reason=reason, data_from=min(times), data_to=max(times), holdout_from=held[0].at,
                             n_examples=sum(len(g.candidates) for g in judged), n_queries=len(judged),
-                            propensities=propensities)
+                            propensities=propensities, candidate=candidate)
     result.metadata = {
+        "evaluator": "reference", "reference_rows": reference_rows, "reference_folds": REFERENCE_FOLDS,
+        "logged_ips": logged,
+        "gamma": gamma, "gamma_choice": candidate.metadata["gamma_choice"], "min_held_out": min_held_out,
+        "min_train": min_train,
         "metrics": new_metrics, "serving_metrics": serving_metrics, "promoted": promoted, "reason": reason,
         "data_from": result.data_from.isoformat(), "data_to": result.data_to.isoformat(),
         "holdout_from": result.holdout_from.isoformat(), "n_examples": result.n_examples,

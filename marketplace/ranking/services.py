@@ -166,6 +166,8 @@ def train_model(now: datetime | None = None, random_state: int = 0) -> ModelVers
         result = training.train(training_groups(), serving, version=version, random_state=random_state,
                                 min_held_out=int(current_app.config.get("MATCHING_MIN_HELD_OUT",
                                                                         training.MIN_HELD_OUT)),
+                                min_train=int(current_app.config.get("MATCHING_MIN_TRAIN_NEEDS",
+                                                                     training.MIN_TRAIN_NEEDS)),
                                 ips=bool(current_app.config.get("MATCHING_TRAIN_IPS", False)))
     except training.NotEnoughData as error:
         log.info("matching model not trained: %s", error)
@@ -188,7 +190,8 @@ def train_model(now: datetime | None = None, random_state: int = 0) -> ModelVers
 
 def report(result: training.TrainingResult, serving) -> dict:
     """What a training run stores for the officials' page: the data window, the counts, both scores with
-    their intervals, the decision and why."""
+    their intervals (the reference evaluator's, which decides, and the logged IPS estimate's, for comparison),
+    the exchange rate γ with its validation table, the minimums, the decision and why."""
     meta = result.metadata
     return {"data_from": meta["data_from"], "data_to": meta["data_to"], "holdout_from": meta["holdout_from"],
             "n_queries": meta["n_queries"], "n_train": meta["n_train"], "n_held_out": meta["n_held_out"],
@@ -196,4 +199,7 @@ def report(result: training.TrainingResult, serving) -> dict:
             "propensity_eta": meta["propensity_eta"], "n_explored": meta["n_explored"],
             "new": result.metrics, "serving": result.serving_metrics,
             "serving_model": f"{serving.name}/{serving.version}", "promoted": result.promoted,
-            "reason": result.reason}
+            "reason": result.reason, "evaluator": meta["evaluator"], "gamma": meta["gamma"],
+            "gamma_validation": {f"{g:g}": v for g, v in meta["gamma_choice"].get("validation", {}).items()},
+            "logged_ips": meta["logged_ips"], "min_held_out": meta["min_held_out"], "min_train": meta["min_train"],
+            "reference_rows": meta["reference_rows"]}

@@ -60,6 +60,7 @@ def history(world, app, tmp_path):
     with low satisfaction and high free capacity (a pattern the cold-start weights contradict)."""
     app.config["MATCHING_MODEL_DIR"] = str(tmp_path / "models")
     app.config["MATCHING_MIN_HELD_OUT"] = 5
+    app.config["MATCHING_MIN_TRAIN_NEEDS"] = 50
     services._loaded.clear()
     start = utcnow() - timedelta(days=90)
     counselors = [make_counselor(world["county"], name=f"辅导员{i}") for i in range(4)]
@@ -253,3 +254,5 @@ def test_the_reports_page_shows_each_run(history, world, client, login):
     page = client.get("/matching/models").get_data(as_text=True)
     assert "匹配模型训练记录" in page and "已启用" in page and "在用" in page
     assert "95% 区间" in page and "lower bound" in page and "匹配列表 100" in page
+    assert "按展示记录的估计（仅供对照）" in page and "结果权重 γ" in page
+    assert "至少 50 条训练需求、5 条留出需求" in page
