@@ -20,7 +20,8 @@ from sqlalchemy import func, select, update
 from marketplace.extensions import db
 from marketplace.needs.models import Need
 from marketplace.ranking.models import MatchLog, ModelVersion
-from marketplace.ranking.records import candidate_pool, live_filter, live_open_counts, load_records, need_query
+from marketplace.ranking.records import (candidate_pool, live_filter, live_loads, live_open_counts, load_records,
+                                        need_query)
 from marketplace.timeutil import utcnow
 from matching import persistence, training
 from matching.features import Reason
@@ -64,9 +65,11 @@ def explore_slot(limit: int) -> tuple[int, float] | None:
     return _random.randrange(limit), _random.random()
 
 
-def with_live_load(ranked: list[RankedCandidate]) -> list[RankedCandidate]:
-    """The workload reason ("在办 2/5") rewritten from the database now, not from the cached pool."""
-    counts = live_open_counts([c.id for c in ranked if c.kind == "counselor"])
+def with_live_load(ranked: list[RankedCandidate], counts: dict[int, int] | None = None) -> list[RankedCandidate]:
+    """The workload reason ("在办 2/5") rewritten from the database now, not from the cached pool (`counts`:
+    open assignments per counselor read just now, else read here)."""
+    if counts is None:
+        counts = live_open_counts([c.id for c in ranked if c.kind == "counselor"])
     out = []
     for c in ranked:
         if c.kind == "counselor":
@@ -119,8 +122,9 @@ def rank(need: Need, kind: str = "all", limit: int = 10,
     """(the ranker used, the `limit` best candidates of `kind`), checked live for status and workload."""
     used = ranker()
     ranked = _ranked(used, need, kind, limit + SLACK, exclude, explore_slot(limit))
-    live = live_filter([(c.kind, c.id) for c in ranked])
-    return used, with_live_load([c for c in ranked if (c.kind, c.id) in live][:limit])
+    live = live_loads([(c.kind, c.id) for c in ranked])  # who may be offered now, with their load now
+    return used, with_live_load([c for c in ranked if (c.kind, c.id) in live][:limit],
+                                {i: n for (k, i), n in live.items() if k == "counselor"})
 
 
 def check(need: Need, kind: str, candidate_id: int) -> tuple[Ranker, RankedCandidate | None]:
