@@ -20,8 +20,14 @@ from sqlalchemy import func, select, update
 from marketplace.extensions import db
 from marketplace.needs.models import Need
 from marketplace.ranking.models import MatchLog, ModelVersion
-from marketplace.ranking.records import (candidate_pool, live_filter, live_loads, live_open_counts, load_records,
-                                        need_query)
+from marketplace.ranking.records import (
+    candidate_pool,
+    live_filter,
+    live_loads,
+    live_open_counts,
+    load_records,
+    need_query,
+)
 from marketplace.timeutil import utcnow
 from matching import persistence, training
 from matching.features import Reason
