@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.scratch import ADMIN_URL, bench_app  # noqa: E402
 
-DB_NAME = "fudao_pages17_bench"
+DB_NAME = os.environ.get("FUDAO_BENCH_DB", "fudao_pages17_bench")
 URL = ADMIN_URL.rsplit("/", 1)[0] + f"/{DB_NAME}"
 FUDAO_PORT, BARE_PORT = 5620, 5622
 GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")

@@ -131,6 +131,9 @@ def default_config(instance_path: str) -> dict:
         "MATCHING_MODEL_DIR": str(instance / "models" / "matching"),
         "MATCHING_FAIRNESS": 0.20,
         "MATCHING_EXPLORE": 0.0,
+        # a need's ranking over one pool is reused this many seconds per process (0: off); the live check of
+        # status and load still runs on every request (marketplace/ranking/services.py `_ranked`)
+        "MATCHING_RANK_MEMO_SECONDS": int(os.environ.get("FUDAO_MATCHING_RANK_MEMO_SECONDS", "30")),
         "MATCHING_MIN_HELD_OUT": 100,
         "MATCHING_MIN_TRAIN_NEEDS": 400,
         "MATCHING_TRAIN_IPS": False,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from wtforms import Form, HiddenField, SelectMultipleField
+from wtforms import Form, HiddenField, SelectField, SelectMultipleField
 from wtforms.validators import DataRequired
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, ListWidget, Select
 
 
 class VersionedForm:
@@ -80,6 +80,45 @@ class MultiCheckboxField(SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+class _KeptSelect(Select):
+    """Select's HTML kept per (choice list, language, name, id, attributes, selected value): a list page's
+    filter selects resolve and escape every label on each view otherwise. Only a field whose choices are still
+    the class-level ones and whose value is one of them (or empty) is kept, so the table stays small."""
+
+    kept: dict[tuple, Markup] = {}
+    LIMIT = 2048
+
+    def __call__(self, field, **kwargs):
+        from flask_babel import get_locale
+
+        values = getattr(field, "_fixed_values", None)
+        data = field.data
+        if values is None or field._choices is not field._fixed or (data not in (None, "") and data not in values):
+            return super().__call__(field, **kwargs)
+        key = (field._fixed_source, str(get_locale()), field.name, field.id, data,
+               tuple(sorted((k, str(v)) for k, v in kwargs.items())))
+        html = self.kept.get(key)
+        if html is None:
+            html = super().__call__(field, **kwargs)
+            if len(self.kept) >= self.LIMIT:
+                self.kept.clear()
+            self.kept[key] = html
+        return html
+
+
+class FixedSelectField(SelectField):
+    """A SelectField over a fixed list of choices given at class level (filter forms); renders through
+    `_KeptSelect`. Reassigning `choices` on an instance renders it afresh as a plain select."""
+
+    widget = _KeptSelect()
+
+    def __init__(self, label=None, validators=None, choices=None, **kwargs):
+        super().__init__(label, validators, choices=choices, **kwargs)
+        self._fixed = self._choices
+        self._fixed_source = id(choices)
+        self._fixed_values = frozenset(str(value) for value, *_ in choices)
 
 
 def enum_choices(labels: dict, blank: str | None = None) -> list[tuple[str, str]]:

@@ -91,9 +91,9 @@ def action_label(action: str) -> str:
 def init_templating(app: Flask) -> None:
     @app.context_processor
     def inject() -> dict:
-        from marketplace.notifications.services import unread_count
+        from marketplace.notifications.services import page_unread_count
 
-        unread = unread_count(current_user) if current_user.is_authenticated else 0
+        unread = page_unread_count(current_user) if current_user.is_authenticated else 0
         return {
             "navigation": navigation, "get_locale": get_locale, "unread_count": unread,
             "languages": current_app.config["LANGUAGES"], "level_label": level_label, "role_label": role_label,

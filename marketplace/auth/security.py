@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from urllib.parse import urlsplit
 
-from flask import Flask, flash, redirect, request, session, url_for
+from flask import Flask, flash, has_request_context, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
@@ -42,9 +42,22 @@ def init_security(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        from marketplace.accounts.models import User
+        from sqlalchemy import select
 
-        return db.session.get(User, int(user_id))
+        from marketplace.accounts.models import User
+        from marketplace.notifications.services import PRELOADED, unread_subquery
+
+        try:
+            key = int(user_id)
+        except (TypeError, ValueError):
+            return None
+        # the user (with its department) and the navigation's unread count in one query
+        row = db.session.execute(select(User, unread_subquery(User.id)).where(User.id == key)).first()
+        if row is None:
+            return None
+        if has_request_context():
+            request.environ[PRELOADED] = (row[0].id, row[1] or 0)
+        return row[0]
 
     # Talisman keeps its settings on the instance, so each app gets its own.
     app.extensions["talisman"] = Talisman(
@@ -58,6 +71,9 @@ def init_security(app: Flask) -> None:
         strict_transport_security=app.config["FORCE_HTTPS"],
     )
     init_sessions(app)
+    from marketplace.notifications.services import track_writes
+
+    track_writes()
     app.before_request(_expire_idle_session)
     app.before_request(_require_password_change)
     app.before_request(_require_second_factor)

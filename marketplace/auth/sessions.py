@@ -84,14 +84,15 @@ class DatabaseSessionInterface(ServerSideSessionInterface):
         super().save_session(app, session, response)
 
     def _retrieve_session_data(self, store_id: str) -> dict | None:
-        with db.engine.begin() as connection:
-            row = connection.execute(select(TABLE.c.data, TABLE.c.expiry)
-                                     .where(TABLE.c.session_id == store_id)).first()
-            if row is None:
-                return None
-            if row.expiry is None or row.expiry <= utcnow():
-                connection.execute(delete(TABLE).where(TABLE.c.session_id == store_id))
-                return None
+        # Read in the request's own transaction (its connection loads the user next): no second connection,
+        # ping, BEGIN and COMMIT on every request. The row is still read on every request, so a revoked or
+        # expired session ends at once; an expired row is deleted through its own short transaction.
+        row = db.session.execute(select(TABLE.c.data, TABLE.c.expiry).where(TABLE.c.session_id == store_id)).first()
+        if row is None:
+            return None
+        if row.expiry is None or row.expiry <= utcnow():
+            self._delete_session(store_id)
+            return None
         return self.serializer.decode(bytes(row.data))
 
     def _delete_session(self, store_id: str) -> None:

@@ -22,7 +22,7 @@ from marketplace.directory.labels import (
     STATUS_LABELS,
     WORK_MODE_LABELS,
 )
-from marketplace.forms import MultiCheckboxField, RegionField, VersionedForm
+from marketplace.forms import FixedSelectField, MultiCheckboxField, RegionField, VersionedForm
 from marketplace.forms import enum_choices as _choices
 
 
@@ -77,14 +77,16 @@ class FilterForm(FlaskForm):
 
     q = StringField(_l("姓名、证书编号、身份证号或手机号"), validators=[Optional(), Length(max=64)])
     region_code = RegionField(_l("地区"), validators=[Optional()])
-    specialty = SelectField(_l("专长"), choices=_choices(SPECIALTY_LABELS, _l("全部专长")), validators=[Optional()])
-    industry = SelectField(_l("产业"), choices=_choices(INDUSTRY_LABELS, _l("全部产业")), validators=[Optional()])
-    status = SelectField(_l("状态"), choices=_choices(STATUS_LABELS, _l("全部状态")), validators=[Optional()])
-    work_mode = SelectField(_l("工作模式"), choices=_choices(WORK_MODE_LABELS, _l("全部模式")), validators=[Optional()])
-    source = SelectField(_l("来源"), choices=_choices(SOURCE_LABELS, _l("全部来源")), validators=[Optional()])
-    sort = SelectField(_l("排序"), choices=[("-updated_at", _l("最近更新")), ("name", _l("姓名")),
-                                          ("-appointed_on", _l("聘任日期")), ("term_end", _l("聘期结束")),
-                                          ("region", _l("地区"))], validators=[Optional()])
+    specialty = FixedSelectField(_l("专长"), choices=_choices(SPECIALTY_LABELS, _l("全部专长")),
+                                 validators=[Optional()])
+    industry = FixedSelectField(_l("产业"), choices=_choices(INDUSTRY_LABELS, _l("全部产业")), validators=[Optional()])
+    status = FixedSelectField(_l("状态"), choices=_choices(STATUS_LABELS, _l("全部状态")), validators=[Optional()])
+    work_mode = FixedSelectField(_l("工作模式"), choices=_choices(WORK_MODE_LABELS, _l("全部模式")),
+                                 validators=[Optional()])
+    source = FixedSelectField(_l("来源"), choices=_choices(SOURCE_LABELS, _l("全部来源")), validators=[Optional()])
+    sort = FixedSelectField(_l("排序"), choices=[("-updated_at", _l("最近更新")), ("name", _l("姓名")),
+                                               ("-appointed_on", _l("聘任日期")), ("term_end", _l("聘期结束")),
+                                               ("region", _l("地区"))], validators=[Optional()])
 
 
 class OwnProfileForm(FlaskForm):

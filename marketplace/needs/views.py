@@ -135,7 +135,6 @@ def show_need(need_id: int):
     is_owner = services.can_manage(current_user, need)
     show_candidates = (is_owner or current_user.is_official) and need.status is NeedStatus.OPEN
     candidates = rank_candidates(need, "all", limit=10, log_for=current_user) if show_candidates else []
-    db.session.commit()  # the match log of what the operator was shown
     asked = {(kind, cid) for kind, cid in _asked(need)}
     own_invitation = None
     if current_user.role is Role.COUNSELOR:
@@ -148,8 +147,10 @@ def show_need(need_id: int):
     interested = recommended_only and recommendations.has_expressed_interest(current_user, need)
     contact = services.contact_for(current_user, need)
     provider_contact = provider_services.provider_contact_for(current_user, need)
-    db.session.commit()  # the audit entries of the contacts shown
-    return render_template("needs/show.html", need=need, is_owner=is_owner, candidates=candidates, asked=asked,
+    # One commit, after rendering: the match log of what the operator was shown and the audit entries of the
+    # contacts shown are stored before the page leaves (a failed commit shows an error page instead); a commit
+    # in between would expire the need and the user, and the page would load them again.
+    page = render_template("needs/show.html", need=need, is_owner=is_owner, candidates=candidates, asked=asked,
                            pool_freshness=pool_freshness() if show_candidates else None,
                            history=[] if recommended_only else services.load_history(need),
                            recommended_only=recommended_only, interest_form=EmptyForm(),
@@ -162,6 +163,8 @@ def show_need(need_id: int):
                            own_invitation=own_invitation, provider_contact=provider_contact,
                            progress=progress(need) if is_owner else None,
                            threads=threads.threads_of_need(need) if is_owner or current_user.is_official else [])
+    db.session.commit()
+    return page
 
 
 def _asked(need):

@@ -50,6 +50,49 @@ def unread_count(user: User) -> int:
                              .where(Notification.user_id == user.id, Notification.is_read.is_(False))) or 0
 
 
+def unread_subquery(user_column):
+    """The unread count as a scalar subquery beside the user (the sign-in loader reads both in one query)."""
+    return (select(func.count()).where(Notification.user_id == user_column, Notification.is_read.is_(False))
+            .correlate_except(Notification).scalar_subquery())
+
+
+def page_unread_count(user: User) -> int:
+    """The navigation's unread count: the one read with the user at the start of the request, unless the
+    request has written anything through the database session since (then counted again)."""
+    from flask import has_request_context, request
+
+    preloaded = request.environ.get(PRELOADED) if has_request_context() else None
+    if preloaded is not None and preloaded[0] == user.id and not request.environ.get(WROTE):
+        return preloaded[1]
+    return unread_count(user)
+
+
+# kept in the request's WSGI environ: per request even when tests share one app context across requests
+PRELOADED, WROTE = "fudao.unread_preloaded", "fudao.db_wrote"
+
+
+def _note_write(*_args) -> None:
+    from flask import has_request_context, request
+
+    if has_request_context():
+        request.environ[WROTE] = True
+
+
+def _note_orm_write(state) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        _note_write()
+
+
+def track_writes() -> None:
+    """Mark the request once its session flushes or runs an INSERT, UPDATE or DELETE."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    if not event.contains(Session, "after_flush", _note_write):
+        event.listen(Session, "after_flush", _note_write)
+        event.listen(Session, "do_orm_execute", _note_orm_write)
+
+
 def mark_read(user: User, notification: Notification) -> None:
     if notification.user_id == user.id and not notification.is_read:
         notification.is_read = True

@@ -381,16 +381,21 @@ def live_open_counts(counselor_ids: list[int]) -> dict[int, int]:
 def live_filter(pairs: list[tuple[str, int]]) -> set[tuple[str, int]]:
     """Of these (kind, id) pairs, those that may be offered right now: counselors appointed with room,
     centers filed. One query per kind."""
-    ok: set[tuple[str, int]] = set()
+    return set(live_loads(pairs))
+
+
+def live_loads(pairs: list[tuple[str, int]]) -> dict[tuple[str, int], int]:
+    """`live_filter` with each counselor's open assignments right now (0 for a center), in the same queries."""
+    ok: dict[tuple[str, int], int] = {}
     counselor_ids = [i for k, i in pairs if k == "counselor"]
     center_ids = [i for k, i in pairs if k == "center"]
     if counselor_ids:
         open_now = (select(func.count()).where(Need.assigned_counselor_id == Counselor.id, Need.status.in_(ACTIVE))
                     .correlate(Counselor).scalar_subquery())
-        ok |= {("counselor", i) for (i,) in db.session.execute(select(Counselor.id).where(
+        ok |= {("counselor", i): n for i, n in db.session.execute(select(Counselor.id, open_now).where(
             Counselor.id.in_(counselor_ids), Counselor.status == CounselorStatus.APPOINTED,
             open_now < Counselor.capacity))}
     if center_ids:
-        ok |= {("center", i) for (i,) in db.session.execute(select(ServiceCenter.id).where(
+        ok |= {("center", i): 0 for (i,) in db.session.execute(select(ServiceCenter.id).where(
             ServiceCenter.id.in_(center_ids), ServiceCenter.status == CenterStatus.FILED))}
     return ok

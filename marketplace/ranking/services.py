@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
+import time
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
@@ -18,7 +20,14 @@ from sqlalchemy import func, select, update
 from marketplace.extensions import db
 from marketplace.needs.models import Need
 from marketplace.ranking.models import MatchLog, ModelVersion
-from marketplace.ranking.records import candidate_pool, live_filter, live_open_counts, load_records, need_query
+from marketplace.ranking.records import (
+    candidate_pool,
+    live_filter,
+    live_loads,
+    live_open_counts,
+    load_records,
+    need_query,
+)
 from marketplace.timeutil import utcnow
 from matching import persistence, training
 from matching.features import Reason
@@ -62,9 +71,11 @@ def explore_slot(limit: int) -> tuple[int, float] | None:
     return _random.randrange(limit), _random.random()
 
 
-def with_live_load(ranked: list[RankedCandidate]) -> list[RankedCandidate]:
-    """The workload reason ("在办 2/5") rewritten from the database now, not from the cached pool."""
-    counts = live_open_counts([c.id for c in ranked if c.kind == "counselor"])
+def with_live_load(ranked: list[RankedCandidate], counts: dict[int, int] | None = None) -> list[RankedCandidate]:
+    """The workload reason ("在办 2/5") rewritten from the database now, not from the cached pool (`counts`:
+    open assignments per counselor read just now, else read here)."""
+    if counts is None:
+        counts = live_open_counts([c.id for c in ranked if c.kind == "counselor"])
     out = []
     for c in ranked:
         if c.kind == "counselor":
@@ -76,14 +87,50 @@ def with_live_load(ranked: list[RankedCandidate]) -> list[RankedCandidate]:
     return out
 
 
+# The ranking of a need over the pool (before the live check) is a pure function of the need as the ranker
+# sees it, the pool, the ranker and the exclusions: it is kept per process for MATCHING_RANK_MEMO_SECONDS for
+# the same pool object, so repeated views of a need do not re-rank every candidate. A new pool, another model,
+# a changed need or other exclusions rank afresh; the live check of status and load runs on every request.
+RANK_MEMO_SIZE = 512
+_rank_memo: dict[tuple, tuple[float, CandidatePool, tuple[RankedCandidate, ...]]] = {}
+_rank_memo_lock = threading.Lock()
+
+
+def _ranked(used: Ranker, need: Need, kind: str, limit: int, exclude: Iterable[tuple[str, int]],
+            explore: tuple[int, float] | None) -> list[RankedCandidate]:
+    pool = candidate_pool()
+    query = need_query(need)
+    seconds = float(current_app.config.get("MATCHING_RANK_MEMO_SECONDS", 0))
+    if explore is not None or seconds <= 0:  # a randomized showing is drawn anew each time
+        return used.rank(query, pool, limit=limit, kind=None if kind == "all" else kind, exclude=exclude,
+                         explore=explore)
+    exclude = frozenset(exclude)
+    key = (current_app.config.get("SQLALCHEMY_DATABASE_URI", ""), query, kind, limit, exclude, used.name,
+           used.version, used.fairness, used.min_pool, id(pool))
+    now = time.monotonic()
+    with _rank_memo_lock:
+        hit = _rank_memo.get(key)
+    if hit is not None and hit[1] is pool and now - hit[0] < seconds:
+        return list(hit[2])
+    ranked = used.rank(query, pool, limit=limit, kind=None if kind == "all" else kind, exclude=exclude)
+    with _rank_memo_lock:
+        if len(_rank_memo) >= RANK_MEMO_SIZE:
+            for stale in [k for k, v in _rank_memo.items() if now - v[0] >= seconds or v[1] is not pool]:
+                del _rank_memo[stale]
+            while len(_rank_memo) >= RANK_MEMO_SIZE:
+                del _rank_memo[next(iter(_rank_memo))]
+        _rank_memo[key] = (now, pool, tuple(ranked))
+    return ranked
+
+
 def rank(need: Need, kind: str = "all", limit: int = 10,
          exclude: Iterable[tuple[str, int]] = ()) -> tuple[Ranker, list[RankedCandidate]]:
     """(the ranker used, the `limit` best candidates of `kind`), checked live for status and workload."""
     used = ranker()
-    ranked = used.rank(need_query(need), candidate_pool(), limit=limit + SLACK,
-                       kind=None if kind == "all" else kind, exclude=exclude, explore=explore_slot(limit))
-    live = live_filter([(c.kind, c.id) for c in ranked])
-    return used, with_live_load([c for c in ranked if (c.kind, c.id) in live][:limit])
+    ranked = _ranked(used, need, kind, limit + SLACK, exclude, explore_slot(limit))
+    live = live_loads([(c.kind, c.id) for c in ranked])  # who may be offered now, with their load now
+    return used, with_live_load([c for c in ranked if (c.kind, c.id) in live][:limit],
+                                {i: n for (k, i), n in live.items() if k == "counselor"})
 
 
 def check(need: Need, kind: str, candidate_id: int) -> tuple[Ranker, RankedCandidate | None]:

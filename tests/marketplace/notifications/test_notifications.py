@@ -210,3 +210,29 @@ def test_api_notifications_need_a_token(client):
     response = client.get("/api/v1/notifications")
     assert response.status_code == 401
     assert response.get_json()["error"]["code"] == "unauthorized"
+
+
+def test_the_badge_is_read_with_the_user_and_recounted_after_a_write(app, client, make_user, login, db,
+                                                                      monkeypatch):
+    from marketplace.notifications import services
+
+    user = make_user(Role.OPERATOR, "130123")
+    for n in range(2):
+        notify(user, f"消息{n}")
+    db.session.commit()
+    login(user)
+    recounts = []
+    real = services.unread_count
+    monkeypatch.setattr(services, "unread_count", lambda u: recounts.append(u.id) or real(u))
+    assert unread_badge(client.get("/inbox/")) == "2" and recounts == []  # read with the user: no second query
+
+    with app.test_request_context("/inbox/"):  # a request that marks a message read before it renders
+        from flask import request
+
+        request.environ[services.PRELOADED] = (user.id, 2)
+        assert services.page_unread_count(user) == 2 and recounts == []
+        notification = db.session.scalar(select(Notification).where(Notification.user_id == user.id).limit(1))
+        services.mark_read(user, notification)
+        db.session.flush()
+        assert services.page_unread_count(user) == 1 and recounts == [user.id]
+    db.session.rollback()

@@ -147,3 +147,56 @@ def test_a_successful_import_queues_a_rebuild(app, world, tmp_path, monkeypatch)
     db.session.commit()
     assert jobs.run_import(db.session.get(Job, job.id)).state is JobState.FAILED and len(queued) == 1
     assert records.build_shared_pool() == {"built": False, "reason": "testing"}  # never under TESTING
+
+
+def test_a_needs_ranking_is_reused_for_one_pool_and_still_checked_live(app, world, shared, monkeypatch):
+    from marketplace.directory.models import CounselorStatus
+    from marketplace.ranking import services as ranking
+    from matching.ranker import Ranker
+
+    first = make_counselor(world["county"], name="刘桂芳")
+    make_counselor(world["county"], name="王建国")
+    records.build_shared_pool()
+    need = make_need(world["operator"])
+    monkeypatch.setitem(app.config, "MATCHING_RANK_MEMO_SECONDS", 30)
+    ranking._rank_memo.clear()
+    calls = []
+    real = Ranker.rank
+    monkeypatch.setattr(Ranker, "rank", lambda self, *a, **k: calls.append(1) or real(self, *a, **k))
+    shown = [c.name for c in rank_candidates(need, "all")]
+    assert sorted(shown) == ["刘桂芳", "王建国"]
+    assert [c.name for c in rank_candidates(need, "all")] == shown and len(calls) == 1  # reused
+    first.status = CounselorStatus.SUSPENDED  # the live check still runs on the reused ranking
+    db.session.commit()
+    assert [c.name for c in rank_candidates(need, "all")] == ["王建国"] and len(calls) == 1
+    need.title = "改了标题的需求"  # a changed need ranks afresh
+    db.session.commit()
+    assert [c.name for c in rank_candidates(need, "all")] == ["王建国"] and len(calls) == 2
+    records.build_shared_pool(min_interval=0)  # so does a new pool
+    records.invalidate()
+    monkeypatch.setattr(records, "SHARED_CHECK_SECONDS", 0.0)
+    rank_candidates(need, "all")
+    assert len(calls) == 3
+
+
+def test_the_ranking_memo_expires(app, world, shared, monkeypatch):
+    from marketplace.ranking import services as ranking
+    from matching.ranker import Ranker
+
+    make_counselor(world["county"], name="刘桂芳")
+    records.build_shared_pool()
+    need = make_need(world["operator"])
+    monkeypatch.setitem(app.config, "MATCHING_RANK_MEMO_SECONDS", 30)
+    ranking._rank_memo.clear()
+    calls = []
+    real = Ranker.rank
+    monkeypatch.setattr(Ranker, "rank", lambda self, *a, **k: calls.append(1) or real(self, *a, **k))
+    clock = [1000.0]
+    monkeypatch.setattr(ranking.time, "monotonic", lambda: clock[0])
+    rank_candidates(need, "all")
+    clock[0] += 29
+    rank_candidates(need, "all")
+    assert len(calls) == 1
+    clock[0] += 2  # 31 s after it was ranked
+    rank_candidates(need, "all")
+    assert len(calls) == 2
