@@ -37,7 +37,8 @@ def _code(secret: str, offset: int = 0) -> str:
     return pyotp.TOTP(secret).at(time.time() + offset)
 
 
-def _enrol(pages, user) -> tuple[str, list[str]]:
+def _enrol(pages, user) -> tuple[str, list[str], str]:
+    """Enrol through the pages; returns the secret, the recovery codes and the one-time code that enrolled."""
     page = _password_step(pages, user)
     assert "启用两步验证" in page.text and "须启用两步验证后才能登录" in page.text
     qr = page.html.select_one('[data-testid="totp-qr"]')["src"]
@@ -48,19 +49,19 @@ def _enrol(pages, user) -> tuple[str, list[str]]:
     wrong = form.submit()
     assert "验证码不正确" in wrong.text
     form = wrong.forms["two-factor-setup"]
-    form["code"] = _code(secret)
+    form["code"] = used = _code(secret)
     done = form.submit()
     codes = [li.text.strip() for li in done.html.select('[data-testid="recovery-codes"] li')]
     assert len(codes) == 10 and all(re.fullmatch(r"[A-Z2-9]{5}-[A-Z2-9]{5}", c) for c in codes)
     home = done.click("我已保存，继续")
     assert "退出" in home.text
-    return secret, codes
+    return secret, codes, used
 
 
 def test_a_province_official_enrols_at_first_sign_in_then_signs_in_with_a_code(pages, make_user,
                                                                                province_requires_totp):
     user = make_user(region_code="130000")
-    secret, _codes = _enrol(pages, user)
+    secret, _codes, used = _enrol(pages, user)
     stored = db.session.get(User, user.id)
     assert stored.has_totp and secret not in (stored.totp_secret_cipher or "")  # encrypted at rest
     pages.sign_out()
@@ -68,7 +69,7 @@ def test_a_province_official_enrols_at_first_sign_in_then_signs_in_with_a_code(p
     page = _password_step(pages, user)
     assert "两步验证" in page.text and "退出" not in page.text
     form = page.forms["two-factor"]
-    form["code"] = _code(secret)  # the code just used at enrolment: refused (no replay)
+    form["code"] = used  # the code just used at enrolment (kept: the clock may have moved on a step): refused
     page = form.submit()
     assert "验证码不正确" in page.text
     form = page.forms["two-factor"]
@@ -80,7 +81,7 @@ def test_a_province_official_enrols_at_first_sign_in_then_signs_in_with_a_code(p
 
 def test_a_recovery_code_works_once(pages, make_user, province_requires_totp):
     user = make_user(region_code="130000")
-    _secret, codes = _enrol(pages, user)
+    _secret, codes, _used = _enrol(pages, user)
     for attempt in ("first", "second"):
         pages.sign_out()
         page = _password_step(pages, user)
