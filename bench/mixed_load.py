@@ -32,7 +32,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -141,11 +140,10 @@ def prepare_database(url: str, name: str, count: int, keep: bool, instance: Path
 
 def build_world(url: str, count: int, instance: Path) -> None:
     from flask_migrate import upgrade
-    from sqlalchemy import func, insert, select, text
+    from sqlalchemy import select, text
 
-    from marketplace.accounts.models import Department
+    from bench.scratch import add_counselors
     from marketplace.demo.services import seed_demo
-    from marketplace.directory.models import Counselor, CounselorStatus, Source, WorkMode, counselor_service_areas
     from marketplace.extensions import db
     from marketplace.regions.models import Level, Region
     from marketplace.regions.services import load_regions
@@ -165,41 +163,8 @@ def build_world(url: str, count: int, instance: Path) -> None:
         step = time.perf_counter()
         counties = db.session.scalars(select(Region).where(Region.level == Level.COUNTY,
                                                            Region.valid_to.is_(None))).all()
-        have = set(db.session.scalars(select(Department.region_code)))
-        missing = [{"name": r.full_name + "农业农村局", "level": Level.COUNTY, "region_code": r.code}
-                   for r in counties if r.code not in have]
-        if missing:
-            db.session.execute(insert(Department), missing)
-        departments = {d.region_code: d.id for d in db.session.scalars(select(Department))}
-        rng = random.Random(7)
-        first = (db.session.scalar(select(func.max(Counselor.id))) or 0) + 1
-        rows, areas = [], []
-        surnames, given = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗", ["建国", "秀英", "志强", "丽娟", "海涛", "春生"]
-        for i in range(count):
-            county = counties[rng.randrange(len(counties))]
-            appointed = date(2024, 1, 1) + timedelta(days=rng.randrange(700))
-            cid = first + i
-            rows.append({
-                "id": cid, "name": rng.choice(surnames) + rng.choice(given), "gender": rng.choice(["male", "female"]),
-                "birth_date": date(1965 + rng.randrange(30), 1, 1),
-                "id_number_hash": f"{cid:064x}", "id_number_cipher": "x", "id_number_masked": "1301**********0000",
-                "phone_cipher": "x", "phone_masked": "139****0000", "region_code": county.code,
-                "specialties": (1 << rng.randrange(8)) | (1 << rng.randrange(8)),
-                "industries": 1 << rng.randrange(8), "work_mode": rng.choice(list(WorkMode)),
-                "source": rng.choice(list(Source)), "title": rng.choice(["农艺师", "会计师", "经济师", None]),
-                "employer": f"{county.name}农业服务公司", "department_id": departments[county.code],
-                "department_region_code": county.code, "appointed_on": appointed,
-                "term_end": appointed + timedelta(days=3 * 365), "certificate_no": f"{county.code}-2024-{cid:07d}",
-                "status": CounselorStatus.APPOINTED, "is_remote": rng.random() < 0.1,
-                "capacity": rng.randrange(3, 9)})
-            if rng.random() < 0.33:
-                areas.append({"counselor_id": cid, "region_code": county.code})
-        for start in range(0, len(rows), 10_000):
-            db.session.execute(insert(Counselor), rows[start:start + 10_000])
-        db.session.execute(insert(counselor_service_areas), areas)
-        db.session.execute(text("SELECT setval('counselors_id_seq', (SELECT max(id) FROM counselors))"))
-        db.session.commit()
-        print(f"added {count} counselors over {len(counties)} counties ({len(areas)} service areas) "
+        areas = add_counselors(counties, count)
+        print(f"added {count} counselors over {len(counties)} counties ({areas} service areas) "
               f"in {time.perf_counter() - step:.0f} s", flush=True)
 
         step = time.perf_counter()

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import re
 import signal
 import statistics
@@ -24,16 +23,15 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, timedelta
 from pathlib import Path
 
 import requests
-from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy import create_engine, select, text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.scratch import ADMIN_URL, bench_app  # noqa: E402
+from bench.scratch import ADMIN_URL, add_counselors, bench_app  # noqa: E402
 
 DB_NAME = os.environ.get("FUDAO_BENCH_DB", "fudao_pages17_bench")
 URL = ADMIN_URL.rsplit("/", 1)[0] + f"/{DB_NAME}"
@@ -74,13 +72,11 @@ def main() -> None:
 def build_world(count: int, pool_dir: str, reuse: bool) -> int:
     """The demo and `count` counselors (unless reused); the shared pool saved under `pool_dir`. Returns the id
     of an open demo need of coop_zhengding's (the need page with matches)."""
-    from marketplace.accounts.models import Department, User
+    from marketplace.accounts.models import User
     from marketplace.demo.services import seed_demo
-    from marketplace.directory.models import Counselor, CounselorStatus, Source, WorkMode, counselor_service_areas
     from marketplace.extensions import db
     from marketplace.needs.models import Need, NeedStatus
     from marketplace.ranking.records import build_shared_pool
-    from marketplace.regions.models import Level
 
     started = time.perf_counter()
     if reuse:
@@ -94,37 +90,7 @@ def build_world(count: int, pool_dir: str, reuse: bool) -> int:
         if not reuse:
             seed_demo()
             db.session.commit()
-            have = set(db.session.scalars(select(Department.region_code)))
-            db.session.execute(insert(Department), [
-                {"name": r.full_name + "农业农村局", "level": Level.COUNTY, "region_code": r.code}
-                for r in counties if r.code not in have])
-            departments = {d.region_code: d.id for d in db.session.scalars(select(Department))}
-            first_id = (db.session.scalar(text("SELECT max(id) FROM counselors")) or 0) + 1
-            rng = random.Random(7)
-            rows, areas = [], []
-            for i in range(first_id, first_id + count):
-                county = counties[rng.randrange(len(counties))]
-                appointed = date(2024, 1, 1) + timedelta(days=rng.randrange(700))
-                rows.append({
-                    "id": i, "name": rng.choice("王李张刘陈杨赵黄周吴") + rng.choice(["建国", "秀英", "志强", "丽娟"]),
-                    "gender": rng.choice(["male", "female"]), "birth_date": date(1970, 1, 1),
-                    "id_number_hash": f"{i:064x}", "id_number_cipher": "x", "id_number_masked": "1301**********0000",
-                    "phone_cipher": "x", "phone_masked": "139****0000", "region_code": county.code,
-                    "specialties": (1 << rng.randrange(8)) | (1 << rng.randrange(8)),
-                    "industries": 1 << rng.randrange(8), "work_mode": rng.choice(list(WorkMode)),
-                    "source": rng.choice(list(Source)), "title": rng.choice(["农艺师", "会计师", "经济师", None]),
-                    "employer": f"{county.name}农业服务公司", "department_id": departments[county.code],
-                    "department_region_code": county.code, "appointed_on": appointed,
-                    "term_end": appointed + timedelta(days=3 * 365), "certificate_no": f"{county.code}-B-{i:06d}",
-                    "status": CounselorStatus.APPOINTED, "is_remote": rng.random() < 0.1,
-                    "capacity": rng.randrange(3, 9)})
-                if rng.random() < 0.33:
-                    areas.append({"counselor_id": i, "region_code": county.code})
-            for start in range(0, len(rows), 10_000):
-                db.session.execute(insert(Counselor), rows[start:start + 10_000])
-            db.session.execute(insert(counselor_service_areas), areas)
-            db.session.execute(text("SELECT setval('counselors_id_seq', (SELECT max(id) FROM counselors))"))
-            db.session.commit()
+            add_counselors(counties, count)
             db.session.execute(text("ANALYZE"))
             db.session.commit()
         operator = db.session.scalar(select(User).where(User.username == "coop_zhengding"))
