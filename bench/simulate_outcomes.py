@@ -337,13 +337,19 @@ def one_seed(seed: int, args) -> dict:
     trees_promoted, _ = should_promote(trees_metrics, result.serving_metrics, result.metadata["min_held_out"],
                                        n_train=len(train_set), min_train=result.metadata["min_train"])
     trees_right = trees_promoted == (scores["two-part trees (before)"] > scores["cold start"])
+    # and on the rules baseline (no training at all): a third model whose truth the rule must respect
+    rules_metrics = evaluate_reference(RulesShrunk(), held, relevances)
+    rules_promoted, _ = should_promote(rules_metrics, result.serving_metrics, result.metadata["min_held_out"],
+                                       n_train=len(train_set), min_train=result.metadata["min_train"])
+    rules_right = rules_promoted == (scores["rules+shrunk"] > scores["cold start"])
     logged = result.metadata["logged_ips"]
     logged_promoted, _ = should_promote(logged["new"], logged["serving"], result.metadata["min_held_out"])
     return {"seed": seed, "scores": scores, "promoted": result.promoted, "reason": result.reason,
             "right": result.promoted == truly_better, "truly_better": truly_better,
             "reference": result.metrics, "reference_serving": result.serving_metrics, "logged": logged,
             "logged_promoted": logged_promoted, "trees": trees_metrics, "trees_promoted": trees_promoted,
-            "trees_right": trees_right, "eta": result.propensities.eta,
+            "trees_right": trees_right, "rules": rules_metrics, "rules_promoted": rules_promoted,
+            "rules_right": rules_right, "eta": result.propensities.eta,
             "gamma": result.metadata["gamma"], "gamma_choice": result.metadata["gamma_choice"],
             "n_needs": len(run["groups"]), "judged": len(groups), "held": len(held),
             "paths": result.metadata["outcomes_by_path"], "seconds": time.perf_counter() - started,
@@ -383,8 +389,9 @@ def main() -> None:
               + f" | {s['learned'] / s['cold start']:.3f} | {s['cold start'] / s['rules+shrunk']:.3f} | "
               f"{r['gamma']:.2f} | {'yes' if r['promoted'] else 'no'} | {'yes' if r['right'] else 'NO'} |")
     print("| seed | reference NDCG@5 learned [95 % CI] | cold start | trees (before) [95 % CI] | trees promoted "
-          "| right | logged IPS learned [95 % CI] | cold start | logged IPS would promote learned | γ validation |")
-    print("|---" * 10 + "|")
+          "| right | rules + shrunk [95 % CI] | rules promoted | right | logged IPS learned [95 % CI] | cold start "
+          "| logged IPS would promote learned | γ validation |")
+    print("|---" * 13 + "|")
     for r in rows:
         a, b, ln, ls = r["reference"], r["reference_serving"], r["logged"]["new"], r["logged"]["serving"]
         t = r["trees"]
@@ -392,6 +399,8 @@ def main() -> None:
         print(f"| {r['seed']} | {a['ndcg@5']:.4f} [{a['low']:.4f}, {a['high']:.4f}] | {b['ndcg@5']:.4f} | "
               f"{t['ndcg@5']:.4f} [{t['low']:.4f}, {t['high']:.4f}] | {'yes' if r['trees_promoted'] else 'no'} | "
               f"{'yes' if r['trees_right'] else 'NO'} | "
+              f"{r['rules']['ndcg@5']:.4f} [{r['rules']['low']:.4f}, {r['rules']['high']:.4f}] | "
+              f"{'yes' if r['rules_promoted'] else 'no'} | {'yes' if r['rules_right'] else 'NO'} | "
               f"{ln['ndcg@5']:.4f} [{ln['low']:.4f}, {ln['high']:.4f}] | {ls['ndcg@5']:.4f} | "
               f"{'yes' if r['logged_promoted'] else 'no'} | {table} |")
     for r in rows:

@@ -20,13 +20,15 @@ evidence either way. The exchange rate γ between the two parts gives them an eq
 
 Evaluation (`ReferenceModel`, a direct method): the logged lists cannot judge a model that puts forward
 candidates nobody showed (an estimator on the shown lists measures agreement with the policy that chose
-them, and preferred models that change little). So a separate reference model of the graded relevance —
-the domain's labels of `relevance`, nothing of the learned model's parameters — is fitted by gradient-boosted
-trees on every judged candidate of held-out needs and predicts a relevance for every candidate of each
-held-out need's *whole eligible group*, cross-fitted (each fifth of the held-out needs judged by a reference
-fitted on the other four fifths: it never shares data with the model it judges, nor with the serving one);
-where a held-out candidate was actually tried, its observed relevance replaces the prediction. Each scorer
-orders the whole group; NDCG@5 against that relevance, with a bootstrap confidence interval over needs.
+them, and preferred models that change little). So a separate reference model of what follows an
+invitation (`reference_target`: the domain's grades of `relevance` without the invitation's own point;
+nothing of the learned model's parameters) is fitted by gradient-boosted trees on every judged candidate of
+held-out needs, with the position each was shown at as two more inputs (position-aware: the position
+explains its own share of the outcomes, the correction for position bias of this estimator), and predicts,
+as if shown first, a relevance for every candidate of each held-out need's *whole eligible group*,
+cross-fitted (each fifth of the held-out needs judged by a reference fitted on the other four fifths: it
+never shares data with the model it judges, nor with the serving one). Each scorer orders the whole group;
+NDCG@5 against that relevance, with a bootstrap confidence interval over needs.
 The logged IPS estimate (`evaluate`: IPS-weighted NDCG@5 on the condensed list of judged candidates) is
 still computed and kept in the report for comparison.
 
@@ -337,9 +339,13 @@ def evaluate(scorer, groups: Sequence[QueryGroup], propensities: Propensities = 
 # --- the reference evaluator (direct method) ----------------------------------------------------------------
 
 class ReferenceModel:
-    """A model of the graded relevance (`relevance`'s labels, 0–4) fitted on every judged candidate of the
+    """A model of what follows an invitation (`reference_target`: accepted 2, agreement accepted 3,
+    satisfied 4; nothing, a decline or a dissatisfied rating 0), fitted on every judged candidate of the
     given needs, used only to judge rankers on other needs (module docstring; `cross_fitted_relevances`).
-    Independent of any ranker's parameters: its target is the domain's grade, its features the ranker's."""
+    Independent of any ranker's parameters: its target is the domain's grade, its features the ranker's plus
+    where the candidate was shown (`position_columns`: log of the position, and whether it was shown at all),
+    so that the list's position explains its own share of the outcomes. It predicts every candidate as if
+    shown first: the relevance of a candidate then no longer depends on where the serving ranker put it."""
 
     def __init__(self, random_state: int = 0):
         self.random_state = random_state
@@ -347,8 +353,9 @@ class ReferenceModel:
     def fit(self, groups: Sequence[QueryGroup]) -> ReferenceModel:
         rows = [c for g in groups for c in g.candidates if c.judged]
         self.n_rows_ = len(rows)
-        X = np.array([c.features for c in rows], dtype=np.float64).reshape(-1, len(FEATURES))
-        y = np.array([c.relevance for c in rows], dtype=np.float64)
+        X = np.hstack([np.array([c.features for c in rows], dtype=np.float64).reshape(-1, len(FEATURES)),
+                       position_columns(rows)])
+        y = np.array([reference_target(c) for c in rows], dtype=np.float64)
         if len(rows) < 2 * 40 or (y.size == 0 or np.ptp(y) == 0):
             self.model_ = None
             self.mean_ = float(y.mean()) if y.size else 0.0
@@ -359,17 +366,31 @@ class ReferenceModel:
         return self
 
     def relevance(self, group: QueryGroup) -> np.ndarray:
-        """The reference relevance of every candidate of the group: observed where the candidate was tried,
-        predicted (clipped to 0–4) elsewhere."""
+        """The reference relevance (0–4) of every candidate of the group, each predicted as if shown first.
+        What was observed is not put in place of the prediction: the candidates that were tried are mostly
+        those the serving ranker put first, so observed grades (0 or 4) beside smoothed predictions
+        (around 1) would credit the serving ranker with its own luck (measured: docs/benchmarks.md)."""
         X = np.array([c.features for c in group.candidates], dtype=np.float64).reshape(-1, len(FEATURES))
-        predicted = (np.full(X.shape[0], self.mean_) if self.model_ is None
-                     else np.clip(self.model_.predict(X), 0.0, 4.0))
-        tried = np.array([bool(c.path) for c in group.candidates], dtype=bool)
-        observed = np.array([c.relevance for c in group.candidates], dtype=np.float64)
-        return np.where(tried, observed, predicted)
+        if self.model_ is None:
+            return np.full(X.shape[0], self.mean_)
+        first = np.tile(np.array([[0.0, 1.0]]), (X.shape[0], 1))  # log(1) = 0, shown
+        return np.clip(self.model_.predict(np.hstack([X, first])), 0.0, 4.0)
 
     def relevances(self, groups: Sequence[QueryGroup]) -> list[np.ndarray]:
         return [self.relevance(g) for g in groups]
+
+
+def reference_target(c: Candidate) -> float:
+    """The reference model's target: `relevance` without the invitation's own point (an invitation says what
+    the operator saw in the list — the grade and stars shown, the position — not what followed): declined,
+    unanswered or served with a dissatisfied rating 0, accepted 2, agreement accepted 3, satisfied 4."""
+    return c.relevance if c.relevance >= 2.0 else 0.0
+
+
+def position_columns(candidates: Sequence[Candidate]) -> np.ndarray:
+    """Two columns per candidate: log of the position it was shown at (0 when not shown) and 1 if shown."""
+    return np.array([[np.log(c.shown_rank), 1.0] if c.shown_rank is not None else [0.0, 0.0]
+                     for c in candidates], dtype=np.float64).reshape(-1, 2)
 
 
 def cross_fitted_relevances(groups: Sequence[QueryGroup], folds: int = REFERENCE_FOLDS,

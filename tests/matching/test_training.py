@@ -34,6 +34,8 @@ from matching.training import (
     fit,
     fit_additive,
     ips_ndcg,
+    position_columns,
+    reference_target,
     relevance,
     should_promote,
     split_by_time,
@@ -215,15 +217,18 @@ def test_the_report_keeps_the_logged_estimate_and_gamma():
     json.dumps(meta)  # stored as JSON
 
 
-def test_reference_relevance_covers_the_whole_group_and_keeps_what_was_observed():
-    train_set, held = split_by_time(history(), 0.2)
+def test_reference_relevance_covers_the_whole_group_as_if_each_were_shown_first():
+    train_set, held = split_by_time(history(eta=1.0), 0.2)
     reference = ReferenceModel(0).fit(train_set)
     group = held[0]
     rel = reference.relevance(group)
     assert rel.shape == (len(group.candidates),) and ((rel >= 0) & (rel <= 4)).all()
-    for c, r in zip(group.candidates, rel, strict=True):
-        if c.path:
-            assert r == c.relevance  # tried: the observed outcome
+    # where (and whether) a candidate was shown does not change its reference relevance: the same candidates
+    # moved to other positions, or not shown at all, are judged the same
+    moved = QueryGroup(group.query, group.at, tuple(
+        Candidate(c.kind, c.id, c.features, c.relevance, None if c.shown_rank else 3, c.path)
+        for c in group.candidates))
+    assert np.array_equal(reference.relevance(moved), rel)
     unjudged = np.array([not c.judged for c in group.candidates])
     assert unjudged.sum() > 10 and np.ptp(rel[unjudged]) > 0  # predicted for candidates never shown
     # the candidate nobody showed but who is best by the pattern is found only by looking past the list
@@ -231,6 +236,15 @@ def test_reference_relevance_covers_the_whole_group_and_keeps_what_was_observed(
     utility = 3 * X[:, SAT] ** 2 - X[:, LEVEL]
     best_unshown = int(np.argmax(np.where(unjudged, utility, -np.inf)))
     assert rel[best_unshown] > np.median(rel[unjudged])
+
+
+def test_reference_learns_what_followed_the_invitation_with_the_position_as_an_input():
+    def cand(relevance, rank=None, path=""):
+        return Candidate("counselor", 1, tuple([0.5] * len(FEATURES)), relevance, rank, path)
+    # an invitation alone (or a dissatisfied service, graded 1) earns the reference nothing
+    assert [reference_target(cand(r, 1, "shown")) for r in (0, 1, 2, 3, 4)] == [0, 0, 2, 3, 4]
+    assert position_columns([cand(0, 1), cand(0, 4), cand(2, None, "directory")]).tolist() == [
+        [0.0, 1.0], [pytest.approx(np.log(4)), 1.0], [0.0, 0.0]]
 
 
 def test_reference_is_cross_fitted_on_the_held_out_needs():
