@@ -356,12 +356,13 @@ class ReferenceModel:
         X = np.hstack([np.array([c.features for c in rows], dtype=np.float64).reshape(-1, len(FEATURES)),
                        position_columns(rows)])
         y = np.array([reference_target(c) for c in rows], dtype=np.float64)
-        if len(rows) < 2 * 40 or (y.size == 0 or np.ptp(y) == 0):
+        leaf = int(np.clip(len(rows) // 20, 5, 40))  # leaves of 40 rows, fewer on a small history
+        if len(rows) < 2 * leaf or (y.size == 0 or np.ptp(y) == 0):
             self.model_ = None
             self.mean_ = float(y.mean()) if y.size else 0.0
             return self
         self.model_ = HistGradientBoostingRegressor(
-            max_iter=200, learning_rate=0.06, max_leaf_nodes=15, min_samples_leaf=40, l2_regularization=1.0,
+            max_iter=200, learning_rate=0.06, max_leaf_nodes=15, min_samples_leaf=leaf, l2_regularization=1.0,
             early_stopping=False, random_state=self.random_state).fit(X, y)
         return self
 
