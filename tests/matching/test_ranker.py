@@ -8,7 +8,7 @@ from matching.features import FEATURES
 from matching.pool import CandidatePool
 from matching.ranker import Ranker, fairness_penalty, stable_order
 from matching.scorer import COLD_START_WEIGHTS, ColdStartScorer
-from tests.matching.helpers import NEED, OTHER_CITY, OTHER_PROVINCE, TOWN, cand, pool
+from tests.matching.helpers import NEED, OTHER_CITY, OTHER_PROVINCE, OTHER_TOWN, TOWN, cand, pool
 
 
 def test_cold_start_weights_cover_the_features_and_sum_to_one():
@@ -17,9 +17,12 @@ def test_cold_start_weights_cover_the_features_and_sum_to_one():
     assert ColdStartScorer().score(np.ones((1, len(FEATURES))))[0] == 1.0
 
 
-def test_industry_then_nearness_rank_first():
-    p = pool(cand(1, home=OTHER_CITY), cand(2, home=TOWN), cand(3, home=TOWN, industries=2))
-    assert [r.id for r in Ranker().rank(NEED, p)] == [2, 1, 3]
+def test_industry_and_nearness_rank_first():
+    """Within the county the industry decides; a counselor of the farm's own township who does not know its
+    industry still comes before one of another city who does (cold-start weights v3, docs/matching.md)."""
+    p = pool(cand(1, home=OTHER_CITY), cand(2, home=TOWN), cand(3, home=TOWN, industries=2),
+             cand(4, home=OTHER_TOWN))
+    assert [r.id for r in Ranker().rank(NEED, p)] == [2, 4, 3, 1]
 
 
 def test_result_carries_reasons_and_features():

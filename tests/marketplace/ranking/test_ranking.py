@@ -20,7 +20,7 @@ def test_ranked_with_reasons_and_model(world):
     make_counselor(world["county"], name="刘桂芳")
     need = make_need(world["operator"])
     [first] = rank_candidates(need, "counselor")
-    assert first.name == "刘桂芳" and (first.model, first.version) == ("cold-start", "2")
+    assert first.name == "刘桂芳" and (first.model, first.version) == ("cold-start", "3")
     assert first.reasons[:3] == ["专长匹配：财务会计", "产业匹配：粮油作物", "同乡镇"]
     assert "在办 0/5" in first.reasons
 
@@ -75,7 +75,7 @@ def test_the_operators_view_is_logged_once(world, client, login):
     assert "专长匹配：财务会计" in page
     client.get(f"/needs/{need.id}")
     [entry] = db.session.query(MatchLog).all()
-    assert entry.need_id == need.id and (entry.model_name, entry.model_version) == ("cold-start", "2")
+    assert entry.need_id == need.id and (entry.model_name, entry.model_version) == ("cold-start", "3")
     kind, _id, rank, score, features, explored = entry.items[0]
     assert (kind, rank) == ("counselor", 1) and len(features) == len(FEATURES) and score > 0
     assert explored is False  # MATCHING_EXPLORE is 0 by default: no randomized slot
@@ -94,7 +94,7 @@ def test_api_matches_report_the_model(world, client, api_token):
     need = make_need(world["operator"])
     body = client.get(f"/api/v1/needs/{need.id}/matches?kind=all&limit=5",
                       headers=api_token(world["operator"])).get_json()
-    assert (body["ranker"], body["ranker_version"]) == ("cold-start", "2")
+    assert (body["ranker"], body["ranker_version"]) == ("cold-start", "3")
     assert body["items"][0]["reasons"][0] == "专长匹配：财务会计"
     assert db.session.query(MatchLog).count() == 1
 
@@ -103,7 +103,7 @@ def test_invitation_records_the_model(world):
     counselor = make_counselor(world["county"])
     need = make_need(world["operator"])
     invitation = invitations.invite(world["operator"], need, "counselor", counselor.id)
-    assert invitation.match_model == "cold-start/2" and invitation.match_reasons.startswith("专长匹配")
+    assert invitation.match_model == "cold-start/3" and invitation.match_reasons.startswith("专长匹配")
 
 
 def test_the_pool_cache_serves_a_stale_pool_while_one_thread_rebuilds(app, world, monkeypatch):

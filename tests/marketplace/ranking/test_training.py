@@ -184,7 +184,7 @@ def test_a_better_model_is_promoted_saved_reported_and_served(history, world):
     row = services.train_model()
     db.session.commit()
     assert row.is_serving, row.report["reason"]
-    assert row.compared_with == "cold-start/2"
+    assert row.compared_with == "cold-start/3"
     report = row.report
     assert report["promoted"] and report["reason"].startswith("lower bound")
     assert report["new"]["low"] > report["serving"]["ndcg@5"]
