@@ -50,6 +50,11 @@ STATUS_LABELS = {
     CounselorStatus.APPOINTED: _l("在聘"), CounselorStatus.SUSPENDED: _l("暂停"), CounselorStatus.EXPIRED: _l("期满"),
     CounselorStatus.TRANSFERRED_OUT: _l("调出"), CounselorStatus.STRUCK_OFF: _l("除名"),
 }
+# the badge colour of each status (Bootstrap classes after "bg-")
+STATUS_COLORS = {
+    CounselorStatus.APPOINTED: "success", CounselorStatus.SUSPENDED: "warning text-dark",
+    CounselorStatus.EXPIRED: "secondary", CounselorStatus.TRANSFERRED_OUT: "dark", CounselorStatus.STRUCK_OFF: "danger",
+}
 EVENT_LABELS = {
     "appoint": _l("聘任"), "update": _l("修改信息"), "suspend": _l("暂停"), "resume": _l("恢复"),
     "renew": _l("续聘"), "expire": _l("期满"), "transfer_out": _l("调出"), "strike_off": _l("除名"),
