@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from flask import current_app, has_request_context, request, session
 from flask.globals import _cv_app
-from flask_babel import Domain, _get_current_context, get_translations
+from flask_babel import Domain, _get_current_context, get_locale, get_translations
+from jinja2 import pass_eval_context
+from markupsafe import Markup
 
 
 def select_locale() -> str:
@@ -57,6 +59,25 @@ def _memoized(domain: Domain | None):
     return memo[2]
 
 
+def locale_name() -> str:
+    """`str(get_locale())`, from the request's Babel context when the locale is already known there (a list
+    page asks for each row's labels)."""
+    app_ctx = _cv_app.get(None)
+    ctx = app_ctx.g.__dict__.get("_flask_babel") if app_ctx is not None else None
+    locale = ctx.__dict__.get("babel_locale") if ctx is not None else None
+    if locale is None:
+        return str(get_locale())
+    name = _locale_names.get(id(locale))
+    if name is None or name[0] is not locale:
+        if len(_locale_names) > 64:
+            _locale_names.clear()
+        name = _locale_names[id(locale)] = (locale, str(locale))  # the locale is kept: its id is not reused
+    return name[1]
+
+
+_locale_names: dict[int, tuple] = {}
+
+
 def request_translations():
     """Flask-Babel's `get_translations()` (the request's domain and locale), from RequestDomain's memo when
     it has one: the `_()` of the templates."""
@@ -73,6 +94,20 @@ def install_template_gettext(app) -> None:
         pgettext=lambda c, s: request_translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
         newstyle=True)
+    # `_()` and `gettext()` called directly: Jinja's own go through two more context calls each (~60 a page)
+    app.jinja_env.globals["gettext"] = app.jinja_env.globals["_"] = template_gettext
+
+
+@pass_eval_context
+def template_gettext(eval_ctx, string: str, **variables) -> str:
+    """Jinja's new-style `gettext` (the translation, Markup when autoescaping, always %-formatted with the
+    variables, so "%%" is "%" either way), on `request_translations`."""
+    rv = request_translations().ugettext(string)
+    if eval_ctx.autoescape:
+        rv = Markup(rv)  # noqa: S704  (a catalog entry, as Jinja marks it: the variables are escaped)
+    if variables or "%" in rv:
+        return rv % variables
+    return rv
 
 
 def install_request_domain(babel) -> None:
