@@ -66,9 +66,8 @@ def list_counselors():
         return redirect(url_for("directory.own_profile"))
     if not current_user.is_official:
         abort(403)
-    form = FilterForm(request.args)
+    form = FilterForm(request.args)  # not validated: every filter is optional and filters_from ignores garbage
     form.region_code.root_code = current_user.department.region_code
-    form.validate()
     filters = filters_from(form)
     query = list_rows(counselor_query(current_user, filters))
     # counted up to LIST_COUNT_CAP (an exact count of a national list read every row); "all that match" in a
@@ -79,7 +78,7 @@ def list_counselors():
         db.session.commit()
     from marketplace.directory.bulk import ACTIONS
 
-    return render_template("directory/list.html", form=form, page=page, purpose_form=PurposeForm(),
+    return render_template("directory/list.html", form=form, page=page,
                            can_appoint=current_user.level in services.APPOINTING_LEVELS, bulk_actions=ACTIONS)
 
 
