@@ -20,6 +20,7 @@ import statistics
 import sys
 import tempfile
 import time
+import traceback
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -94,8 +95,15 @@ def main() -> None:
     with app.app_context():
         from marketplace.extensions import db
 
-        event.listen(db.engine, "before_cursor_execute",
-                     lambda conn, cursor, statement, *a: engine_statements.append(statement))
+        def seen(conn, cursor, statement, *rest):
+            if args.sql:  # where each statement comes from: the innermost frame of the app or a template
+                frames = [f for f in traceback.extract_stack() if "/marketplace/" in f.filename
+                          or "/templates/" in f.filename]
+                where = f"{frames[-1].filename.split('/')[-1]}:{frames[-1].lineno}" if frames else "?"
+                statement = f"[{where}] {statement}"
+            engine_statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", seen)
     pages = [("/directory/ national (admin)", "admin", "/directory/"),
              ("/directory/ county (zhengding)", "zhengding", "/directory/"),
              ("/needs/<id> operator (coop_zhengding)", "coop_zhengding", f"/needs/{need_id}")]
