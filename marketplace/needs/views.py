@@ -160,7 +160,7 @@ def show_need(need_id: int):
                            expires_at=services.expires_at(need), expired_at=services.expired_at(need),
                            open_days=services.need_open_days(), contact=contact,
                            own_contact=services.entity_contact(need) if is_owner else None,
-                           action_form=NeedActionForm(), invite_form=InviteForm(), answer_form=AnswerForm(),
+                           action_form=NeedActionForm(), answer_form=AnswerForm(),
                            own_invitation=own_invitation, provider_contact=provider_contact,
                            progress=progress(need, invitations) if is_owner else None,
                            threads=threads.threads_of_need(need) if is_owner or current_user.is_official else [])
