@@ -11,6 +11,7 @@ from marketplace.accounts.models import Role
 from marketplace.audit.services import ACTION_LABELS
 from marketplace.directory import labels as directory_labels
 from marketplace.directory.labels import flag_labels
+from marketplace.i18n import locale_name
 from marketplace.labels import level_label, role_label
 from marketplace.masking import mask_id_number, mask_phone
 
@@ -52,17 +53,14 @@ def navigation() -> list[dict]:
     mounted, so it is worked out once per process for each of those (read-only: the dicts are shared)."""
     if not current_user.is_authenticated:
         return []
-    key = (id(current_app._get_current_object()), current_user.role, str(get_locale()), request.endpoint or "",
-           request.script_root)
-    bar = _navigation_memo.get(key)
+    memo = current_app.extensions.setdefault("fudao_navigation", {})  # per app: its routes and translations
+    key = (current_user.role, locale_name(), request.endpoint or "", request.script_root)
+    bar = memo.get(key)
     if bar is None:
-        if len(_navigation_memo) > 4096:  # bounded: roles × languages × endpoints (× mount points)
-            _navigation_memo.clear()
-        bar = _navigation_memo[key] = _build_navigation(current_user.role, request.endpoint or "")
+        if len(memo) > 4096:  # bounded: roles × languages × endpoints (× mount points)
+            memo.clear()
+        bar = memo[key] = _build_navigation(current_user.role, request.endpoint or "")
     return bar
-
-
-_navigation_memo: dict[tuple, list[dict]] = {}
 
 
 def _build_navigation(role: Role, current: str) -> list[dict]:
