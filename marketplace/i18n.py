@@ -60,13 +60,14 @@ def _memoized(domain: Domain | None):
 
 
 def locale_name() -> str:
-    """`str(get_locale())`, from the request's Babel context when the locale is already known there (a list
-    page asks for each row's labels)."""
+    """`str(get_locale())` ("" without a locale), from the request's Babel context when the locale is already
+    known there (a list page asks for each row's labels)."""
     app_ctx = _cv_app.get(None)
     ctx = app_ctx.g.__dict__.get("_flask_babel") if app_ctx is not None else None
     locale = ctx.__dict__.get("babel_locale") if ctx is not None else None
     if locale is None:
-        return str(get_locale())
+        locale = get_locale()
+        return str(locale) if locale is not None else ""
     name = _locale_names.get(id(locale))
     if name is None or name[0] is not locale:
         if len(_locale_names) > 64:
