@@ -9,8 +9,9 @@ from flask_mailman import Mail
 from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy as _SQLAlchemy
+from flask_sqlalchemy.pagination import SelectPagination
 from flask_wtf import CSRFProtect
-from sqlalchemy import Enum, MetaData, func
+from sqlalchemy import Enum, MetaData, func, literal_column
 from sqlalchemy import select as sql_select
 from sqlalchemy.orm import DeclarativeBase
 
@@ -33,17 +34,23 @@ MAX_PER_PAGE = 100
 
 class SQLAlchemy(_SQLAlchemy):
     def paginate(self, select, *, page=None, per_page=None, max_per_page=None, error_out=True, count=True,
-                 count_cap=None):
+                 count_cap=None, rows=False):
         """Pages read `page`/`per_page` from the query string: garbage means the first page (as before), a page
         number past MAX_PAGE is a 404 instead of a database overflow.
 
         With `count_cap`, the total is counted only up to that many rows (a count over a LIMIT subquery reads
         at most cap + 1 rows instead of scanning the whole table); past it the page's `total` is the cap and
-        `capped` is true, and the templates say "超过 N 条" and invite the reader to narrow the search."""
+        `capped` is true, and the templates say "超过 N 条" and invite the reader to narrow the search.
+
+        With `rows`, the items are the select's rows (all its columns) instead of its first column's values (the
+        ORM objects of `select(Model)`)."""
         if count_cap is not None:
             pagination = self.paginate(select, page=page, per_page=per_page, max_per_page=max_per_page,
-                                       error_out=error_out, count=False)
-            limited = select.order_by(None).limit(count_cap + 1).subquery()
+                                       error_out=error_out, count=False, rows=rows)
+            # one constant per row: the count needs no columns (nor the ORM's eager joins), so PostgreSQL can
+            # answer from an index alone
+            limited = (select.with_only_columns(literal_column("1"), maintain_column_froms=True).order_by(None)
+                       .limit(count_cap + 1).subquery())
             counted = self.session.execute(sql_select(func.count()).select_from(limited)).scalar_one()
             pagination.total = min(counted, count_cap)
             pagination.capped = counted > count_cap
@@ -55,10 +62,23 @@ class SQLAlchemy(_SQLAlchemy):
                 per_page = request.args.get("per_page", 20, type=int)
         if page is not None and page > MAX_PAGE:
             abort(404)
-        pagination = super().paginate(select, page=page, per_page=per_page,
-                                      max_per_page=max_per_page or MAX_PER_PAGE, error_out=error_out, count=count)
+        if rows:
+            pagination = RowPagination(select=select, session=self.session(), page=page, per_page=per_page,
+                                       max_per_page=max_per_page or MAX_PER_PAGE, error_out=error_out, count=count)
+        else:
+            pagination = super().paginate(select, page=page, per_page=per_page,
+                                          max_per_page=max_per_page or MAX_PER_PAGE, error_out=error_out,
+                                          count=count)
         pagination.capped = False
         return pagination
+
+
+class RowPagination(SelectPagination):
+    """A page of a select's rows (`paginate(..., rows=True)`)."""
+
+    def _query_items(self) -> list:
+        select = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
+        return list(self._query_args["session"].execute(select).all())
 
 
 db = SQLAlchemy(model_class=Base)

@@ -11,6 +11,7 @@ from marketplace.accounts.models import Role
 from marketplace.audit.services import ACTION_LABELS
 from marketplace.directory import labels as directory_labels
 from marketplace.directory.labels import flag_labels
+from marketplace.i18n import locale_name
 from marketplace.labels import level_label, role_label
 from marketplace.masking import mask_id_number, mask_phone
 
@@ -46,14 +47,25 @@ NAVIGATION = [
 
 
 def navigation() -> list[dict]:
-    """The bar for the signed-in user's role: links {"endpoint", "label", "active"} and drop-downs
+    """The bar for the signed-in user's role: links {"endpoint", "href", "label", "active"} and drop-downs
     {"label", "active", "children": [links]}. A page without its own entry lights up the first entry of its
-    blueprint."""
+    blueprint. The bar depends only on the role, the language, the page's endpoint and where the app is
+    mounted, so it is worked out once per process for each of those (read-only: the dicts are shared)."""
     if not current_user.is_authenticated:
         return []
+    memo = current_app.extensions.setdefault("fudao_navigation", {})  # per app: its routes and translations
+    key = (current_user.role, locale_name(), request.endpoint or "", request.script_root)
+    bar = memo.get(key)
+    if bar is None:
+        if len(memo) > 4096:  # bounded: roles × languages × endpoints (× mount points)
+            memo.clear()
+        bar = memo[key] = _build_navigation(current_user.role, request.endpoint or "")
+    return bar
+
+
+def _build_navigation(role: Role, current: str) -> list[dict]:
     entries = [(endpoint, str(label), menu) for endpoint, label, roles, menu in NAVIGATION
-               if (roles is None or current_user.role in roles) and endpoint in current_app.view_functions]
-    current = request.endpoint or ""
+               if (roles is None or role in roles) and endpoint in current_app.view_functions]
     exact = any(endpoint == current for endpoint, _label, _menu in entries)
     blueprint = current.split(".")[0]
     first_of_blueprint = next((e for e, _label, _menu in entries if e.split(".")[0] == blueprint), None)
@@ -64,7 +76,7 @@ def navigation() -> list[dict]:
     bar: list[dict] = []
     menus: dict[str, dict] = {}
     for endpoint, label, menu in entries:
-        link = {"endpoint": endpoint, "label": label,
+        link = {"endpoint": endpoint, "href": url_for(endpoint), "label": label,
                 "active": endpoint == current if exact else endpoint == first_of_blueprint}
         if menu is None or menu_sizes[str(menu)] < 2:
             bar.append(link)
@@ -102,7 +114,10 @@ def init_templating(app: Flask) -> None:
             "view_functions": current_app.view_functions,
         }
 
+    from marketplace.i18n import install_template_gettext
     from marketplace.ranking.labels import path_label, reason_text, stars
+
+    install_template_gettext(app)
 
     app.jinja_env.filters["match_reason"] = reason_text
     app.jinja_env.filters["match_path"] = path_label

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from marketplace.directory.models import (
@@ -15,6 +14,7 @@ from marketplace.directory.models import (
     Specialty,
     WorkMode,
 )
+from marketplace.i18n import locale_name
 
 SPECIALTY_LABELS = {
     Specialty.ORGANIZATION: _l("组织建设"), Specialty.OPERATION: _l("规范运营"), Specialty.FINANCE: _l("财务会计"),
@@ -50,6 +50,11 @@ STATUS_LABELS = {
     CounselorStatus.APPOINTED: _l("在聘"), CounselorStatus.SUSPENDED: _l("暂停"), CounselorStatus.EXPIRED: _l("期满"),
     CounselorStatus.TRANSFERRED_OUT: _l("调出"), CounselorStatus.STRUCK_OFF: _l("除名"),
 }
+# the badge colour of each status (Bootstrap classes after "bg-")
+STATUS_COLORS = {
+    CounselorStatus.APPOINTED: "success", CounselorStatus.SUSPENDED: "warning text-dark",
+    CounselorStatus.EXPIRED: "secondary", CounselorStatus.TRANSFERRED_OUT: "dark", CounselorStatus.STRUCK_OFF: "danger",
+}
 EVENT_LABELS = {
     "appoint": _l("聘任"), "update": _l("修改信息"), "suspend": _l("暂停"), "resume": _l("恢复"),
     "renew": _l("续聘"), "expire": _l("期满"), "transfer_out": _l("调出"), "strike_off": _l("除名"),
@@ -61,7 +66,7 @@ EVENT_LABELS = {
 def flag_labels(value: int, labels: dict) -> list[str]:
     """The labels of the bits set in `value`, in declaration order. A list page asks for every row's; each
     (value, table, language) is worked out once per process (the tables are constants of this module)."""
-    key = (int(value or 0), id(labels), str(get_locale()))
+    key = (int(value or 0), id(labels), locale_name())
     found = _flag_memo.get(key)
     if found is None or found[0] is not labels:  # the table is kept, so its id cannot be reused meanwhile
         if len(_flag_memo) > 20_000:  # bounded however many tables and values are asked for

@@ -36,6 +36,21 @@ class CounselorFilters:
     ids: list[int] | None = None  # rows ticked on the list (bulk actions); None: all that match
 
 
+def list_rows(query: Select) -> Select:
+    """The officials' list page's rows from `query` (`counselor_query`'s): only the columns a row shows, as
+    plain rows (`id`, `name`, …, `region_name`, `department_name`) rather than Counselor objects (loading 20
+    objects with their region and department costs twice as much as the rows)."""
+    from marketplace.accounts.models import Department
+    from marketplace.regions.models import Region
+
+    return (query.with_only_columns(
+        Counselor.id, Counselor.name, Counselor.region_code, Counselor.specialties, Counselor.industries,
+        Counselor.department_id, Counselor.term_end, Counselor.phone_masked, Counselor.status,
+        Region.full_name.label("region_name"), Department.name.label("department_name"))
+        .outerjoin(Region, Region.code == Counselor.region_code)
+        .outerjoin(Department, Department.id == Counselor.department_id))
+
+
 def counselor_query(user: User | None, filters: CounselorFilters) -> Select:
     """Counselors the user may see, filtered and sorted; the base of the list, the export and the API. Officials
     may also find a record by its full ID number or mobile phone (through the keyed look-up hashes; never by a

@@ -26,6 +26,7 @@ from marketplace.directory.search import (
     audit_identifier_search,
     counselor_query,
     identifier_search,
+    list_rows,
     public_counselor_query,
 )
 from marketplace.errors import DomainError
@@ -65,20 +66,19 @@ def list_counselors():
         return redirect(url_for("directory.own_profile"))
     if not current_user.is_official:
         abort(403)
-    form = FilterForm(request.args)
+    form = FilterForm(request.args)  # not validated: every filter is optional and filters_from ignores garbage
     form.region_code.root_code = current_user.department.region_code
-    form.validate()
     filters = filters_from(form)
-    query = counselor_query(current_user, filters)
+    query = list_rows(counselor_query(current_user, filters))
     # counted up to LIST_COUNT_CAP (an exact count of a national list read every row); "all that match" in a
     # bulk action is counted exactly on its confirmation page
-    page = db.paginate(query, per_page=20, error_out=False, count_cap=current_app.config["LIST_COUNT_CAP"])
+    page = db.paginate(query, per_page=20, error_out=False, count_cap=current_app.config["LIST_COUNT_CAP"], rows=True)
     if identifier_search(filters.q):
         audit_identifier_search(current_user, filters.q, page.total or 0)
         db.session.commit()
     from marketplace.directory.bulk import ACTIONS
 
-    return render_template("directory/list.html", form=form, page=page, purpose_form=PurposeForm(),
+    return render_template("directory/list.html", form=form, page=page,
                            can_appoint=current_user.level in services.APPOINTING_LEVELS, bulk_actions=ACTIONS)
 
 

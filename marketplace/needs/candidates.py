@@ -55,9 +55,13 @@ def open_assignments(counselor_ids: list[int]) -> dict[int, int]:
     return dict(rows)
 
 
-def asked(need: Need) -> list[tuple[str, int]]:
+def asked(need: Need, invitations: list | None = None) -> list[tuple[str, int]]:
     """(kind, id) of every candidate already invited for the need (a withdrawn invitation does not count: the
-    need went to someone else then, and may be offered again after it reopens)."""
+    need went to someone else then, and may be offered again after it reopens). From `invitations` (all the
+    need's, as `services.need_invitations` reads them) when given."""
+    if invitations is not None:
+        return [(i.kind.value, i.counselor_id or i.center_id) for i in invitations
+                if i.status is not InvitationStatus.WITHDRAWN]
     rows = db.session.execute(select(Invitation.kind, Invitation.counselor_id, Invitation.center_id).where(
         Invitation.need_id == need.id, Invitation.status != InvitationStatus.WITHDRAWN)).all()
     return [(kind.value, counselor_id or center_id) for kind, counselor_id, center_id in rows]

@@ -424,12 +424,20 @@ def contact_for(user: User, need: Need) -> Contact | None:
     return entity_contact(need)
 
 
-def load_history(need: Need) -> list[tuple[datetime, str, Any]]:
-    """The need's events and invitations, in time order, for the history panel."""
+def need_invitations(need: Need) -> list[Invitation]:
+    """Every invitation of the need (withdrawn ones too), oldest first, with who sent it: read once for the need
+    page's history, progress line and "已邀请" marks."""
+    return list(db.session.scalars(select(Invitation).where(Invitation.need_id == need.id)
+                                   .options(selectinload(Invitation.invited_by)).order_by(Invitation.id)))
+
+
+def load_history(need: Need, invitations: list[Invitation] | None = None) -> list[tuple[datetime, str, Any]]:
+    """The need's events and invitations (`need_invitations`, read here unless given), in time order, for
+    the history panel."""
     events = db.session.scalars(select(NeedEvent).where(NeedEvent.need_id == need.id)
                                 .options(selectinload(NeedEvent.actor))).all()
-    invitations = db.session.scalars(select(Invitation).where(Invitation.need_id == need.id)
-                                     .options(selectinload(Invitation.invited_by))).all()
+    if invitations is None:
+        invitations = need_invitations(need)
     rows: list[tuple[datetime, str, Any]] = [(e.created_at, "event", e) for e in events]
     rows += [(i.created_at, "invitation", i) for i in invitations]
     return sorted(rows, key=lambda row: (row[0], row[1] == "invitation"))

@@ -135,11 +135,12 @@ def show_need(need_id: int):
     is_owner = services.can_manage(current_user, need)
     show_candidates = (is_owner or current_user.is_official) and need.status is NeedStatus.OPEN
     candidates = rank_candidates(need, "all", limit=10, log_for=current_user) if show_candidates else []
-    asked = {(kind, cid) for kind, cid in _asked(need)}
+    invitations = services.need_invitations(need)  # one read for the marks, the history and the progress line
+    asked = {(kind, cid) for kind, cid in _asked(need, invitations)}
     own_invitation = None
     if current_user.role is Role.COUNSELOR:
         counselor = services.counselor_of(current_user)
-        own_invitation = next((i for i in need.invitations if counselor and i.counselor_id == counselor.id), None)
+        own_invitation = next((i for i in invitations if counselor and i.counselor_id == counselor.id), None)
     # a provider viewing a need only because it is recommended to them sees the need, not who else was asked
     recommended_only = current_user.role is Role.CENTER_STAFF or (
         current_user.role is Role.COUNSELOR and own_invitation is None
@@ -152,25 +153,25 @@ def show_need(need_id: int):
     # in between would expire the need and the user, and the page would load them again.
     page = render_template("needs/show.html", need=need, is_owner=is_owner, candidates=candidates, asked=asked,
                            pool_freshness=pool_freshness() if show_candidates else None,
-                           history=[] if recommended_only else services.load_history(need),
+                           history=[] if recommended_only else services.load_history(need, invitations),
                            recommended_only=recommended_only, interest_form=EmptyForm(),
                            interested=interested, actions=services.allowed_actions(need, current_user),
                            editable=is_owner and need.status in services.EDITABLE,
                            expires_at=services.expires_at(need), expired_at=services.expired_at(need),
                            open_days=services.need_open_days(), contact=contact,
                            own_contact=services.entity_contact(need) if is_owner else None,
-                           action_form=NeedActionForm(), invite_form=InviteForm(), answer_form=AnswerForm(),
+                           action_form=NeedActionForm(), answer_form=AnswerForm(),
                            own_invitation=own_invitation, provider_contact=provider_contact,
-                           progress=progress(need) if is_owner else None,
+                           progress=progress(need, invitations) if is_owner else None,
                            threads=threads.threads_of_need(need) if is_owner or current_user.is_official else [])
     db.session.commit()
     return page
 
 
-def _asked(need):
+def _asked(need, invitations=None):
     from marketplace.needs.candidates import asked
 
-    return asked(need)
+    return asked(need, invitations)
 
 
 def _form_data(need) -> SimpleNamespace:

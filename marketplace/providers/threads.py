@@ -159,18 +159,33 @@ def post(actor: User, need: Need, candidate: Candidate, body: str) -> NeedMessag
     return message
 
 
+@dataclass
+class ThreadCandidate:
+    """Who a thread on the need page is with: enough for its link and name."""
+
+    kind: str
+    id: int
+    name: str
+
+
 def threads_of_need(need: Need) -> list[dict]:
     """The need's threads for its operator and officials: candidate, number of messages, the last side."""
-    rows = db.session.execute(select(NeedMessage.counselor_id, NeedMessage.center_id, func.count(),
-                                     func.max(NeedMessage.id))
-                              .where(NeedMessage.need_id == need.id)
-                              .group_by(NeedMessage.counselor_id, NeedMessage.center_id)).all()
+    threads = (select(NeedMessage.counselor_id, NeedMessage.center_id, func.count().label("n"),
+                      func.max(NeedMessage.id).label("last_id"))
+               .where(NeedMessage.need_id == need.id)
+               .group_by(NeedMessage.counselor_id, NeedMessage.center_id)).subquery()
+    # each thread with the side of its last message and the candidate's name, in one query
+    rows = db.session.execute(
+        select(threads.c.counselor_id, threads.c.center_id, threads.c.n, NeedMessage.side,
+               Counselor.name.label("counselor_name"), ServiceCenter.name.label("center_name"))
+        .join(NeedMessage, NeedMessage.id == threads.c.last_id)
+        .outerjoin(Counselor, Counselor.id == threads.c.counselor_id)
+        .outerjoin(ServiceCenter, ServiceCenter.id == threads.c.center_id)).all()
     result = []
-    for counselor_id, center_id, n, last_id in rows:
+    for counselor_id, center_id, n, last_side, counselor_name, center_name in rows:
         kind = "counselor" if counselor_id else "center"
-        candidate = candidate_or_404(kind, counselor_id or center_id)
-        last = db.session.get(NeedMessage, last_id)
-        result.append({"candidate": candidate, "count": n, "awaiting_answer": last.side is Side.OPERATOR})
+        candidate = ThreadCandidate(kind, counselor_id or center_id, counselor_name if counselor_id else center_name)
+        result.append({"candidate": candidate, "count": n, "awaiting_answer": last_side is Side.OPERATOR})
     return sorted(result, key=lambda t: t["candidate"].name)
 
 

@@ -4,12 +4,12 @@ string (a reason stored with an invitation) is shown as it was written."""
 
 from __future__ import annotations
 
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from marketplace.directory.labels import INDUSTRY_LABELS, SPECIALTY_LABELS
 from marketplace.directory.models import Industry, Specialty
+from marketplace.i18n import locale_name
 
 NEAR_LABELS = {4: _l("同乡镇"), 3: _l("同县"), 2: _l("同市"), 1: _l("同省"), 0: _l("远程服务")}
 GRADE_LABELS = {0: _l("不合格"), 1: _l("基本合格"), 2: _l("合格"), 3: _l("优秀")}  # matching's grade codes
@@ -70,7 +70,7 @@ def stars(mean: float | None) -> str:
 def reason_text(reason: str) -> str:
     """The reason in the current language (the library's Chinese text itself for zh or an untagged string)."""
     code = getattr(reason, "code", None)
-    if code not in RENDER or str(get_locale() or "zh_CN").startswith("zh"):
+    if code not in RENDER or (locale_name() or "zh_CN").startswith("zh"):
         return str(reason)
     try:
         return RENDER[code](reason.params)

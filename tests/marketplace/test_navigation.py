@@ -29,3 +29,20 @@ def test_operator_sees_plain_links(client, login, world):
         assert label in bar
     for label in ("辅导员名录", "审计日志", "工作进展"):
         assert label not in bar
+
+
+def test_the_bar_follows_the_page_and_the_language(client, login, world, app):
+    """The bar is worked out once per role, language and page: another page lights up its own entry, and
+    the same page in English is not served the Chinese bar."""
+    login(world["county"])
+    directory = _bar(client.get("/directory/").get_data(as_text=True))
+    accounts = _bar(client.get("/accounts/").get_data(as_text=True))
+    assert re.search(r'dropdown-item active" href="/directory/"', directory)
+    assert not re.search(r'dropdown-item active" href="/directory/"', accounts)
+    assert re.search(r'dropdown-item active" href="/accounts/"', accounts)
+    client.get("/lang/en")
+    english = _bar(client.get("/directory/").get_data(as_text=True))
+    client.get("/lang/zh_CN")
+    assert "辅导员名录" in _bar(client.get("/directory/").get_data(as_text=True))
+    if "辅导员名录" not in english:  # the catalog translates it: the English page shows the English bar
+        assert re.search(r"[A-Za-z]", english)
