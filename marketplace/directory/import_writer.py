@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, insert, select, text, update
@@ -15,9 +16,7 @@ from marketplace import crypto
 from marketplace.accounts.models import Department, User
 from marketplace.directory.models import Counselor, CounselorEvent, CounselorStatus, counselor_service_areas
 from marketplace.directory.services import (
-    default_term_end,
     expired_message,
-    initial_status,
     next_certificate_numbers,
     plain_value,
 )
@@ -68,8 +67,9 @@ def existing_records(rows: list[ParsedRow]) -> dict[str, Existing]:
 
 def seal(rows: list[ParsedRow], encrypter: crypto.BulkEncrypter | None = None, hasher=None) -> None:
     """The stored form of valid rows' ID numbers and phones — Fernet ciphers, the phone's look-up hash, the
-    masks — for the rows that do not have it yet, encrypted as one batch. RowChecker seals each chunk as it
-    checks it (in the pool for a large file); rows checked otherwise are sealed by Writer.create."""
+    masks — for the rows that do not have it yet, encrypted as one batch, and the record's columns as COPY
+    text (`ParsedRow.line`). RowChecker seals each chunk as it checks it (in the pool for a large file); rows
+    checked otherwise are sealed by Writer.create."""
     todo = [row for row in rows if row.sealed is None]
     if not todo:
         return
@@ -80,6 +80,56 @@ def seal(rows: list[ParsedRow], encrypter: crypto.BulkEncrypter | None = None, h
         row.sealed = {"id_number_cipher": tokens[2 * n], "id_number_masked": mask_id_number(checked.id_number),
                       "phone_cipher": tokens[2 * n + 1], "phone_masked": mask_phone(checked.phone),
                       "phone_hash": hasher(checked.phone)}
+        row.line = _line(row)
+
+
+# A new record's columns that depend on the row (ParsedRow.line), then those the writer adds.
+ROW_COLUMNS = (*COMPARED, "gender", "birth_date", "id_number_hash", "id_number_cipher", "id_number_masked",
+               "phone_cipher", "phone_masked", "phone_hash", "status")
+NULL = "\\N"  # in COPY text format
+COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def copy_text(value: Any) -> str:
+    """A value in PostgreSQL's COPY text format (NULL as \\N; backslash, tab, newline and CR escaped)."""
+    if value is None:
+        return NULL
+    if value is True or value is False:
+        return "t" if value else "f"
+    if isinstance(value, str):
+        return value.translate(COPY_ESCAPES)
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def _escaped(value: str | None) -> str:
+    return NULL if value is None else value.translate(COPY_ESCAPES)
+
+
+def _line(row: ParsedRow) -> str:
+    """`copy_text` of each of `_stored(row)`'s ROW_COLUMNS, tab-separated, written out by column type (the
+    hashes, ciphers, masks, codes and enum values are ASCII without tabs or backslashes; text is escaped)."""
+    data, checked, sealed = row.data, row.checked, row.sealed
+    enum_values = [member.value if member is not None else NULL
+                   for member in (data.work_mode, data.source, data.political_status, data.education)]
+    return (f"{_escaped(data.name.strip())}\t{data.region_code}\t{data.township_code or NULL}\t"
+            f"{int(data.specialties)}\t{int(data.industries)}\t{enum_values[0]}\t{enum_values[1]}\t"
+            f"{data.appointed_on.isoformat()}\t{row.term_end.isoformat()}\t{enum_values[2]}\t{enum_values[3]}\t"
+            f"{_escaped(data.title)}\t{_escaped(data.employer)}\t{_escaped(data.position)}\t"
+            f"{'t' if data.is_remote else 'f'}\t{int(data.capacity)}\t{checked.gender.value}\t"
+            f"{checked.birth_date.isoformat()}\t{row.id_hash}\t{sealed['id_number_cipher']}\t"
+            f"{sealed['id_number_masked']}\t{sealed['phone_cipher']}\t{sealed['phone_masked']}\t"
+            f"{sealed['phone_hash']}\t{row.status}")
+
+
+def _stored(row: ParsedRow) -> dict[str, Any]:
+    """The record of a new counselor as the row gives it (without id, certificate number and the import's own
+    columns)."""
+    checked, values = row.checked, _row_values(row)
+    values.update(gender=checked.gender.value, birth_date=checked.birth_date, id_number_hash=row.id_hash,
+                  **row.sealed, term_end=row.term_end, status=row.status)
+    return values
 
 
 def _row_values(row: ParsedRow) -> dict[str, Any]:
@@ -132,27 +182,23 @@ class Writer:
             seal(rows)
         with self.phase("numbers"):
             numbers: dict[int, Iterator[str]] = {}
-            for appointed_year in sorted({r.data.appointed_on.year for r in rows}):
-                count = sum(1 for r in rows if r.data.appointed_on.year == appointed_year)
+            for appointed_year in sorted({r.year for r in rows}):
+                count = sum(1 for r in rows if r.year == appointed_year)
                 numbers[appointed_year] = iter(next_certificate_numbers(dept, appointed_year, count))
-            records = []
-            for row in rows:
-                checked, values = row.checked, _row_values(row)
-                values.update(
-                    gender=checked.gender.value, birth_date=checked.birth_date, id_number_hash=row.id_hash,
-                    **row.sealed, department_id=dept.id, department_region_code=dept.region_code,
-                    term_end=values["term_end"] or default_term_end(row.data.appointed_on),
-                    certificate_no=next(numbers[row.data.appointed_on.year]),
-                    data_year=year, user_id=None, created_at=now, updated_at=now)
-                values["status"] = initial_status(values["term_end"]).value  # a term already over: 期满 at once
-                records.append(values)
+            certificates = [next(numbers[row.year]) for row in rows]
         with self.phase("copy"):
-            ids = self._insert_counselors(records)
+            common = {"department_id": dept.id, "department_region_code": dept.region_code, "data_year": year,
+                      "created_at": now, "updated_at": now}
+            if self.postgres:
+                ids = self._copy_counselors(rows, certificates, common)
+            else:
+                ids = self._insert_counselors([{**_stored(row), "certificate_no": number, **common}
+                                               for row, number in zip(rows, certificates, strict=True)])
             expired = CounselorStatus.EXPIRED.value
-            events = [{"counselor_id": i, "action": "appoint", "from_status": None, "to_status": r["status"],
-                       "reason": expired_message(r["term_end"]) if r["status"] == expired else None,
+            events = [{"counselor_id": i, "action": "appoint", "from_status": None, "to_status": r.status,
+                       "reason": expired_message(r.term_end) if r.status == expired else None,
                        "changes": {"source": "import"}, "actor_id": self.actor.id, "created_at": now}
-                      for i, r in zip(ids, records, strict=True)]
+                      for i, r in zip(ids, rows, strict=True)]
             self._insert(CounselorEvent.__table__, events)
             self._insert(counselor_service_areas, [{"counselor_id": i, "region_code": dept.region_code}
                                                    for i in ids])
@@ -166,17 +212,28 @@ class Writer:
             with self.phase("analyze"):
                 self.connection.execute(text("ANALYZE counselors"))
 
+    def _copy_counselors(self, rows: list[ParsedRow], certificates: list[str], common: dict) -> list[int]:
+        """COPY the new records on PostgreSQL: ids from the sequence, then each row's ready COPY text
+        (`ParsedRow.line`, made where the row was checked) between them and the import's own columns."""
+        ids = list(self.connection.execute(
+            text("SELECT nextval(pg_get_serial_sequence('counselors', 'id')) "
+                 "FROM generate_series(1, :n)"), {"n": len(rows)}).scalars())
+        tail = "\t".join(copy_text(value) for value in common.values())
+        names = ", ".join(f'"{c}"' for c in ("id", "certificate_no", *ROW_COLUMNS, *common))
+        raw = self.connection.connection.driver_connection
+        with raw.cursor() as cursor, cursor.copy(f"COPY counselors ({names}) FROM STDIN") as copy:
+            for start in range(0, len(rows), PROGRESS_EVERY):
+                end = min(start + PROGRESS_EVERY, len(rows))
+                copy.write("".join([f"{ids[n]}\t{copy_text(certificates[n])}\t{rows[n].line}\t{tail}\n"
+                                    for n in range(start, end)]))
+                if end < len(rows):
+                    self._progress(end)
+        self._progress(len(rows))
+        self._refresh_statistics(len(rows))
+        return ids
+
     def _insert_counselors(self, records: list[dict]) -> list[int]:
         table = Counselor.__table__
-        if self.postgres:
-            ids = list(self.connection.execute(
-                text("SELECT nextval(pg_get_serial_sequence('counselors', 'id')) "
-                     "FROM generate_series(1, :n)"), {"n": len(records)}).scalars())
-            for record_, ident in zip(records, ids, strict=True):
-                record_["id"] = ident
-            self._insert(table, records)
-            self._refresh_statistics(len(records))
-            return ids
         ids = []
         for start in range(0, len(records), CHUNK):
             chunk = records[start:start + CHUNK]

@@ -734,6 +734,20 @@ def test_an_import_through_the_pool_stores_what_the_file_says(county, save, smal
     assert len({c.certificate_no for c in stored.values()}) == 30
 
 
+def test_text_with_tabs_backslashes_and_line_breaks_is_stored_as_written(county, save, small_pool, db):
+    """The records go to PostgreSQL as COPY text made in the pool's helpers: what needs escaping there is kept."""
+    odd = {"姓名": "王\\五", "工作单位": "某\t合作社\\分社", "职务": "理事\n长", "职称": "\\N",
+           "政治面貌": "", "学历": ""}
+    rows = [row(n, **(odd if n == 3 else {})) for n in range(1, 11)]
+    path = save(xlsx(rows))
+    assert run(county, path).created == 10
+    counselor = db.session.scalars(select(Counselor).where(Counselor.name == "王\\五")).one()
+    assert (counselor.employer, counselor.position, counselor.title) == ("某\t合作社\\分社", "理事\n长", "\\N")
+    assert (counselor.political_status, counselor.education, counselor.township_code) == (None, None, None)
+    again = run(county, path)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 10)
+
+
 def test_a_helper_killed_mid_chunk_leaves_the_rest_to_the_job_and_the_result_unchanged(county, save, small_pool,
                                                                                         app, monkeypatch):
     path = save(_mixed_file())
