@@ -39,8 +39,10 @@ REF_ATTR = re.compile(rb'\b(?:r|ref)="\$?([A-Z]{1,4})?\$?([0-9]{1,8})?(?::\$?([A
 CELL_END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?c>")
 CELL_ROW = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?c\b[^>]*?\br="\$?[A-Z]{1,4}\$?([0-9]{1,8})"')
 CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s>/]")
-# A cell as openpyxl, Excel and LibreOffice write it: no prefix, its reference first, no "$".
-PLAIN_CELL = re.compile(rb'<c r="([A-Z]{1,4})([0-9]{1,8})"')
+# A cell as openpyxl, Excel and LibreOffice write it: no prefix, its reference first, no "$". The same pattern
+# twice, one group each: lists of bytes, not of tuples (600,000 tuples would wake the garbage collector).
+PLAIN_ROWS = re.compile(rb'<c r="[A-Z]{1,4}([0-9]{1,8})"')
+PLAIN_COLUMNS = re.compile(rb'<c r="([A-Z]{1,4})[0-9]{1,8}"')
 CELL_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:c|row)[\s>/]")
 VALUE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?v>\s*[^<\s]")
 
@@ -182,9 +184,9 @@ class _SheetScan:
         formulas) takes the fast path: the references are collected by the regex engine, not tag by tag."""
         if b"<f" not in data and b"<dimension" not in data:
             cells = len(CELL_TAG.findall(data))
-            plain = PLAIN_CELL.findall(data)
-            if len(plain) == cells:  # every cell tag is a plain one (each plain cell is a cell tag)
-                self._plain(plain)
+            rows = PLAIN_ROWS.findall(data)
+            if len(rows) == cells:  # every cell tag is a plain one (each plain cell is a cell tag)
+                self._plain(rows, PLAIN_COLUMNS.findall(data))
                 return
             rows = CELL_ROW.findall(data)
             if len(rows) == cells:
@@ -192,11 +194,10 @@ class _SheetScan:
                 return
         self._feed_tags(data)
 
-    def _plain(self, cells: list[tuple[bytes, bytes]]) -> None:
+    def _plain(self, rows: list[bytes], letters: list[bytes]) -> None:
         """Every cell is written `<c r="B12"`: the largest row and column straight from the references."""
-        if not cells:
+        if not rows:
             return
-        letters, rows = zip(*cells, strict=True)
         self.max_row = max(self.max_row, max(map(int, rows)))
         self.row, self.col = int(rows[-1]), 0
         self.max_col = max(self.max_col, max(map(column_number, set(letters))))
