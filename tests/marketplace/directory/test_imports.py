@@ -852,3 +852,21 @@ def test_stale_statistics_are_refreshed_mid_import(county, save, small_pool, db,
     planned = db.session.execute(text("SELECT reltuples FROM pg_class WHERE oid = 'counselors'::regclass")).scalar()
     assert planned >= 10  # analysed inside the import's transaction, which it sees
     db.session.rollback()
+
+
+def test_a_large_import_analyses_its_look_up_columns_and_queues_the_rest(county, save, db, monkeypatch):
+    from sqlalchemy import text
+
+    from marketplace.outbox.models import OutboxMessage
+    from tasks.directory import analyze
+    from tests.conftest import require_postgres_session
+
+    require_postgres_session()
+    monkeypatch.setattr(import_writer, "ANALYZE_AFTER", 10)
+    db.session.execute(text("ANALYZE counselors"))  # empty
+    assert run(county, save(xlsx([row(n) for n in range(1, 31)]))).created == 30
+    planned = "SELECT reltuples FROM pg_class WHERE oid = 'counselors'::regclass"
+    assert db.session.scalar(text(planned)) == 30  # the look-ups plan with the table as it now is
+    assert db.session.query(OutboxMessage).filter_by(task_name="directory.analyze").count() == 1
+    analyze()  # the whole table's statistics, after the commit
+    assert "status" in set(db.session.scalars(text("SELECT attname FROM pg_stats WHERE tablename = 'counselors'")))
