@@ -347,13 +347,15 @@ def check_file(path: str | Path, department: Department, progress: Callable[[int
 
 def checked_chunks_of(path: str | Path, department: Department, outcome: Outcome,
                       progress: Callable[[int, int], None] | None = None, *, pool: dict | None = None,
+                      before_query: Callable[[], None] | None = None,
                       ) -> Iterator[tuple[list[ParsedRow], dict[str, Existing]]]:
     """The file's valid rows chunk by chunk, in order, each with the existing records (by ID hash) it
     matches; errors and warnings go to `outcome` (sorted by row once the file is done). Rows are checked by
     `RowChecker` — on every core for a large file (`pool` receives how: marketplace.imports.pool) — then here,
     in the file's order: regions outside the jurisdiction, duplicates within the file, records of other
     departments. A chunk is yielded as soon as it is compared, so the caller can write it while the helpers
-    check the next ones; once `outcome.errors` is not empty the caller writes nothing more (and rolls back)."""
+    check the next ones; once `outcome.errors` is not empty the caller writes nothing more (and rolls back).
+    `before_query` is called before each query (the writer's COPY may be using the connection)."""
     regions = RegionIndex(department)
     checker = RowChecker(department, regions)
     seen: dict[str, int] = {}
@@ -363,6 +365,8 @@ def checked_chunks_of(path: str | Path, department: Department, outcome: Outcome
         outcome.total += len(rows)
         missed = {code for row in rows if row.missed for code in row.missed}
         if missed:  # codes outside the jurisdiction (so the message can name them): one query, those rows again
+            if before_query:
+                before_query()
             regions.load_outside(missed)
             rows = [checker.check(row.raw) if row.missed else row for row in rows]
         valid: list[ParsedRow] = []
@@ -379,6 +383,8 @@ def checked_chunks_of(path: str | Path, department: Department, outcome: Outcome
                     continue
             if row.ok:
                 valid.append(row)
+        if before_query and valid:
+            before_query()
         existing = existing_records(valid)
         for row in valid:
             found = existing.get(row.id_hash)
@@ -425,30 +431,38 @@ def import_file(actor: User, path: str | Path, progress: Callable[[str, int, int
     phase = getattr(progress, "phase", None) or (lambda name: nullcontext())
     outcome, updates, created = Outcome(), [], 0
     writer = Writer(actor, department,
-                    (lambda done: progress("write", created + done, outcome.total)) if progress else None,
+                    (lambda done: progress("write", done, outcome.total)) if progress else None,
                     phase=phase)
     started, writing = time.perf_counter(), 0.0
     chunks = checked_chunks_of(path, department, outcome,
                                (lambda total, done: progress("validate", done, total)) if progress else None,
-                               pool=getattr(progress, "pool", None))
-    for rows, existing in chunks:
-        creates = []
-        for row in rows:
-            found = existing.get(row.id_hash)
-            if found is None:
-                creates.append(row)
-                continue
-            values, changes = diff(found, row)
-            if changes:
-                updates.append((found, values, changes, row))
-            else:
-                outcome.unchanged += 1
-        if creates and not outcome.errors:
-            began = time.perf_counter()
-            created += writer.create(creates)
-            writing += time.perf_counter() - began
-    if hasattr(progress, "add_phase"):  # the loop's own time, without the writes timed inside it
-        progress.add_phase("read_check", time.perf_counter() - started - writing, first=True)
+                               pool=getattr(progress, "pool", None), before_query=writer.wait)
+    try:
+        for rows, existing in chunks:
+            creates = []
+            for row in rows:
+                found = existing.get(row.id_hash)
+                if found is None:
+                    creates.append(row)
+                    continue
+                values, changes = diff(found, row)
+                if changes:
+                    updates.append((found, values, changes, row))
+                else:
+                    outcome.unchanged += 1
+            if creates and not outcome.errors:
+                began = time.perf_counter()
+                created += writer.create(creates)
+                writing += time.perf_counter() - began
+        if outcome.errors:
+            writer.abandon()  # rolled back by the caller: the errors are the answer, not the COPY's
+        else:
+            writer.close()
+    except BaseException:
+        writer.abandon()
+        raise
+    if hasattr(progress, "add_phase"):  # the loop's own time, without the writes and the waits for them
+        progress.add_phase("read_check", time.perf_counter() - started - writing - writer.waited, first=True)
     if outcome.errors:
         return outcome
     if updates and not yearly.editing_allowed(department, yearly.local_today()):
