@@ -310,7 +310,7 @@ class RowChecker:
                 row.missed.add(code)  # outside the jurisdiction or unknown: loaded afterwards, row checked again
             return found
 
-        checked = check_input(row.data, self.department, region_of)
+        checked = check_input(row.data, self.department, region_of, self.today)
         row.checked = checked
         for name, message in checked.errors.items():
             if name not in row.failed:  # that cell's own error is already listed
