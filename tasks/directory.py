@@ -50,3 +50,14 @@ def bulk_action(job_id: str) -> str | None:
     job = run(job)
     db.session.commit()
     return job.state.value
+
+
+@shared_task(name="directory.analyze", time_limit=300)
+def analyze() -> None:
+    """Fresh planner statistics for the whole counselors table after a large import (queued by its commit;
+    the import itself refreshed only the row count and the look-up columns)."""
+    from sqlalchemy import text
+
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("ANALYZE counselors"))
+    db.session.commit()

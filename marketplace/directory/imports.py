@@ -9,7 +9,9 @@ reaper (`marketplace.imports.jobs.reap_stale`) marks its job failed.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import pickle
 import time
 from collections.abc import Callable, Iterator
 from contextlib import nullcontext
@@ -36,6 +38,7 @@ from marketplace.directory.import_writer import (
 from marketplace.directory.models import (
     CounselorStatus,
     Education,
+    Gender,
     Industry,
     PoliticalStatus,
     Source,
@@ -43,6 +46,7 @@ from marketplace.directory.models import (
     WorkMode,
 )
 from marketplace.directory.services import (
+    Checked,
     CounselorInput,
     appointing_department,
     check_input,
@@ -57,6 +61,7 @@ from marketplace.imports.reader import ImportFileError, Outcome, RawRow, iter_ra
 from marketplace.imports.spec import INSTRUCTIONS_SHEET, LISTS_SHEET, Column, ImportKind, register  # noqa: F401
 from marketplace.imports.template import build_template as _build_template
 from marketplace.jobs.models import Job
+from marketplace.timeutil import local_today
 
 log = logging.getLogger(__name__)
 
@@ -152,18 +157,93 @@ def build_template(department: Department | None = None) -> bytes:
 # --- reading and checking --------------------------------------------------------------------------------------
 
 class ParsedRow:
-    __slots__ = ("checked", "data", "errors", "failed", "id_hash", "missed", "raw", "row", "sealed", "stated",
-                 "warnings")
+    """One checked row. What the job's process needs of every row (its number, errors, dedupe key, look-up hash,
+    appointment year, term end and status, and for a valid row the COPY text of its record) are plain attributes;
+    the input, the check's details and the ciphers travel from a pool helper as one pickled blob, unpacked only
+    when asked for (a re-imported row that is compared with its record, or a write without COPY), so the job's
+    process does not rebuild 30,000 objects it does not need."""
+
+    __slots__ = ("_blob", "_checked", "_data", "_sealed", "errors", "failed", "id_hash", "key", "line", "missed",
+                 "ok", "raw", "row", "stated", "status", "term_end", "warnings", "year")
 
     def __init__(self, row: int, data: CounselorInput, failed: set[str] | frozenset = frozenset(),
                  stated: dict | None = None) -> None:
-        self.row, self.data, self.checked, self.id_hash, self.failed = row, data, None, "", failed
+        self.row, self._data, self._checked, self.id_hash, self.failed = row, data, None, "", failed
+        self._blob: bytes | None = None
         self.stated = stated or {}  # gender / birth date as the file states them (checked against the ID)
         self.errors: list[dict] = []  # this row's own errors and warnings, in the order they were found
         self.warnings: list[dict] = []
         self.missed: set[str] = set()  # region codes the check needed that were not loaded yet
         self.raw: RawRow | None = None  # kept only when the row is checked again (missed codes)
-        self.sealed: dict[str, str] | None = None  # ciphers, hashes and masks of a valid row (import_writer)
+        self._sealed: dict[str, str] | None = None  # ciphers, hashes and masks of a valid row (import_writer)
+        self.key: str | None = None  # the checked ID number (duplicates within the file)
+        self.ok = False  # check_input found nothing wrong
+        self.year: int | None = None  # of the appointment (certificate numbers)
+        self.term_end = self.status = None  # as the record will store them (the default term filled in)
+        self.line: str | None = None  # the record's columns in COPY text format (import_writer.seal)
+
+    def _unpack(self) -> None:
+        if self._blob is not None:
+            # made by the pool helper forked from this process (ParsedRow.__getstate__), never from outside
+            data, checked, sealed = pickle.loads(self._blob)  # noqa: S301
+            self._blob = None
+            self._data = CounselorInput(*(_ENUMS[n](v) if n in _ENUMS and v is not None else v
+                                          for n, v in zip(DATA_FIELDS, data, strict=True)))
+            self._checked = None if checked is None else Checked(
+                *checked[:-1], gender=None if checked[-1] is None else Gender(checked[-1]))
+            self._sealed = None if sealed is None else dict(zip(SEALED, sealed, strict=True))
+
+    def _pack(self) -> bytes:
+        """The input, the check and the ciphers as plain values (enums by value), pickled."""
+        data = tuple(getattr(v, "value", v) if n in _ENUMS else v
+                     for n, v in zip(DATA_FIELDS, (getattr(self._data, n) for n in DATA_FIELDS), strict=True))
+        checked = self._checked
+        if checked is not None:
+            checked = (checked.errors, checked.warnings, checked.id_number, checked.phone, checked.birth_date,
+                       checked.gender.value if checked.gender else None)
+        sealed = None if self._sealed is None else tuple(self._sealed[k] for k in SEALED)
+        return pickle.dumps((data, checked, sealed), pickle.HIGHEST_PROTOCOL)
+
+    @property
+    def data(self) -> CounselorInput:
+        self._unpack()
+        return self._data
+
+    @property
+    def checked(self):
+        self._unpack()
+        return self._checked
+
+    @checked.setter
+    def checked(self, value) -> None:
+        self._unpack()
+        self._checked = value
+
+    @property
+    def sealed(self) -> dict[str, str] | None:
+        self._unpack()
+        return self._sealed
+
+    @sealed.setter
+    def sealed(self, value: dict[str, str] | None) -> None:
+        self._unpack()
+        self._sealed = value
+
+    def __getstate__(self) -> tuple:
+        blob = self._blob if self._blob is not None else self._pack()
+        return (self.row, blob, self.id_hash, self.failed, self.errors, self.warnings, self.missed, self.raw,
+                self.key, self.ok, self.year, self.term_end, self.status, self.line)
+
+    def __setstate__(self, state: tuple) -> None:
+        (self.row, self._blob, self.id_hash, self.failed, self.errors, self.warnings, self.missed, self.raw,
+         self.key, self.ok, self.year, self.term_end, self.status, self.line) = state
+        self._data = self._checked = self._sealed = None
+        self.stated = {}  # only the check itself reads it
+
+
+DATA_FIELDS = tuple(f.name for f in dataclasses.fields(CounselorInput))
+_ENUMS = {"work_mode": WorkMode, "source": Source, "political_status": PoliticalStatus, "education": Education}
+SEALED = ("id_number_cipher", "id_number_masked", "phone_cipher", "phone_masked", "phone_hash")
 
 
 def parse_row(raw: RawRow, cells: CellParser, outcome: Outcome) -> ParsedRow:
@@ -208,11 +288,13 @@ class RowChecker:
         self.cells = CellParser([*COLUMNS, *EXTRA_COLUMNS], regions)
         self.encrypter, self.hasher = crypto.BulkEncrypter(), crypto.lookup_hasher()  # keys taken once
         self.app = current_app._get_current_object()
+        self.today = local_today()  # for the initial status (期满 when the term is over); again per chunk
         department.region.path  # noqa: B018 - loaded now, so a forked helper never lazy-loads it
 
     def check_chunk(self, raws: list[RawRow]) -> list[ParsedRow]:
         """Check the rows and seal the valid ones (one batch of encryptions per chunk)."""
         with nullcontext() if has_app_context() else self.app.app_context():
+            self.today = local_today()
             rows = [self.check(raw) for raw in raws]
             seal([row for row in rows if row.id_hash], self.encrypter, self.hasher)
         return rows
@@ -228,7 +310,7 @@ class RowChecker:
                 row.missed.add(code)  # outside the jurisdiction or unknown: loaded afterwards, row checked again
             return found
 
-        checked = check_input(row.data, self.department, region_of)
+        checked = check_input(row.data, self.department, region_of, self.today)
         row.checked = checked
         for name, message in checked.errors.items():
             if name not in row.failed:  # that cell's own error is already listed
@@ -241,10 +323,14 @@ class RowChecker:
         row.errors, row.warnings = outcome.errors, outcome.warnings
         checked.errors = {name: str(message) for name, message in checked.errors.items()}
         checked.warnings = [str(message) for message in checked.warnings]
+        row.key, row.ok = checked.id_number, checked.ok
         if row.missed:
             row.raw = raw
         elif checked.ok and not row.failed:
             row.id_hash = self.hasher(checked.id_number)
+            data = row.data
+            row.year, row.term_end = data.appointed_on.year, data.term_end or default_term_end(data.appointed_on)
+            row.status = initial_status(row.term_end, self.today).value
         return row
 
 
@@ -261,13 +347,15 @@ def check_file(path: str | Path, department: Department, progress: Callable[[int
 
 def checked_chunks_of(path: str | Path, department: Department, outcome: Outcome,
                       progress: Callable[[int, int], None] | None = None, *, pool: dict | None = None,
+                      before_query: Callable[[], None] | None = None,
                       ) -> Iterator[tuple[list[ParsedRow], dict[str, Existing]]]:
     """The file's valid rows chunk by chunk, in order, each with the existing records (by ID hash) it
     matches; errors and warnings go to `outcome` (sorted by row once the file is done). Rows are checked by
     `RowChecker` — on every core for a large file (`pool` receives how: marketplace.imports.pool) — then here,
     in the file's order: regions outside the jurisdiction, duplicates within the file, records of other
     departments. A chunk is yielded as soon as it is compared, so the caller can write it while the helpers
-    check the next ones; once `outcome.errors` is not empty the caller writes nothing more (and rolls back)."""
+    check the next ones; once `outcome.errors` is not empty the caller writes nothing more (and rolls back).
+    `before_query` is called before each query (the writer's COPY may be using the connection)."""
     regions = RegionIndex(department)
     checker = RowChecker(department, regions)
     seen: dict[str, int] = {}
@@ -277,33 +365,34 @@ def checked_chunks_of(path: str | Path, department: Department, outcome: Outcome
         outcome.total += len(rows)
         missed = {code for row in rows if row.missed for code in row.missed}
         if missed:  # codes outside the jurisdiction (so the message can name them): one query, those rows again
+            if before_query:
+                before_query()
             regions.load_outside(missed)
             rows = [checker.check(row.raw) if row.missed else row for row in rows]
         valid: list[ParsedRow] = []
         for row in rows:
-            checked = row.checked
             outcome.errors += row.errors
             if row.failed:
                 continue
             outcome.warnings += row.warnings
-            if checked.id_number:
-                first = seen.setdefault(checked.id_number, row.row)
+            if row.key:
+                first = seen.setdefault(row.key, row.row)
                 if first != row.row:
                     outcome.error(row.row, FIELD_COLUMN["id_number"],
                                   _("与第 %(row)s 行的身份证号码重复", row=first))
                     continue
-            if checked.ok:
+            if row.ok:
                 valid.append(row)
+        if before_query and valid:
+            before_query()
         existing = existing_records(valid)
         for row in valid:
             found = existing.get(row.id_hash)
             if found is not None and found.department_id != department.id:
                 outcome.error(row.row, FIELD_COLUMN["id_number"], _("该身份证号码已由其他部门录入名录库"))
-            elif found is None:
-                term_end = row.data.term_end or default_term_end(row.data.appointed_on)
-                if initial_status(term_end) is CounselorStatus.EXPIRED:
-                    expired.append({"row": row.row, "column": FIELD_COLUMN["term_end"],
-                                    "message": expired_message(term_end)})
+            elif found is None and row.status == CounselorStatus.EXPIRED.value:
+                expired.append({"row": row.row, "column": FIELD_COLUMN["term_end"],
+                                "message": expired_message(row.term_end)})
         if progress and outcome.total - reported >= PROGRESS_EVERY:
             reported = outcome.total
             progress(reported, reported)
@@ -342,30 +431,38 @@ def import_file(actor: User, path: str | Path, progress: Callable[[str, int, int
     phase = getattr(progress, "phase", None) or (lambda name: nullcontext())
     outcome, updates, created = Outcome(), [], 0
     writer = Writer(actor, department,
-                    (lambda done: progress("write", created + done, outcome.total)) if progress else None,
+                    (lambda done: progress("write", done, outcome.total)) if progress else None,
                     phase=phase)
     started, writing = time.perf_counter(), 0.0
     chunks = checked_chunks_of(path, department, outcome,
                                (lambda total, done: progress("validate", done, total)) if progress else None,
-                               pool=getattr(progress, "pool", None))
-    for rows, existing in chunks:
-        creates = []
-        for row in rows:
-            found = existing.get(row.id_hash)
-            if found is None:
-                creates.append(row)
-                continue
-            values, changes = diff(found, row)
-            if changes:
-                updates.append((found, values, changes, row))
-            else:
-                outcome.unchanged += 1
-        if creates and not outcome.errors:
-            began = time.perf_counter()
-            created += writer.create(creates)
-            writing += time.perf_counter() - began
-    if hasattr(progress, "add_phase"):  # the loop's own time, without the writes timed inside it
-        progress.add_phase("read_check", time.perf_counter() - started - writing, first=True)
+                               pool=getattr(progress, "pool", None), before_query=writer.wait)
+    try:
+        for rows, existing in chunks:
+            creates = []
+            for row in rows:
+                found = existing.get(row.id_hash)
+                if found is None:
+                    creates.append(row)
+                    continue
+                values, changes = diff(found, row)
+                if changes:
+                    updates.append((found, values, changes, row))
+                else:
+                    outcome.unchanged += 1
+            if creates and not outcome.errors:
+                began = time.perf_counter()
+                created += writer.create(creates)
+                writing += time.perf_counter() - began
+        if outcome.errors:
+            writer.abandon()  # rolled back by the caller: the errors are the answer, not the COPY's
+        else:
+            writer.close()
+    except BaseException:
+        writer.abandon()
+        raise
+    if hasattr(progress, "add_phase"):  # the loop's own time, without the writes and the waits for them
+        progress.add_phase("read_check", time.perf_counter() - started - writing - writer.waited, first=True)
     if outcome.errors:
         return outcome
     if updates and not yearly.editing_allowed(department, yearly.local_today()):

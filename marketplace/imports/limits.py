@@ -39,6 +39,10 @@ REF_ATTR = re.compile(rb'\b(?:r|ref)="\$?([A-Z]{1,4})?\$?([0-9]{1,8})?(?::\$?([A
 CELL_END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?c>")
 CELL_ROW = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?c\b[^>]*?\br="\$?[A-Z]{1,4}\$?([0-9]{1,8})"')
 CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s>/]")
+# A cell as openpyxl, Excel and LibreOffice write it: no prefix, its reference first, no "$". The same pattern
+# twice, one group each: lists of bytes, not of tuples (600,000 tuples would wake the garbage collector).
+PLAIN_ROWS = re.compile(rb'<c r="[A-Z]{1,4}([0-9]{1,8})"')
+PLAIN_COLUMNS = re.compile(rb'<c r="([A-Z]{1,4})[0-9]{1,8}"')
 CELL_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:c|row)[\s>/]")
 VALUE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?v>\s*[^<\s]")
 
@@ -179,16 +183,29 @@ class _SheetScan:
         """Follow one piece of the sheet (whole cells only). The usual sheet (every cell with its reference, no
         formulas) takes the fast path: the references are collected by the regex engine, not tag by tag."""
         if b"<f" not in data and b"<dimension" not in data:
+            cells = len(CELL_TAG.findall(data))
+            rows = PLAIN_ROWS.findall(data)
+            if len(rows) == cells:  # every cell tag is a plain one (each plain cell is a cell tag)
+                self._plain(rows, PLAIN_COLUMNS.findall(data))
+                return
             rows = CELL_ROW.findall(data)
-            if len(rows) == len(CELL_TAG.findall(data)):
+            if len(rows) == cells:
                 self._fast(data, rows)
                 return
         self._feed_tags(data)
 
+    def _plain(self, rows: list[bytes], letters: list[bytes]) -> None:
+        """Every cell is written `<c r="B12"`: the largest row and column straight from the references."""
+        if not rows:
+            return
+        self.max_row = max(self.max_row, max(map(int, rows)))
+        self.row, self.col = int(rows[-1]), 0
+        self.max_col = max(self.max_col, max(map(column_number, set(letters))))
+        self._check_extent()
+
     def _fast(self, data: bytes, rows: list[bytes]) -> None:
         """Every cell has its reference: the largest row by the regex engine and int(), the columns by looking
         only for references with as many letters as the limit's column, or more (rare in real files)."""
-        limits = self.limits
         if rows:
             self.max_row = max(self.max_row, max(map(int, rows)))
             self.row, self.col = int(rows[-1]), 0
@@ -198,6 +215,10 @@ class _SheetScan:
             letters.add(column_number(wide.group(1)))
         if letters:
             self.max_col = max(self.max_col, *letters)
+        self._check_extent()
+
+    def _check_extent(self) -> None:
+        limits = self.limits
         if self.max_col > limits.max_columns or self.max_row > limits.max_rows:
             raise too_big(limits, f"{column_letters(self.max_col) if self.max_col > limits.max_columns else 'A'}"
                                   f"{self.max_row}")

@@ -734,6 +734,20 @@ def test_an_import_through_the_pool_stores_what_the_file_says(county, save, smal
     assert len({c.certificate_no for c in stored.values()}) == 30
 
 
+def test_text_with_tabs_backslashes_and_line_breaks_is_stored_as_written(county, save, small_pool, db):
+    """The records go to PostgreSQL as COPY text made in the pool's helpers: what needs escaping there is kept."""
+    odd = {"姓名": "王\\五", "工作单位": "某\t合作社\\分社", "职务": "理事\n长", "职称": "\\N",
+           "政治面貌": "", "学历": ""}
+    rows = [row(n, **(odd if n == 3 else {})) for n in range(1, 11)]
+    path = save(xlsx(rows))
+    assert run(county, path).created == 10
+    counselor = db.session.scalars(select(Counselor).where(Counselor.name == "王\\五")).one()
+    assert (counselor.employer, counselor.position, counselor.title) == ("某\t合作社\\分社", "理事\n长", "\\N")
+    assert (counselor.political_status, counselor.education, counselor.township_code) == (None, None, None)
+    again = run(county, path)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 10)
+
+
 def test_a_helper_killed_mid_chunk_leaves_the_rest_to_the_job_and_the_result_unchanged(county, save, small_pool,
                                                                                         app, monkeypatch):
     path = save(_mixed_file())
@@ -838,3 +852,21 @@ def test_stale_statistics_are_refreshed_mid_import(county, save, small_pool, db,
     planned = db.session.execute(text("SELECT reltuples FROM pg_class WHERE oid = 'counselors'::regclass")).scalar()
     assert planned >= 10  # analysed inside the import's transaction, which it sees
     db.session.rollback()
+
+
+def test_a_large_import_analyses_its_look_up_columns_and_queues_the_rest(county, save, db, monkeypatch):
+    from sqlalchemy import text
+
+    from marketplace.outbox.models import OutboxMessage
+    from tasks.directory import analyze
+    from tests.conftest import require_postgres_session
+
+    require_postgres_session()
+    monkeypatch.setattr(import_writer, "ANALYZE_AFTER", 10)
+    db.session.execute(text("ANALYZE counselors"))  # empty
+    assert run(county, save(xlsx([row(n) for n in range(1, 31)]))).created == 30
+    planned = "SELECT reltuples FROM pg_class WHERE oid = 'counselors'::regclass"
+    assert db.session.scalar(text(planned)) == 30  # the look-ups plan with the table as it now is
+    assert db.session.query(OutboxMessage).filter_by(task_name="directory.analyze").count() == 1
+    analyze()  # the whole table's statistics, after the commit
+    assert "status" in set(db.session.scalars(text("SELECT attname FROM pg_stats WHERE tablename = 'counselors'")))
