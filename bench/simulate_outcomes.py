@@ -342,6 +342,17 @@ def one_seed(seed: int, args) -> dict:
     rules_promoted, _ = should_promote(rules_metrics, result.serving_metrics, result.metadata["min_held_out"],
                                        n_train=len(train_set), min_train=result.metadata["min_train"])
     rules_right = rules_promoted == (scores["rules+shrunk"] > scores["cold start"])
+    # and on additive models `train` itself could produce, at exchange rates far from the chosen one: the
+    # choice part alone (γ 0) and the outcome part nearly alone (γ 24)
+    variants = {}
+    for g in (0.0, 24.0):
+        model = fit(train_set, f"sim-{seed}-g{g:g}", result.propensities, random_state=0, gamma=g)
+        truth = true_ndcg(model, held, run["truths"])
+        metrics = evaluate_reference(model, held, relevances)
+        promoted, _ = should_promote(metrics, result.serving_metrics, result.metadata["min_held_out"],
+                                     n_train=len(train_set), min_train=result.metadata["min_train"])
+        variants[g] = {"truth": truth, "metrics": metrics, "promoted": promoted,
+                       "right": promoted == (truth > scores["cold start"])}
     logged = result.metadata["logged_ips"]
     logged_promoted, _ = should_promote(logged["new"], logged["serving"], result.metadata["min_held_out"])
     return {"seed": seed, "scores": scores, "promoted": result.promoted, "reason": result.reason,
@@ -349,7 +360,7 @@ def one_seed(seed: int, args) -> dict:
             "reference": result.metrics, "reference_serving": result.serving_metrics, "logged": logged,
             "logged_promoted": logged_promoted, "trees": trees_metrics, "trees_promoted": trees_promoted,
             "trees_right": trees_right, "rules": rules_metrics, "rules_promoted": rules_promoted,
-            "rules_right": rules_right, "eta": result.propensities.eta,
+            "rules_right": rules_right, "variants": variants, "eta": result.propensities.eta,
             "gamma": result.metadata["gamma"], "gamma_choice": result.metadata["gamma_choice"],
             "n_needs": len(run["groups"]), "judged": len(groups), "held": len(held),
             "paths": result.metadata["outcomes_by_path"], "seconds": time.perf_counter() - started,
@@ -403,6 +414,14 @@ def main() -> None:
               f"{'yes' if r['rules_promoted'] else 'no'} | {'yes' if r['rules_right'] else 'NO'} | "
               f"{ln['ndcg@5']:.4f} [{ln['low']:.4f}, {ln['high']:.4f}] | {ls['ndcg@5']:.4f} | "
               f"{'yes' if r['logged_promoted'] else 'no'} | {table} |")
+    print("| seed | γ | true NDCG@5 | / cold start | reference [95 % CI] | promoted | right |")
+    print("|---|---|---|---|---|---|---|")
+    for r in rows:
+        for g, v in r["variants"].items():
+            m = v["metrics"]
+            print(f"| {r['seed']} | {g:g} | {v['truth']:.4f} | {v['truth'] / r['scores']['cold start']:.3f} | "
+                  f"{m['ndcg@5']:.4f} [{m['low']:.4f}, {m['high']:.4f}] | {'yes' if v['promoted'] else 'no'} | "
+                  f"{'yes' if v['right'] else 'NO'} |")
     for r in rows:
         print(f"seed {r['seed']}: {r['n_needs']} needs, {r['judged']} with an outcome, {r['held']} held out, "
               f"mean group {r['group_size']:.0f}; outcomes by path {r['paths']}; eta {r['eta']:.2f}; "
