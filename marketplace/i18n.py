@@ -41,16 +41,20 @@ class RequestDomain(Domain):
         return translations
 
 
+def _babel_state() -> dict | None:
+    """The attributes of Flask-Babel's context in this app context's `g` (None outside one, or before Babel
+    has set it up), read without the `g` proxy."""
+    app_ctx = _cv_app.get(None)
+    ctx = app_ctx.g.__dict__.get("_flask_babel") if app_ctx is not None else None
+    return ctx.__dict__ if ctx is not None else None
+
+
 def _memoized(domain: Domain | None):
     """The translations RequestDomain kept for this request, its locale and `domain` (None: the request's
     domain), or None. Reads the app context's `g` without the `g` proxy (a template asks ~60 times a page)."""
-    app_ctx = _cv_app.get(None)
-    if app_ctx is None:
+    state = _babel_state()
+    if state is None:
         return None
-    ctx = app_ctx.g.__dict__.get("_flask_babel")
-    if ctx is None:
-        return None
-    state = ctx.__dict__
     memo = state.get("fudao_translations")
     if memo is None or memo[0] is None or memo[0] is not state.get("babel_locale"):
         return None
@@ -62,9 +66,8 @@ def _memoized(domain: Domain | None):
 def locale_name() -> str:
     """`str(get_locale())` ("" without a locale), from the request's Babel context when the locale is already
     known there (a list page asks for each row's labels)."""
-    app_ctx = _cv_app.get(None)
-    ctx = app_ctx.g.__dict__.get("_flask_babel") if app_ctx is not None else None
-    locale = ctx.__dict__.get("babel_locale") if ctx is not None else None
+    state = _babel_state()
+    locale = state.get("babel_locale") if state is not None else None
     if locale is None:
         locale = get_locale()
         return str(locale) if locale is not None else ""

@@ -9,7 +9,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -276,10 +276,16 @@ class Writer:
                              [f"{i}\t{region}\n" for i in ids])
 
     def _copy_lines(self, table: str, columns: tuple[str, ...], lines: list[str]) -> None:
+        with self._copy_into(table, columns) as copy:
+            copy.write("".join(lines))
+
+    @contextmanager
+    def _copy_into(self, table: str, columns) -> Iterator[Any]:
+        """psycopg's COPY … FROM STDIN into `table` (`columns`), on this import's connection."""
         raw = self.connection.connection.driver_connection
         names = ", ".join(f'"{c}"' for c in columns)
         with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-            copy.write("".join(lines))
+            yield copy
 
     def finish(self, created: int) -> None:
         """After the last chunk: fresh statistics when the import created many rows. Inside the transaction
@@ -299,9 +305,7 @@ class Writer:
         """COPY the new records: each row's ready COPY text (`ParsedRow.line`, made where the row was checked)
         between its id and certificate number and the import's own columns."""
         tail = "\t".join(copy_text(value) for value in common.values())
-        names = ", ".join(f'"{c}"' for c in ("id", "certificate_no", *ROW_COLUMNS, *common))
-        raw = self.connection.connection.driver_connection
-        with raw.cursor() as cursor, cursor.copy(f"COPY counselors ({names}) FROM STDIN") as copy:
+        with self._copy_into("counselors", ("id", "certificate_no", *ROW_COLUMNS, *common)) as copy:
             for start in range(0, len(rows), PROGRESS_EVERY):
                 end = min(start + PROGRESS_EVERY, len(rows))
                 copy.write("".join([f"{ids[n]}\t{copy_text(certificates[n])}\t{rows[n].line}\t{tail}\n"
@@ -351,10 +355,8 @@ class Writer:
             return
         columns = list(records[0])
         if self.postgres:
-            raw = self.connection.connection.driver_connection
             json_columns = {c.name for c in table.columns if c.type.__class__.__name__ == "JSON"}
-            names = ", ".join(f'"{c}"' for c in columns)
-            with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+            with self._copy_into(table.name, columns) as copy:
                 for record_ in records:
                     copy.write_row([json.dumps(record_[c]) if c in json_columns else record_[c] for c in columns])
             return
