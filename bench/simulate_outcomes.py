@@ -87,6 +87,8 @@ class World:
     explore: float           # share of lists with the randomized slot
     quality_weight: float    # weight of the latent quality in the truth
     taste: tuple[float, float, float]  # taste for nearness: cooperative, federation, family farm
+    grade_pull: float = 0.5  # how much the grade shown sways the operator's choice
+    stars_pull: float = 1.5  # how much the stars shown sway it
 
 
 WORLDS = {
@@ -100,6 +102,18 @@ WORLDS = {
                       ("offering", 0.05)),
                position_eta=1.3, choice_noise=1.2, rating_noise=1.5, fake_share=0.15, explore=0.1,
                quality_weight=1.1, taste=(1.2, 0.6, 2.0)),
+    # little to learn: quality weighs little in the truth, operators choose noisily, almost everything comes
+    # through the list and few lists carry the randomized slot (the cold start is near what is there to know)
+    "C": World(paths=(("shown", 0.85), ("interest", 0.05), ("directory", 0.05), ("assignment", 0.03),
+                      ("offering", 0.02)),
+               position_eta=1.5, choice_noise=1.6, rating_noise=1.6, fake_share=0.05, explore=0.05,
+               quality_weight=0.5, taste=(0.9, 0.4, 1.6)),
+    # misleading choices: operators go by the grade shown far more than by the stars, and a fifth of the
+    # strong profiles serve badly, so what the operators pick teaches the wrong thing
+    "D": World(paths=(("shown", 0.60), ("interest", 0.12), ("directory", 0.12), ("assignment", 0.10),
+                      ("offering", 0.06)),
+               position_eta=1.0, choice_noise=0.8, rating_noise=1.2, fake_share=0.20, explore=0.15,
+               quality_weight=1.4, taste=(0.9, 0.4, 1.6), grade_pull=2.0, stars_pull=0.3),
 }
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -212,7 +226,7 @@ def simulate(seed: int, args, fairness: float, flat: bool = False) -> dict:
                      + 0.8 * remote + 0.4 * X[:, F["text_similarity"]])
             truth = np.clip(wants + world.quality_weight * quality[idx] + 0.5 * willing[idx] - 2.3, 0, 4)
             # ... and what they choose by: that, the grade and the stars shown, not the latent quality
-            perceived = wants + 0.5 * X[:, F["grade"]] + 1.5 * X[:, F["satisfaction"]]
+            perceived = wants + world.grade_pull * X[:, F["grade"]] + world.stars_pull * X[:, F["satisfaction"]]
             label = np.zeros(idx.size)
             path_of = [""] * idx.size
 
@@ -248,7 +262,7 @@ def simulate(seed: int, args, fairness: float, flat: bool = False) -> dict:
                 if path == "interest":
                     weight = np.where(pool.kind[idx] == 0, np.exp(1.5 * willing[idx] + 2 * X[:, F["shared_level"]]), 0)
                 elif path == "directory":
-                    weight = np.exp(perceived - 0.5 * X[:, F["satisfaction"]]
+                    weight = np.exp(perceived - world.stars_pull / 3 * X[:, F["satisfaction"]]
                                     + rng.gumbel(0, world.choice_noise, idx.size))
                 elif path == "assignment":
                     weight = np.exp(3 * X[:, F["shared_level"]] + X[:, F["grade"]])

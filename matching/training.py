@@ -56,6 +56,11 @@ MIN_HELD_OUT = 100    # fewer held-out needs with an outcome than this: never pr
 MIN_TRAIN_NEEDS = 400  # fewer training needs than this: never promote (the reference model is too rough)
 GAMMAS = (0.0, 0.5, 1.0, 2.0, 3.0, 4.0, 6.0)  # the exchange rates `choose_gamma` tries
 DEFAULT_GAMMA = 2.0   # when the training window is too small to validate: see docs/matching.md
+# γ is bounded whatever the equal-spread rule says: one grade step after the invitation is worth at least one
+# and at most six log-odds of the operator's choice (odds × 2.7 to × 400). Where the operators choose noisily
+# the choice part is flat and equal spread asked for γ 9–11, the outcome part all but alone, truly worse than
+# the cold start; the evaluator cannot see that (docs/benchmarks.md, world C)
+GAMMA_BOUNDS = (1.0, 6.0)
 MIN_VALIDATION = 30   # validation needs `choose_gamma` requires
 REFERENCE_FOLDS = 5   # cross-fitting folds of the reference evaluator
 MAX_WEIGHT = 10.0     # IPS weights are clipped here (a rare position must not dominate)
@@ -264,7 +269,7 @@ def fit(groups: Sequence[QueryGroup], version: str, propensities: Propensities =
     weighted by 1 / its position's propensity, clipped at MAX_WEIGHT, when `ips`), the outcome part from
     every candidate that was tried, whatever the path.
 
-    γ: as given, else `equal_spread_gamma` on these groups. Validation with the reference evaluator
+    γ: as given, else `equal_spread_gamma` on these groups, bounded to `GAMMA_BOUNDS`. Validation with the reference evaluator
     (`choose_gamma`) was measured and is not used to choose: on both simulated worlds its curve rises with γ
     without a maximum (the reference model, fitted on outcomes, favours the outcome part without bound)
     while the true optimum lies at 2–6 (docs/benchmarks.md); with `validate` its table is computed and
@@ -277,8 +282,9 @@ def fit(groups: Sequence[QueryGroup], version: str, propensities: Propensities =
     model = fit_additive(groups, DEFAULT_GAMMA, propensities, ips)
     chosen = {"rule": "given"}
     if gamma is None:
-        gamma = equal_spread_gamma(model, groups)
-        chosen = {"rule": "equal spread within a need"}
+        spread = equal_spread_gamma(model, groups)
+        gamma = float(np.clip(spread, *GAMMA_BOUNDS))
+        chosen = {"rule": "equal spread within a need", "equal_spread": spread, "bounds": list(GAMMA_BOUNDS)}
     if validate:
         chosen["validation"] = choose_gamma(groups, propensities, random_state, ips)[1].get("validation", {})
     model.set_gamma(gamma)

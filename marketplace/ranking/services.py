@@ -248,5 +248,7 @@ def report(result: training.TrainingResult, serving) -> dict:
             "serving_model": f"{serving.name}/{serving.version}", "promoted": result.promoted,
             "reason": result.reason, "evaluator": meta["evaluator"], "gamma": meta["gamma"],
             "gamma_validation": {f"{g:g}": v for g, v in meta["gamma_choice"].get("validation", {}).items()},
+            "gamma_equal_spread": meta["gamma_choice"].get("equal_spread"),
+            "gamma_bounds": meta["gamma_choice"].get("bounds", list(training.GAMMA_BOUNDS)),
             "logged_ips": meta["logged_ips"], "min_held_out": meta["min_held_out"], "min_train": meta["min_train"],
             "reference_rows": meta["reference_rows"]}

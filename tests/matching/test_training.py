@@ -283,6 +283,22 @@ def test_gamma_gives_both_parts_an_equal_say_within_a_need():
     assert fit(groups, "v", gamma=3.0).metadata["gamma"] == 3.0
 
 
+def test_gamma_stays_within_its_bounds(monkeypatch):
+    """Where the operators choose noisily the choice part is flat and equal spread asks for a large γ (9–11
+    on world C), the outcome part all but alone: truly worse than the cold start, and the evaluator cannot
+    see it. γ is bounded; what equal spread asked for is kept in the report."""
+    from matching import training
+
+    groups = history()
+    for asked, used in ((11.3, 6.0), (0.2, 1.0), (3.5, 3.5)):
+        monkeypatch.setattr(training, "equal_spread_gamma", lambda model, groups, asked=asked: asked)
+        scorer = fit(groups, "v")
+        assert scorer.metadata["gamma"] == used
+        assert scorer.metadata["gamma_choice"]["equal_spread"] == asked
+        assert scorer.metadata["gamma_choice"]["bounds"] == [1.0, 6.0]
+    assert fit(groups, "v", gamma=9.0).metadata["gamma"] == 9.0  # a γ given is taken as it is
+
+
 def test_choose_gamma_validates_inside_the_training_needs():
     gamma, table = choose_gamma(history())
     assert set(table["validation"]) == set(GAMMAS) and gamma in GAMMAS and table["needs"] == 50

@@ -256,3 +256,15 @@ def test_the_reports_page_shows_each_run(history, world, client, login):
     assert "95% 区间" in page and "lower bound" in page and "匹配列表 100" in page
     assert "按展示记录的估计（仅供对照）" in page and "结果权重 γ" in page
     assert "至少 50 条训练需求、5 条留出需求" in page
+
+
+def test_the_reports_page_says_when_gamma_was_bounded(history, world, client, login, monkeypatch):
+    from matching import training
+
+    monkeypatch.setattr(training, "equal_spread_gamma", lambda model, groups: 11.3)
+    row = services.train_model()
+    db.session.commit()
+    assert row.report["gamma"] == 6.0 and row.report["gamma_equal_spread"] == 11.3
+    login(world["national"])
+    page = client.get("/matching/models").get_data(as_text=True)
+    assert "γ = 6.00：两部分分量相当时应为 11.30，已限定在 1–6 之间" in page
