@@ -270,10 +270,10 @@ def fit(groups: Sequence[QueryGroup], version: str, propensities: Propensities =
     every candidate that was tried, whatever the path.
 
     γ: as given, else `equal_spread_gamma` on these groups, bounded to `GAMMA_BOUNDS`. Validation with the
-    reference evaluator (`choose_gamma`) was measured and is not used to choose: on both simulated worlds its curve rises with γ
-    without a maximum (the reference model, fitted on outcomes, favours the outcome part without bound)
-    while the true optimum lies at 2–6 (docs/benchmarks.md); with `validate` its table is computed and
-    kept in the metadata for the report."""
+    reference evaluator (`choose_gamma`) was measured and is not used to choose: on every simulated world
+    its curve rises with γ without a maximum (the reference model, fitted on outcomes, favours the outcome
+    part without bound) while the true optimum lies at 3–6 (docs/benchmarks.md); with `validate` its table
+    is computed and kept in the metadata for the report."""
     if kind == "trees":
         Xc, yc, wc, Xo, yo = _rows(groups, propensities, False)
         if ips:
