@@ -348,6 +348,7 @@ def check_file(path: str | Path, department: Department, progress: Callable[[int
 def checked_chunks_of(path: str | Path, department: Department, outcome: Outcome,
                       progress: Callable[[int, int], None] | None = None, *, pool: dict | None = None,
                       before_query: Callable[[], None] | None = None,
+                      lookup: Callable[[list[ParsedRow]], dict[str, Existing]] | None = None,
                       ) -> Iterator[tuple[list[ParsedRow], dict[str, Existing]]]:
     """The file's valid rows chunk by chunk, in order, each with the existing records (by ID hash) it
     matches; errors and warnings go to `outcome` (sorted by row once the file is done). Rows are checked by
@@ -355,7 +356,9 @@ def checked_chunks_of(path: str | Path, department: Department, outcome: Outcome
     in the file's order: regions outside the jurisdiction, duplicates within the file, records of other
     departments. A chunk is yielded as soon as it is compared, so the caller can write it while the helpers
     check the next ones; once `outcome.errors` is not empty the caller writes nothing more (and rolls back).
-    `before_query` is called before each query (the writer's COPY may be using the connection)."""
+    `before_query` is called before each query on the session (the writer's COPY may be using the connection);
+    `lookup` finds the existing records of a chunk's valid rows (default: `existing_records` on the session,
+    after `before_query`)."""
     regions = RegionIndex(department)
     checker = RowChecker(department, regions)
     seen: dict[str, int] = {}
@@ -383,9 +386,12 @@ def checked_chunks_of(path: str | Path, department: Department, outcome: Outcome
                     continue
             if row.ok:
                 valid.append(row)
-        if before_query and valid:
-            before_query()
-        existing = existing_records(valid)
+        if lookup is not None:
+            existing = lookup(valid)
+        else:
+            if before_query and valid:
+                before_query()
+            existing = existing_records(valid)
         for row in valid:
             found = existing.get(row.id_hash)
             if found is not None and found.department_id != department.id:
@@ -436,7 +442,8 @@ def import_file(actor: User, path: str | Path, progress: Callable[[str, int, int
     started, writing = time.perf_counter(), 0.0
     chunks = checked_chunks_of(path, department, outcome,
                                (lambda total, done: progress("validate", done, total)) if progress else None,
-                               pool=getattr(progress, "pool", None), before_query=writer.wait)
+                               pool=getattr(progress, "pool", None), before_query=writer.wait,
+                               lookup=writer.existing)
     try:
         for rows, existing in chunks:
             creates = []
