@@ -149,6 +149,90 @@ def cpu_seconds(pid: int) -> float:
     return sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
+def backend_pids(database: str) -> list[int]:
+    """PostgreSQL backends connected to `database` (from their process titles)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if title.startswith("postgres: ") and f" {database} " in title:
+            found.append(int(entry.name))
+    return found
+
+
+class Timeline:
+    """CPU of the job's worker child, its helpers and the database's backends, sampled from /proc every
+    `every` seconds while an import runs, printed as shares of a core per `bucket` seconds (--timeline)."""
+
+    def __init__(self, worker: int, database: str, every: float = 0.05, bucket: float = 0.5) -> None:
+        import threading
+
+        self.worker, self.database, self.every, self.bucket = worker, database, every, bucket
+        self.samples: list[tuple[float, dict[int, float]]] = []
+        self.roles: dict[int, str] = {}
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self, children_before: set[int], t0: float) -> None:
+        self.children_before, self.t0 = children_before, t0
+        self.thread.start()
+
+    def _run(self) -> None:
+        tick = os.sysconf("SC_CLK_TCK")
+        while not self.stop.is_set():
+            now = time.perf_counter() - self.t0
+            cpu = {}
+            for pid in self.children_before:
+                cpu[pid] = self._own(pid, tick)
+            for pid in descendants(self.worker):
+                if pid not in self.children_before:
+                    self.roles.setdefault(pid, "helpers")
+                    cpu[pid] = self._own(pid, tick)
+            for pid in backend_pids(self.database):
+                self.roles.setdefault(pid, "backends")
+                cpu[pid] = self._own(pid, tick)
+            self.samples.append((now, cpu))
+            time.sleep(self.every)
+
+    @staticmethod
+    def _own(pid: int, tick: int) -> float:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return float("nan")
+        return (int(fields[11]) + int(fields[12])) / tick  # utime + stime, without waited-for children
+
+    def report(self, job_pid: int) -> None:
+        self.stop.set()
+        self.thread.join()
+        roles = {**self.roles, job_pid: "job"}
+        names = ("job", "helpers", "backends")
+        print(f"  CPU timeline (share of one core per {self.bucket} s; job = the worker child that ran it):")
+        print("     from    " + "".join(f"{n:>10}" for n in names) + "     total")
+        last: dict[int, float] = {}
+        start, used = 0.0, dict.fromkeys(names, 0.0)
+        for at, cpu in self.samples:
+            for pid, seconds in cpu.items():
+                role = roles.get(pid)
+                if seconds != seconds:  # the process is gone
+                    continue
+                # a helper seen for the first time counts from 0 (it was forked during the import); every
+                # other process from its first sample
+                before = last.get(pid, 0.0 if role == "helpers" else seconds)
+                last[pid] = seconds
+                if role is not None:
+                    used[role] += seconds - before
+            if at - start >= self.bucket:
+                span = at - start
+                print(f"  {start:6.2f} s   " + "".join(f"{used[n] / span:10.2f}" for n in names)
+                      + f"{sum(used.values()) / span:10.2f}")
+                start, used = at, dict.fromkeys(names, 0.0)
+
+
 def wait_worker_ready(log: Path, process: subprocess.Popen, seconds: float = 90) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -169,6 +253,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, help="FUDAO_IMPORT_WORKERS for the worker (1: no pool)")
     parser.add_argument("--runs", type=int, default=1,
                         help="imports of the same file, the directory emptied (and vacuumed) between them")
+    parser.add_argument("--timeline", action="store_true",
+                        help="sample the CPU of the job, its helpers and the database's backends (/proc)")
     args = parser.parse_args()
     import redis
 
@@ -211,6 +297,9 @@ def main() -> None:
                 helpers: dict[int, int] = {}  # processes started during the import → their peak RSS (kB)
                 unshared: dict[int, int] = {}  # … and the most they held unshared with the job's process
                 sent = time.perf_counter()
+                timeline = Timeline(worker.pid, url.rsplit("/", 1)[1]) if args.timeline else None
+                if timeline:
+                    timeline.start(children_before, sent)
                 status, answer = request(base, "/api/v1/counselors/imports", token, body, content_type)
                 uploaded = time.perf_counter()
                 assert status == 202, answer
@@ -251,6 +340,8 @@ def main() -> None:
                       + (", ".join(f"{kb / 1024:.0f} MB ({unshared[pid] / 1024:.0f} MB unshared)"
                                    for pid, kb in helpers.items()) or "none seen"))
                 print(f"  pool: {summary.get('pool')}")
+                if timeline:
+                    timeline.report(job_pid)
                 print(f"  load average (1 min) before / after: {load:.2f} / {os.getloadavg()[0]:.2f}")
         finally:
             for process in processes:

@@ -7,6 +7,7 @@ import contextvars
 import json
 import logging
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
@@ -57,21 +58,23 @@ COMPARED = ("name", "region_code", "township_code", "specialties", "industries",
             "is_remote", "capacity")
 
 
-def existing_records(rows: list[ParsedRow]) -> dict[str, Existing]:
-    """Directory records with these ID numbers: one query per chunk of hashes."""
+def existing_records(rows: list[ParsedRow], connection=None) -> dict[str, Existing]:
+    """Directory records with these ID numbers: one query per chunk of hashes, on `connection` (default: the
+    session's)."""
     table = Counselor.__table__
     columns = [table.c.id, table.c.department_id, table.c.id_number_hash, table.c.phone_cipher, table.c.status,
                *[table.c[name] for name in COMPARED]]
     found: dict[str, Existing] = {}
     hashes = [r.id_hash for r in rows]
-    postgres = db.session.get_bind().dialect.name == "postgresql"
+    execute = (connection or db.session).execute
+    postgres = (connection or db.session.get_bind()).dialect.name == "postgresql"
     for start in range(0, len(hashes), CHUNK):
         part = hashes[start:start + CHUNK]
         # On PostgreSQL one array parameter, not 1,000 (whose rendering, casts and parsing cost more than
         # the look-up itself)
         matches = table.c.id_number_hash == any_(literal(part, ARRAY(String))) if postgres else \
             table.c.id_number_hash.in_(part)
-        for record_ in db.session.execute(select(*columns).where(matches)).mappings():
+        for record_ in execute(select(*columns).where(matches)).mappings():
             found[record_["id_number_hash"]] = Existing(record_["id"], record_["department_id"],
                                                         {k: record_[k] for k in COMPARED}, record_["phone_cipher"],
                                                         plain_value(record_["status"]))
@@ -175,9 +178,18 @@ def diff(existing: Existing, row: ParsedRow) -> tuple[dict[str, Any], dict[str, 
     return new, changes
 
 
+IN_FLIGHT = 2  # chunks handed to the COPY thread and not yet written (what they hold bounds the memory)
+
+
 class Writer:
     """Bulk writes for one import, inside the caller's transaction. `fail_after` is for tests: raise after
-    that many counselor rows have been written (an import cut off halfway)."""
+    that many counselor rows have been written (an import cut off halfway).
+
+    On PostgreSQL the writes run in a thread of the job's process, on the session's connection (the import's
+    transaction), chunk after chunk — certificate numbers, ids, COPY of counselors, events and service areas —
+    while the caller checks the next chunks; the look-ups of existing records run meanwhile on a connection of
+    their own (`existing`), so the writing connection goes from one COPY to the next without waiting for the
+    job's process, and the job's process never waits for a COPY until the end."""
 
     fail_after: int | None = None
 
@@ -188,43 +200,50 @@ class Writer:
         self.connection = db.session.connection()
         self.postgres = self.connection.dialect.name == "postgresql"
         self.planned_for: float | None = None  # the counselors' row count PostgreSQL plans with (reltuples)
-        self.copying: Future | None = None  # the COPY of the last chunk, running in self.thread
+        self.copying: deque[Future] = deque()  # chunks handed to self.thread, oldest first
         self.thread: ThreadPoolExecutor | None = None
-        self.waited = 0.0  # seconds the job's process spent waiting for a COPY to finish
+        self.failed = False  # a chunk's write failed: the thread skips the rest
+        self.lookups: Any = None  # the look-ups' own connection (PostgreSQL)
+        self.waited = 0.0  # seconds the job's process spent waiting for the writes
         self.created = self.base = 0  # rows handed to create(); of them, those before the chunk being written
         self.actor_id, self.region_code = actor.id, department.region_code  # read here, not in the thread
 
+    def existing(self, rows: list[ParsedRow]) -> dict[str, Existing]:
+        """The records these rows match that existed before the import began (to update them; another
+        department's are refused). On PostgreSQL on a connection of the look-ups' own, in autocommit, so they
+        never wait for a COPY: it sees what was committed, which is everything that existed before this
+        import — the job's claim is committed first, and the department's previous import has committed
+        before this one got its lock (jobs.run_import) — and none of the rows this import wrote, which need no
+        look-up: a row repeating an ID number of an earlier row is refused as a duplicate within the file
+        before it gets here. Elsewhere on the session's connection, after the writes in flight."""
+        if not rows:
+            return {}
+        if not self.postgres:
+            self.wait()
+            return existing_records(rows)
+        if self.lookups is None:
+            self.lookups = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        return existing_records(rows, self.lookups)
+
     def create(self, rows: list[ParsedRow]) -> int:
-        """Write new counselors. On PostgreSQL the COPY runs in a thread of this process on the same
-        connection (the same transaction) while the caller checks the next chunk; every other use of the
-        connection calls `wait()` first, and the caller ends with `close()` (or `abandon()` on an error)."""
+        """Write new counselors. On PostgreSQL the chunk is handed to the writing thread (at most IN_FLIGHT
+        chunks wait there); every other use of the session's connection calls `wait()` first, and the caller
+        ends with `close()` (or `abandon()` on an error)."""
         if not rows:
             return 0
-        self.wait()
-        self.base, self.created = self.created, self.created + len(rows)
-        dept, now, year = self.department, utcnow(), local_today().year
+        base, self.created = self.created, self.created + len(rows)
         with self.phase("encrypt"):  # only rows checked without the pool's ciphers (RowChecker seals the rest)
             seal(rows)
-        with self.phase("numbers"):
-            numbers: dict[int, Iterator[str]] = {}
-            for appointed_year in sorted({r.year for r in rows}):
-                count = sum(1 for r in rows if r.year == appointed_year)
-                numbers[appointed_year] = iter(next_certificate_numbers(dept, appointed_year, count))
-            certificates = [next(numbers[row.year]) for row in rows]
-        common = {"department_id": dept.id, "department_region_code": dept.region_code, "data_year": year,
-                  "created_at": now, "updated_at": now}
-        expired = CounselorStatus.EXPIRED.value
-        reasons = [expired_message(r.term_end) if r.status == expired else None for r in rows]
         if self.postgres:
-            with self.phase("numbers"):
-                ids = list(self.connection.execute(
-                    text("SELECT nextval(pg_get_serial_sequence('counselors', 'id')) "
-                         "FROM generate_series(1, :n)"), {"n": len(rows)}).scalars())
+            while len(self.copying) >= IN_FLIGHT:
+                self._wait_oldest()
             self.thread = self.thread or ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-copy")
-            self.copying = self.thread.submit(contextvars.copy_context().run, self._copy, rows, ids, certificates,
-                                              common, reasons)
-            return len(ids)
+            self.copying.append(self.thread.submit(contextvars.copy_context().run, self._write, rows, base))
+            return len(rows)
+        self.base = base
+        certificates, common, reasons = self._prepare(rows)
         with self.phase("copy"):
+            now, dept = common["created_at"], self.department
             ids = self._insert_counselors([{**_stored(row), "certificate_no": number, **common}
                                            for row, number in zip(rows, certificates, strict=True)])
             self._insert(CounselorEvent.__table__, [
@@ -235,28 +254,74 @@ class Writer:
                                                    for i in ids])
         return len(ids)
 
+    def _prepare(self, rows: list[ParsedRow]) -> tuple[list[str], dict, list[str | None]]:
+        """The chunk's certificate numbers (from the department's counters, in the import's transaction), the
+        import's own columns and the appointment events' reasons."""
+        dept, now, year = self.department, utcnow(), local_today().year
+        with self.phase("numbers"):
+            numbers: dict[int, Iterator[str]] = {}
+            for appointed_year in sorted({r.year for r in rows}):
+                count = sum(1 for r in rows if r.year == appointed_year)
+                numbers[appointed_year] = iter(next_certificate_numbers(dept, appointed_year, count))
+            certificates = [next(numbers[row.year]) for row in rows]
+        common = {"department_id": dept.id, "department_region_code": dept.region_code, "data_year": year,
+                  "created_at": now, "updated_at": now}
+        expired = CounselorStatus.EXPIRED.value
+        reasons = [expired_message(r.term_end) if r.status == expired else None for r in rows]
+        return certificates, common, reasons
+
+    def _write(self, rows: list[ParsedRow], base: int) -> None:
+        """In the writing thread: one chunk, unless an earlier chunk failed (its error is raised by wait())."""
+        if self.failed:
+            return
+        try:
+            self.base = base
+            certificates, common, reasons = self._prepare(rows)
+            with self.phase("numbers"):
+                ids = list(self.connection.execute(
+                    text("SELECT nextval(pg_get_serial_sequence('counselors', 'id')) "
+                         "FROM generate_series(1, :n)"), {"n": len(rows)}).scalars())
+            self._copy(rows, ids, certificates, common, reasons)
+        except BaseException:
+            self.failed = True
+            raise
+
+    def _wait_oldest(self) -> None:
+        copying = self.copying.popleft()
+        began = time.perf_counter()
+        try:
+            copying.result()
+        finally:
+            self.waited += time.perf_counter() - began
+
     def wait(self) -> None:
-        """Let the COPY in flight finish (its error, if any, is raised here): the connection is free again."""
-        copying, self.copying = self.copying, None
-        if copying is not None:
-            began = time.perf_counter()
+        """Let the writes in flight finish (the first error, if any, is raised here, after all of them have
+        stopped): the connection is free again."""
+        error: BaseException | None = None
+        while self.copying:
             try:
-                copying.result()
-            finally:
-                self.waited += time.perf_counter() - began
+                self._wait_oldest()
+            except BaseException as failure:  # re-raised below, once the others are done
+                error = error or failure
+        if error is not None:
+            raise error
 
     def close(self) -> None:
-        """The last COPY done (its error raised) and the thread stopped."""
+        """The last writes done (their error raised), the thread stopped, the look-ups' connection returned."""
         try:
             self.wait()
         finally:
             if self.thread is not None:
                 self.thread.shutdown()
                 self.thread = None
+            if self.lookups is not None:
+                self.lookups.close()
+                self.lookups = None
 
     def abandon(self) -> None:
-        """On the way out with an error (the caller rolls back): wait for the COPY in flight, whatever it did,
-        so nothing else uses the connection meanwhile."""
+        """On the way out with an error (the caller rolls back): wait for the writes in flight, whatever they
+        did, so nothing else uses the connection meanwhile."""
+        self.failed = True  # chunks not started yet are skipped
         try:
             self.close()
         except Exception:

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import pickle
+import marshal
+import operator
 import time
 from collections.abc import Callable, Iterator
 from contextlib import nullcontext
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -159,7 +161,7 @@ def build_template(department: Department | None = None) -> bytes:
 class ParsedRow:
     """One checked row. What the job's process needs of every row (its number, errors, dedupe key, look-up hash,
     appointment year, term end and status, and for a valid row the COPY text of its record) are plain attributes;
-    the input, the check's details and the ciphers travel from a pool helper as one pickled blob, unpacked only
+    the input, the check's details and the ciphers travel from a pool helper as one marshalled blob, unpacked only
     when asked for (a re-imported row that is compared with its record, or a write without COPY), so the job's
     process does not rebuild 30,000 objects it does not need."""
 
@@ -185,24 +187,38 @@ class ParsedRow:
     def _unpack(self) -> None:
         if self._blob is not None:
             # made by the pool helper forked from this process (ParsedRow.__getstate__), never from outside
-            data, checked, sealed = pickle.loads(self._blob)  # noqa: S301
+            data, checked, sealed = marshal.loads(self._blob)  # noqa: S302
             self._blob = None
+            for n in _DATES_AT:
+                if data[n] is not None:
+                    data[n] = date.fromordinal(data[n])
             self._data = CounselorInput(*(_ENUMS[n](v) if n in _ENUMS and v is not None else v
                                           for n, v in zip(DATA_FIELDS, data, strict=True)))
-            self._checked = None if checked is None else Checked(
-                *checked[:-1], gender=None if checked[-1] is None else Gender(checked[-1]))
+            if checked is not None:
+                errors, warnings, id_number, phone, born, gender = checked
+                checked = Checked(errors, warnings, id_number, phone,
+                                  None if born is None else date.fromordinal(born),
+                                  None if gender is None else Gender(gender))
+            self._checked = checked
             self._sealed = None if sealed is None else dict(zip(SEALED, sealed, strict=True))
 
     def _pack(self) -> bytes:
-        """The input, the check and the ciphers as plain values (enums by value), pickled."""
-        data = tuple(getattr(v, "value", v) if n in _ENUMS else v
-                     for n, v in zip(DATA_FIELDS, (getattr(self._data, n) for n in DATA_FIELDS), strict=True))
+        """The input, the check and the ciphers as plain values (enums by value, dates as ordinals), marshalled:
+        a helper packs 30,000 of them, a few times faster than pickling the objects."""
+        data = list(_DATA_VALUES(self._data))
+        for n in _ENUM_AT:
+            if data[n] is not None:
+                data[n] = data[n].value
+        for n in _DATES_AT:
+            if data[n] is not None:
+                data[n] = data[n].toordinal()
         checked = self._checked
         if checked is not None:
-            checked = (checked.errors, checked.warnings, checked.id_number, checked.phone, checked.birth_date,
+            checked = (checked.errors, checked.warnings, checked.id_number, checked.phone,
+                       checked.birth_date.toordinal() if checked.birth_date else None,
                        checked.gender.value if checked.gender else None)
-        sealed = None if self._sealed is None else tuple(self._sealed[k] for k in SEALED)
-        return pickle.dumps((data, checked, sealed), pickle.HIGHEST_PROTOCOL)
+        sealed = None if self._sealed is None else _SEALED_VALUES(self._sealed)
+        return marshal.dumps((data, checked, sealed))
 
     @property
     def data(self) -> CounselorInput:
@@ -244,6 +260,9 @@ class ParsedRow:
 DATA_FIELDS = tuple(f.name for f in dataclasses.fields(CounselorInput))
 _ENUMS = {"work_mode": WorkMode, "source": Source, "political_status": PoliticalStatus, "education": Education}
 SEALED = ("id_number_cipher", "id_number_masked", "phone_cipher", "phone_masked", "phone_hash")
+_DATA_VALUES, _SEALED_VALUES = operator.attrgetter(*DATA_FIELDS), operator.itemgetter(*SEALED)
+_ENUM_AT = tuple(n for n, name in enumerate(DATA_FIELDS) if name in _ENUMS)
+_DATES_AT = tuple(n for n, name in enumerate(DATA_FIELDS) if name in ("appointed_on", "term_end"))
 
 
 def parse_row(raw: RawRow, cells: CellParser, outcome: Outcome) -> ParsedRow:
@@ -348,6 +367,7 @@ def check_file(path: str | Path, department: Department, progress: Callable[[int
 def checked_chunks_of(path: str | Path, department: Department, outcome: Outcome,
                       progress: Callable[[int, int], None] | None = None, *, pool: dict | None = None,
                       before_query: Callable[[], None] | None = None,
+                      lookup: Callable[[list[ParsedRow]], dict[str, Existing]] | None = None,
                       ) -> Iterator[tuple[list[ParsedRow], dict[str, Existing]]]:
     """The file's valid rows chunk by chunk, in order, each with the existing records (by ID hash) it
     matches; errors and warnings go to `outcome` (sorted by row once the file is done). Rows are checked by
@@ -355,7 +375,9 @@ def checked_chunks_of(path: str | Path, department: Department, outcome: Outcome
     in the file's order: regions outside the jurisdiction, duplicates within the file, records of other
     departments. A chunk is yielded as soon as it is compared, so the caller can write it while the helpers
     check the next ones; once `outcome.errors` is not empty the caller writes nothing more (and rolls back).
-    `before_query` is called before each query (the writer's COPY may be using the connection)."""
+    `before_query` is called before each query on the session (the writer's COPY may be using the connection);
+    `lookup` finds the existing records of a chunk's valid rows (default: `existing_records` on the session,
+    after `before_query`)."""
     regions = RegionIndex(department)
     checker = RowChecker(department, regions)
     seen: dict[str, int] = {}
@@ -383,9 +405,12 @@ def checked_chunks_of(path: str | Path, department: Department, outcome: Outcome
                     continue
             if row.ok:
                 valid.append(row)
-        if before_query and valid:
-            before_query()
-        existing = existing_records(valid)
+        if lookup is not None:
+            existing = lookup(valid)
+        else:
+            if before_query and valid:
+                before_query()
+            existing = existing_records(valid)
         for row in valid:
             found = existing.get(row.id_hash)
             if found is not None and found.department_id != department.id:
@@ -436,7 +461,8 @@ def import_file(actor: User, path: str | Path, progress: Callable[[str, int, int
     started, writing = time.perf_counter(), 0.0
     chunks = checked_chunks_of(path, department, outcome,
                                (lambda total, done: progress("validate", done, total)) if progress else None,
-                               pool=getattr(progress, "pool", None), before_query=writer.wait)
+                               pool=getattr(progress, "pool", None), before_query=writer.wait,
+                               lookup=writer.existing)
     try:
         for rows, existing in chunks:
             creates = []

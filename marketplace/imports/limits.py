@@ -43,6 +43,8 @@ CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s>/]")
 # twice, one group each: lists of bytes, not of tuples (600,000 tuples would wake the garbage collector).
 PLAIN_ROWS = re.compile(rb'<c r="[A-Z]{1,4}([0-9]{1,8})"')
 PLAIN_COLUMNS = re.compile(rb'<c r="([A-Z]{1,4})[0-9]{1,8}"')
+DIMENSION = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?dimension\b([^>]*)>")
+PLAIN_REF = re.compile(rb'<c r="([A-Z]{1,4})([0-9]{1,8})"')
 CELL_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:c|row)[\s>/]")
 VALUE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?v>\s*[^<\s]")
 
@@ -93,6 +95,17 @@ def column_letters(number: int) -> str:
         number, rest = divmod(number - 1, 26)
         letters = chr(65 + rest) + letters
     return letters
+
+
+def greater_than(number: int) -> str:
+    """A regex alternation matching the decimal integers (without leading zeros) greater than `number`."""
+    digits = str(number)
+    options = [f"[1-9][0-9]{{{len(digits)},}}"]
+    for n, digit in enumerate(digits):
+        if digit != "9":
+            low = int(digit) + 1
+            options.append(f"{digits[:n]}[{low}-9][0-9]{{{len(digits) - n - 1}}}")
+    return "|".join(options)
 
 
 def too_big(limits: Limits, cell: str) -> UploadTooLarge:
@@ -176,13 +189,22 @@ class _SheetScan:
         self.uncached: set[tuple[int, int]] = set()
         self.limit_letters = column_letters(limits.max_columns)
         width = len(self.limit_letters)
+        # Any cell reference the quick path cannot pass: not plain, as many column letters as the limit's (or
+        # more), or a row beyond the limit. One search of a piece finds none in the usual file.
+        self.suspect = re.compile(rb'<c r="(?:(?![A-Z]{1,4}[0-9]{1,8}")|[A-Z]{%d}|[A-Z]{1,4}0*(?:%s)")'
+                                  % (width, greater_than(limits.max_rows).encode()))
         self.wider = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?c\b[^>]*?\br="\$?([A-Z]{%d,})\$?[0-9]' % (width + 1))
         self.as_wide = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?c\b[^>]*?\br="\$?([A-Z]{%d})\$?[0-9]' % width)
 
     def feed(self, data: bytes) -> None:
         """Follow one piece of the sheet (whole cells only). The usual sheet (every cell with its reference, no
-        formulas) takes the fast path: the references are collected by the regex engine, not tag by tag."""
-        if b"<f" not in data and b"<dimension" not in data:
+        formulas) takes the quick path (no reference beyond the limits, found by one search) or the fast one
+        (the references collected by the regex engine, not tag by tag)."""
+        if b"<f" not in data:
+            if b"<dimension" in data:
+                self._dimensions(data)
+            if self._quick(data):
+                return
             cells = len(CELL_TAG.findall(data))
             rows = PLAIN_ROWS.findall(data)
             if len(rows) == cells:  # every cell tag is a plain one (each plain cell is a cell tag)
@@ -193,6 +215,32 @@ class _SheetScan:
                 self._fast(data, rows)
                 return
         self._feed_tags(data)
+
+    def _dimensions(self, data: bytes) -> None:
+        """The declared extent (`<dimension ref="A1:R30001"/>`), as `_feed_tags` checks it."""
+        limits = self.limits
+        for match in DIMENSION.finditer(data):
+            ref = REF_ATTR.search(match.group(1))
+            if ref:
+                last_col, last_row = ref.group(3) or ref.group(1), ref.group(4) or ref.group(2)
+                if last_col and last_row and (column_number(last_col) > limits.max_columns
+                                              or int(last_row) > limits.max_rows):
+                    raise too_big(limits, f"{last_col.decode()}{last_row.decode()}")
+
+    def _quick(self, data: bytes) -> bool:
+        """Every tag starting with "<c" is a cell written `<c r="B12"` (no prefixed tags), and no reference
+        needs a closer look (`suspect`): then no cell of the piece is beyond the limits, which is all the
+        inspection needs; the position moves to the piece's last cell. Otherwise False: the exact paths
+        follow, and name the cell too far out."""
+        plain = data.count(b'<c r="')
+        if b":c" in data or (data.count(b"<c") != plain and len(CELL_TAG.findall(data)) != plain) \
+                or self.suspect.search(data):
+            return False
+        last = data.rfind(b'<c r="')
+        if last >= 0:
+            self.row, self.col = int(PLAIN_REF.match(data, last).group(2)), 0
+            self.max_row = max(self.max_row, self.row)
+        return True
 
     def _plain(self, rows: list[bytes], letters: list[bytes]) -> None:
         """Every cell is written `<c r="B12"`: the largest row and column straight from the references."""

@@ -286,6 +286,41 @@ def test_reimport_updates_and_counts_created_updated_unchanged(county, save, db,
     assert counselors() == 4
 
 
+def test_records_existing_before_the_import_are_updated_while_earlier_chunks_are_written(county, save, db,
+                                                                                      monkeypatch):
+    """Chunks of 2 rows: each chunk is written (on PostgreSQL by the writing thread) while the next ones are
+    checked and looked up (on PostgreSQL on the look-ups' own connection, which sees what was committed before
+    the import and none of its own rows)."""
+    from marketplace.directory import yearly
+    from marketplace.imports import pool
+
+    monkeypatch.setattr(yearly, "local_today", lambda: date(2026, 5, 10))  # updates need the yearly window
+    monkeypatch.setattr(pool, "CHUNK_ROWS", 2)
+    assert run(county, save(xlsx([row(1), row(7)]))).created == 2
+    rows = [row(2), row(3), row(4), row(1, 职务="社长"), row(5), row(6), row(7), row(8)]
+    outcome = run(county, save(xlsx(rows), "again.xlsx"))
+    assert not outcome.errors
+    assert (outcome.created, outcome.updated, outcome.unchanged) == (6, 1, 1)
+    assert Counselor.query.filter_by(name="导入1").one().position == "社长"
+    assert counselors() == 8
+    numbers = db.session.scalars(select(Counselor.certificate_no)).all()
+    assert len(set(numbers)) == 8
+
+
+def test_a_duplicate_of_a_row_already_written_is_refused_and_nothing_is_written(county, save, db, monkeypatch):
+    """The duplicate comes chunks after its first row, which has been written by then (in the import's
+    transaction, not visible to the look-ups): refused as a duplicate within the file, everything rolled back."""
+    from marketplace.imports import pool
+
+    monkeypatch.setattr(pool, "CHUNK_ROWS", 2)
+    rows = [row(2), row(3), row(4), row(5), row(6), row(3, 姓名="另一个人"), row(7)]
+    outcome = run(county, save(xlsx(rows)))
+    assert [(e["row"], e["column"], e["message"]) for e in outcome.errors] == [
+        (7, "身份证号码", "与第 3 行的身份证号码重复")]
+    assert counselors() == 0
+    assert db.session.scalar(select(func.count()).select_from(CounselorEvent)) == 0
+
+
 def test_a_writer_failing_halfway_leaves_nothing(county, save, db, monkeypatch):
     monkeypatch.setattr(imports.Writer, "fail_after", 1)
     monkeypatch.setattr(import_writer, "CHUNK", 2)

@@ -127,6 +127,34 @@ def test_a_declared_dimension_beyond_the_limits_is_refused(app, tmp_path):
         list(iter_raw_rows(path, TOY))
 
 
+def plain_rows(first: int, count: int) -> bytes:
+    return b"".join(b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>x</t></is></c><c r="B%d"><v>1</v></c></row>'
+                    % (n, n, n) for n in range(first, first + count))
+
+
+@pytest.mark.parametrize(("far", "named"), [
+    (b'<c r="A60001"><v>1</v></c>', "A60001"),  # one row past the limit, plainly written
+    (b'<c r="A0060001"><v>1</v></c>', "A60001"),  # ... with leading zeros
+    (b'<c r="CW7"><v>1</v></c>', "CW"),  # column 101 (named with the piece's last row)
+    (b'<c r="$A$70000"><v>1</v></c>', "A70000"),  # not the plain form: the exact path
+    (b'<x:c r="A70000"><v>1</v></x:c>', "A70000"),  # a prefixed tag
+], ids=["row", "leading-zeros", "column", "dollars", "prefix"])
+def test_a_cell_beyond_the_limits_deep_in_a_plain_sheet_is_found(app, tmp_path, far, named):
+    """The usual sheet is passed piece by piece by one search for a reference that needs a closer look; one
+    such cell among 50,000 plain ones, several megabytes in, is still found and named."""
+    body = plain_rows(2, 30000) + b'<row r="30002">' + far + b"</row>" + plain_rows(30003, 20000)
+    path = with_sheet(tmp_path, "far.xlsx", deflated(SHEET_HEAD + body + SHEET_TAIL))
+    with pytest.raises(UploadTooLarge, match=named):
+        inspect_xlsx(path, Limits())
+
+
+def test_a_plain_sheet_at_the_limits_passes(app, tmp_path):
+    body = plain_rows(2, 59999).replace(b'<c r="B60000">', b'<c r="CV60000">')  # row 60,000, column 100
+    path = with_sheet(tmp_path, "edge.xlsx", deflated(
+        SHEET_HEAD.replace(b"<sheetData>", b'<dimension ref="A1:CV60000"/><sheetData>') + body + SHEET_TAIL))
+    inspect_xlsx(path, Limits())
+
+
 def test_a_sheet_that_expands_beyond_1_gb_is_refused(app, tmp_path):
     row = '<row><c t="inlineStr"><is><t>某某合作社</t></is></c></row>'.encode() * 16384
     sheet = repeated(SHEET_HEAD, row, (1100 * MB) // len(row), SHEET_TAIL)
