@@ -279,7 +279,8 @@ def test_gamma_gives_both_parts_an_equal_say_within_a_need():
     outcome = np.mean([model.parts(x)[1].std() for x in X])
     assert gamma * outcome == pytest.approx(choice, rel=1e-6)
     scorer = fit(groups, "v")
-    assert scorer.metadata["gamma"] == pytest.approx(gamma)
+    assert scorer.metadata["gamma_choice"]["equal_spread"] == pytest.approx(gamma)
+    assert scorer.metadata["gamma"] == pytest.approx(min(max(gamma, 1.0), 4.0))
     assert fit(groups, "v", gamma=3.0).metadata["gamma"] == 3.0
 
 
@@ -290,12 +291,12 @@ def test_gamma_stays_within_its_bounds(monkeypatch):
     from matching import training
 
     groups = history()
-    for asked, used in ((11.3, 6.0), (0.2, 1.0), (3.5, 3.5)):
+    for asked, used in ((11.3, 4.0), (0.2, 1.0), (3.5, 3.5)):
         monkeypatch.setattr(training, "equal_spread_gamma", lambda model, groups, asked=asked: asked)
         scorer = fit(groups, "v")
         assert scorer.metadata["gamma"] == used
         assert scorer.metadata["gamma_choice"]["equal_spread"] == asked
-        assert scorer.metadata["gamma_choice"]["bounds"] == [1.0, 6.0]
+        assert scorer.metadata["gamma_choice"]["bounds"] == [1.0, 4.0]
     assert fit(groups, "v", gamma=9.0).metadata["gamma"] == 9.0  # a γ given is taken as it is
 
 

@@ -264,7 +264,7 @@ def test_the_reports_page_says_when_gamma_was_bounded(history, world, client, lo
     monkeypatch.setattr(training, "equal_spread_gamma", lambda model, groups: 11.3)
     row = services.train_model()
     db.session.commit()
-    assert row.report["gamma"] == 6.0 and row.report["gamma_equal_spread"] == 11.3
+    assert row.report["gamma"] == 4.0 and row.report["gamma_equal_spread"] == 11.3
     login(world["national"])
     page = client.get("/matching/models").get_data(as_text=True)
-    assert "γ = 6.00：两部分分量相当时应为 11.30，已限定在 1–6 之间" in page
+    assert "γ = 4.00：两部分分量相当时应为 11.30，已限定在 1–4 之间" in page
