@@ -66,6 +66,15 @@ def signed_in(app, username: str):
     return client
 
 
+def bearer(app, username: str):
+    """A test client that sends the API token of `username` (as bench/throughput.py's wrk run does)."""
+    client = app.test_client()
+    answer = client.post("/api/v1/auth/token", json={"username": username, "password": PASSWORD})
+    assert answer.status_code in (200, 201), (username, answer.status_code)
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {answer.get_json()['token']}"
+    return client
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--build", action="store_true")
@@ -106,13 +115,15 @@ def main() -> None:
         event.listen(db.engine, "before_cursor_execute", seen)
     pages = [("/directory/ national (admin)", "admin", "/directory/"),
              ("/directory/ county (zhengding)", "zhengding", "/directory/"),
+             ("/api/v1/needs/<id>/matches (coop_zhengding)", "coop_zhengding",
+              f"/api/v1/needs/{need_id}/matches?kind=all&limit=10"),
              ("/needs/<id> operator (coop_zhengding)", "coop_zhengding", f"/needs/{need_id}")]
     if args.only:
         pages = [p for p in pages if args.only in p[0]]
     bare = bare_cost(args)
     print(f"bare page: {bare:.2f} ms/request; load average {os.getloadavg()}")
     for label, username, path in pages:
-        client = signed_in(app, username)
+        client = bearer(app, username) if path.startswith("/api/") else signed_in(app, username)
         for _ in range(5):
             answer = client.get(path)
             assert answer.status_code == 200, (label, answer.status_code)
