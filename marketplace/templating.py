@@ -119,6 +119,11 @@ def init_templating(app: Flask) -> None:
 
     install_template_gettext(app)
 
+    from marketplace.fragments import FragmentExtension, url_pattern
+
+    app.jinja_env.add_extension(FragmentExtension)
+    app.jinja_env.globals["url_pattern"] = url_pattern
+
     app.jinja_env.filters["match_reason"] = reason_text
     app.jinja_env.filters["match_path"] = path_label
     app.jinja_env.filters["stars"] = stars
