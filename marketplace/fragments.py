@@ -7,7 +7,8 @@ the values given (they must be everything the body shows or decides on: the row'
 relevant permissions) plus what every fragment depends on implicitly: the template and line, the language (the
 body's `_()`) and where the app is mounted (`request.script_root`, the body's `url_for`). A fragment is thus
 correct without invalidation: changed data is a new key. Never key a fragment on a user's identity alone or
-put a CSRF token, a nonce, the time or anything personal that is not in the key inside one.
+put a nonce, the time or anything personal that is not in the key inside one; a form's CSRF token goes in as
+`{{ csrf_slot }}`, which each showing fills with the request's token.
 
 The table is bounded (`FRAGMENT_LIMIT` entries, emptied when full): a miss renders the body as before.
 
@@ -20,10 +21,15 @@ from __future__ import annotations
 from flask import current_app, has_request_context, request
 from jinja2 import nodes
 from jinja2.ext import Extension
+from markupsafe import Markup, escape
 
 from marketplace.i18n import locale_name
 
 FRAGMENT_LIMIT = 8192
+# Written inside a fragment where the form token goes (`{{ csrf_slot }}`): the kept markup holds this, and each
+# showing puts the request's own token in its place. NUL never occurs in a page's data (PostgreSQL refuses it
+# in text, and the hardening refuses it in any input), so nothing else can be taken for the slot.
+CSRF_SLOT = Markup("\x00csrf\x00")
 
 
 class FragmentExtension(Extension):
@@ -51,6 +57,10 @@ class FragmentExtension(Extension):
             if len(memo) >= FRAGMENT_LIMIT:
                 memo.clear()
             memo[key] = html
+        if CSRF_SLOT in html:
+            from flask_wtf.csrf import generate_csrf
+
+            html = Markup(html.replace(CSRF_SLOT, escape(generate_csrf())))  # noqa: S704 (kept markup, escaped token)
         return html
 
 

@@ -44,6 +44,17 @@ class Candidate:
         """The strongest reasons, for the operator: at most four, the rating left to the stars."""
         return [r for r in self.reasons if getattr(r, "code", "") != "satisfaction"][:TOP_REASONS]
 
+    @property
+    def content_key(self) -> tuple:
+        """What the need page shows of the candidate (its fragment's key, templates/needs/show.html): who it is,
+        the verdict, the rating and the top reasons with what renders them in another language."""
+        return (self.kind, self.id, self.name, _reason_key(self.verdict), self.rating,
+                tuple(_reason_key(r) for r in self.top_reasons))
+
+
+def _reason_key(reason) -> tuple:
+    return (str(reason), getattr(reason, "code", None), repr(sorted(getattr(reason, "params", {}).items())))
+
 
 def open_assignments(counselor_ids: list[int]) -> dict[int, int]:
     """Open assignments (assigned or in service) per counselor, in one query."""
