@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from flask import abort, current_app
 from flask_babel import gettext as _
 from sqlalchemy import Select, exists, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from marketplace import versioning
 from marketplace.accounts.models import Role, User
@@ -428,14 +428,14 @@ def need_invitations(need: Need) -> list[Invitation]:
     """Every invitation of the need (withdrawn ones too), oldest first, with who sent it: read once for the need
     page's history, progress line and "已邀请" marks."""
     return list(db.session.scalars(select(Invitation).where(Invitation.need_id == need.id)
-                                   .options(selectinload(Invitation.invited_by)).order_by(Invitation.id)))
+                                   .options(joinedload(Invitation.invited_by)).order_by(Invitation.id)))
 
 
 def load_history(need: Need, invitations: list[Invitation] | None = None) -> list[tuple[datetime, str, Any]]:
     """The need's events and invitations (`need_invitations`, read here unless given), in time order, for
     the history panel."""
     events = db.session.scalars(select(NeedEvent).where(NeedEvent.need_id == need.id)
-                                .options(selectinload(NeedEvent.actor))).all()
+                                .options(joinedload(NeedEvent.actor))).all()  # with the events: one statement
     if invitations is None:
         invitations = need_invitations(need)
     rows: list[tuple[datetime, str, Any]] = [(e.created_at, "event", e) for e in events]

@@ -385,17 +385,23 @@ def live_filter(pairs: list[tuple[str, int]]) -> set[tuple[str, int]]:
 
 
 def live_loads(pairs: list[tuple[str, int]]) -> dict[tuple[str, int], int]:
-    """`live_filter` with each counselor's open assignments right now (0 for a center), in the same queries."""
-    ok: dict[tuple[str, int], int] = {}
+    """`live_filter` with each counselor's open assignments right now (0 for a center), in one query (a
+    UNION ALL of the two kinds when both are asked)."""
+    from sqlalchemy import literal, union_all
+
     counselor_ids = [i for k, i in pairs if k == "counselor"]
     center_ids = [i for k, i in pairs if k == "center"]
+    parts = []
     if counselor_ids:
         open_now = (select(func.count()).where(Need.assigned_counselor_id == Counselor.id, Need.status.in_(ACTIVE))
                     .correlate(Counselor).scalar_subquery())
-        ok |= {("counselor", i): n for i, n in db.session.execute(select(Counselor.id, open_now).where(
-            Counselor.id.in_(counselor_ids), Counselor.status == CounselorStatus.APPOINTED,
-            open_now < Counselor.capacity))}
+        parts.append(select(literal("counselor").label("kind"), Counselor.id.label("id"), open_now.label("load"))
+                     .where(Counselor.id.in_(counselor_ids), Counselor.status == CounselorStatus.APPOINTED,
+                            open_now < Counselor.capacity))
     if center_ids:
-        ok |= {("center", i): 0 for (i,) in db.session.execute(select(ServiceCenter.id).where(
-            ServiceCenter.id.in_(center_ids), ServiceCenter.status == CenterStatus.FILED))}
-    return ok
+        parts.append(select(literal("center").label("kind"), ServiceCenter.id.label("id"), literal(0).label("load"))
+                     .where(ServiceCenter.id.in_(center_ids), ServiceCenter.status == CenterStatus.FILED))
+    if not parts:
+        return {}
+    statement = parts[0] if len(parts) == 1 else union_all(*parts)
+    return {(kind, i): int(n or 0) for kind, i, n in db.session.execute(statement)}
