@@ -426,9 +426,9 @@ def contact_for(user: User, need: Need) -> Contact | None:
 
 def need_invitations(need: Need) -> list[Invitation]:
     """Every invitation of the need (withdrawn ones too), oldest first, with who sent it: read once for the need
-    page's history, progress line and "已邀请" marks."""
-    return list(db.session.scalars(select(Invitation).where(Invitation.need_id == need.id)
-                                   .options(joinedload(Invitation.invited_by)).order_by(Invitation.id)))
+    page's history, progress line and "已邀请" marks (the history shows whether someone sent it, `invited_by_id`,
+    not who: no user is loaded)."""
+    return list(db.session.scalars(select(Invitation).where(Invitation.need_id == need.id).order_by(Invitation.id)))
 
 
 def load_history(need: Need, invitations: list[Invitation] | None = None) -> list[tuple[datetime, str, Any]]:
