@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
+from functools import cache
 
 from flask import current_app
 from sqlalchemy import func, select, update
@@ -53,6 +54,20 @@ def _memo_seconds(name: str) -> float:
     return float(current_app.config.get(name, 0))
 
 
+@cache
+def _statement(name: str):
+    """The reads a showing makes, built once per process (a statement object keeps its cache key)."""
+    from sqlalchemy import bindparam
+
+    if name == "serving":
+        return select(ModelVersion.version, ModelVersion.path).where(ModelVersion.is_serving.is_(True))
+    if name == "last_log":
+        return (select(MatchLog.model_version, MatchLog.items).where(
+            MatchLog.need_id == bindparam("need_id"), MatchLog.kind == bindparam("kind"))
+            .order_by(MatchLog.id.desc()).limit(1))
+    raise KeyError(name)
+
+
 def _serving_row() -> tuple[str, str] | None:
     seconds = _memo_seconds("MATCHING_MODEL_MEMO_SECONDS")
     key = current_app.config.get("SQLALCHEMY_DATABASE_URI", "")
@@ -60,8 +75,7 @@ def _serving_row() -> tuple[str, str] | None:
     hit = _serving_memo.get(key)
     if hit is not None and now - hit[0] < seconds:
         return hit[1]
-    row = db.session.execute(select(ModelVersion.version, ModelVersion.path).where(
-        ModelVersion.is_serving.is_(True))).first()
+    row = db.session.execute(_statement("serving")).first()
     found = (row.version, row.path) if row is not None else None
     if seconds > 0:
         _serving_memo[key] = (now, found)
@@ -216,8 +230,7 @@ def _last_log(need: Need, kind: str) -> tuple[str, tuple] | None:
     hit = _log_memo.get(key)
     if hit is not None and now - hit[0] < seconds:
         return hit[1]
-    last = db.session.execute(select(MatchLog.model_version, MatchLog.items).where(
-        MatchLog.need_id == need.id, MatchLog.kind == kind).order_by(MatchLog.id.desc()).limit(1)).first()
+    last = db.session.execute(_statement("last_log"), {"need_id": need.id, "kind": kind}).first()
     found = (last.model_version, tuple((item[0], item[1]) for item in last.items)) if last is not None else None
     if seconds > 0 and not db.session.info.get(_PENDING_LOGS, {}).get(key):
         if len(_log_memo) > 4096:
