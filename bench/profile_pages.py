@@ -2,7 +2,7 @@
 the scratch database of bench/throughput.py.
 
     OMP_NUM_THREADS=1 nice .venv/bin/python bench/profile_pages.py [--build] [--n 50] [--batches 5]
-        [--only directory] [--profile cprofile|pyinstrument] [--sql]
+        [--only directory] [--profile cprofile|pyinstrument] [--sql] [--cold-fragments]
 
 `--build` creates `fudao_pages17_bench` (or FUDAO_BENCH_DB) the way bench/throughput.py does when it is not
 there (kept afterwards). Each page is requested as its user after a sign-in through the login form (CSRF on,
@@ -84,6 +84,9 @@ def main() -> None:
     parser.add_argument("--profile", choices=["cprofile", "pyinstrument"])
     parser.add_argument("--sql", action="store_true", help="print the statements of one request")
     parser.add_argument("--pool-dir", help="a shared pool saved by an earlier run (built there when empty)")
+    parser.add_argument("--cold-fragments", action="store_true",
+                        help="empty the kept fragments (marketplace/fragments.py) before every request: the cost "
+                             "of a page none of whose pieces were shown before")
     args = parser.parse_args()
     exists = ensure_database(args.build)
     pool_dir = args.pool_dir or tempfile.mkdtemp(prefix="fudao_pages_pool_")
@@ -100,6 +103,8 @@ def main() -> None:
     from marketplace import create_app
 
     app = create_app()
+    if args.cold_fragments:
+        app.before_request(lambda: app.jinja_env.__dict__.get("fragment_memo", {}).clear())
     engine_statements: list[str] = []
     with app.app_context():
         from marketplace.extensions import db
