@@ -2,7 +2,7 @@
 the scratch database of bench/throughput.py.
 
     OMP_NUM_THREADS=1 nice .venv/bin/python bench/profile_pages.py [--build] [--n 50] [--batches 5]
-        [--only directory] [--profile cprofile|pyinstrument] [--sql]
+        [--only directory] [--profile cprofile|pyinstrument] [--sql] [--cold-fragments]
 
 `--build` creates `fudao_pages17_bench` (or FUDAO_BENCH_DB) the way bench/throughput.py does when it is not
 there (kept afterwards). Each page is requested as its user after a sign-in through the login form (CSRF on,
@@ -66,6 +66,15 @@ def signed_in(app, username: str):
     return client
 
 
+def bearer(app, username: str):
+    """A test client that sends the API token of `username` (as bench/throughput.py's wrk run does)."""
+    client = app.test_client()
+    answer = client.post("/api/v1/auth/token", json={"username": username, "password": PASSWORD})
+    assert answer.status_code in (200, 201), (username, answer.status_code)
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {answer.get_json()['token']}"
+    return client
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--build", action="store_true")
@@ -75,6 +84,9 @@ def main() -> None:
     parser.add_argument("--profile", choices=["cprofile", "pyinstrument"])
     parser.add_argument("--sql", action="store_true", help="print the statements of one request")
     parser.add_argument("--pool-dir", help="a shared pool saved by an earlier run (built there when empty)")
+    parser.add_argument("--cold-fragments", action="store_true",
+                        help="empty the kept fragments (marketplace/fragments.py) before every request: the cost "
+                             "of a page none of whose pieces were shown before")
     args = parser.parse_args()
     exists = ensure_database(args.build)
     pool_dir = args.pool_dir or tempfile.mkdtemp(prefix="fudao_pages_pool_")
@@ -91,6 +103,8 @@ def main() -> None:
     from marketplace import create_app
 
     app = create_app()
+    if args.cold_fragments:
+        app.before_request(lambda: app.jinja_env.__dict__.get("fragment_memo", {}).clear())
     engine_statements: list[str] = []
     with app.app_context():
         from marketplace.extensions import db
@@ -106,13 +120,15 @@ def main() -> None:
         event.listen(db.engine, "before_cursor_execute", seen)
     pages = [("/directory/ national (admin)", "admin", "/directory/"),
              ("/directory/ county (zhengding)", "zhengding", "/directory/"),
+             ("/api/v1/needs/<id>/matches (coop_zhengding)", "coop_zhengding",
+              f"/api/v1/needs/{need_id}/matches?kind=all&limit=10"),
              ("/needs/<id> operator (coop_zhengding)", "coop_zhengding", f"/needs/{need_id}")]
     if args.only:
         pages = [p for p in pages if args.only in p[0]]
     bare = bare_cost(args)
     print(f"bare page: {bare:.2f} ms/request; load average {os.getloadavg()}")
     for label, username, path in pages:
-        client = signed_in(app, username)
+        client = bearer(app, username) if path.startswith("/api/") else signed_in(app, username)
         for _ in range(5):
             answer = client.get(path)
             assert answer.status_code == 200, (label, answer.status_code)

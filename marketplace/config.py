@@ -134,6 +134,10 @@ def default_config(instance_path: str) -> dict:
         # a need's ranking over one pool is reused this many seconds per process (0: off); the live check of
         # status and load still runs on every request (marketplace/ranking/services.py `_ranked`)
         "MATCHING_RANK_MEMO_SECONDS": int(os.environ.get("FUDAO_MATCHING_RANK_MEMO_SECONDS", "30")),
+        # which model version serves, and each need's last match log, are re-read at most this often per process
+        # (marketplace/ranking/services.py; never under TESTING)
+        "MATCHING_MODEL_MEMO_SECONDS": int(os.environ.get("FUDAO_MATCHING_MODEL_MEMO_SECONDS", "5")),
+        "MATCHING_LOG_MEMO_SECONDS": int(os.environ.get("FUDAO_MATCHING_LOG_MEMO_SECONDS", "5")),
         "MATCHING_MIN_HELD_OUT": 100,
         "MATCHING_MIN_TRAIN_NEEDS": 400,
         "MATCHING_TRAIN_IPS": False,

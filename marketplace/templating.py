@@ -119,6 +119,12 @@ def init_templating(app: Flask) -> None:
 
     install_template_gettext(app)
 
+    from marketplace.fragments import CSRF_SLOT, FragmentExtension, url_pattern
+
+    app.jinja_env.add_extension(FragmentExtension)
+    app.jinja_env.globals["url_pattern"] = url_pattern
+    app.jinja_env.globals["csrf_slot"] = CSRF_SLOT
+
     app.jinja_env.filters["match_reason"] = reason_text
     app.jinja_env.filters["match_path"] = path_label
     app.jinja_env.filters["stars"] = stars

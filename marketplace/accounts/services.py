@@ -9,6 +9,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -287,10 +288,18 @@ def revoke_token(raw: str) -> bool:
 
 def user_for_token(raw: str, now: datetime | None = None) -> User | None:
     now = now or utcnow()
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(raw)))
+    token = db.session.scalar(_token_statement(), {"token_hash": _token_hash(raw)})
     if token is None or token.revoked_at is not None or as_utc(token.expires_at) <= now:
         return None
     return token.user if token.user.is_enabled else None
+
+
+@cache
+def _token_statement():
+    """The API token look-up every API request makes, built once per process (it keeps its cache key)."""
+    from sqlalchemy import bindparam
+
+    return select(ApiToken).where(ApiToken.token_hash == bindparam("token_hash"))
 
 
 def _revoke_tokens(user: User) -> None:

@@ -410,9 +410,12 @@ def visible_agreement(agreement_id: int, user: User) -> Agreement:
     return agreement
 
 
-def agreements_of_need(need: Need, user: User) -> list[Agreement]:
-    return list(db.session.scalars(scoped(Agreement, user).where(Agreement.need_id == need.id)
-                                   .order_by(Agreement.id.desc())))
+def agreements_of_need(need: Need, user: User) -> list:
+    """The need page's panel: (id, number, provider_name, status) of the agreements of the need the user may
+    see, newest first (rows, not Agreement objects: the panel shows these four, and an object loads every
+    column and its region)."""
+    return list(db.session.execute(scoped(Agreement, user).where(Agreement.need_id == need.id).with_only_columns(
+        Agreement.id, Agreement.number, Agreement.provider_name, Agreement.status).order_by(Agreement.id.desc())))
 
 
 def agreement_for_invitation(invitation_id: int) -> Agreement | None:

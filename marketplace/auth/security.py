@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from functools import cache
 from urllib.parse import urlsplit
 
 from flask import Flask, flash, has_request_context, redirect, request, session, url_for
@@ -42,8 +43,6 @@ def init_security(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        from sqlalchemy import select
-
         from marketplace.accounts.models import User
         from marketplace.notifications.services import PRELOADED, unread_subquery
 
@@ -52,7 +51,7 @@ def init_security(app: Flask) -> None:
         except (TypeError, ValueError):
             return None
         # the user (with its department) and the navigation's unread count in one query
-        row = db.session.execute(select(User, unread_subquery(User.id)).where(User.id == key)).first()
+        row = db.session.execute(_user_statement(User, unread_subquery), {"user_id": key}).first()
         if row is None:
             return None
         if has_request_context():
@@ -78,6 +77,14 @@ def init_security(app: Flask) -> None:
     app.before_request(_require_password_change)
     app.before_request(_require_second_factor)
     app.after_request(_no_store)
+
+
+@cache
+def _user_statement(user, unread_subquery):
+    """The sign-in loader's SELECT, built once per process (a statement object keeps its cache key)."""
+    from sqlalchemy import bindparam, select
+
+    return select(user, unread_subquery(user.id)).where(user.id == bindparam("user_id"))
 
 
 def _is_web_request() -> bool:

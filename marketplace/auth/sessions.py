@@ -14,11 +14,12 @@ Sessions live in the database, so signing in keeps working when Redis is down.
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import cache
 
 import msgspec
 from flask import Flask
 from flask_session.base import Serializer, ServerSideSession, ServerSideSessionInterface
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 
 from marketplace.auth.models import ServerSession
 from marketplace.extensions import db
@@ -87,7 +88,7 @@ class DatabaseSessionInterface(ServerSideSessionInterface):
         # Read in the request's own transaction (its connection loads the user next): no second connection,
         # ping, BEGIN and COMMIT on every request. The row is still read on every request, so a revoked or
         # expired session ends at once; an expired row is deleted through its own short transaction.
-        row = db.session.execute(select(TABLE.c.data, TABLE.c.expiry).where(TABLE.c.session_id == store_id)).first()
+        row = db.session.execute(_row_statement(), {"store_id": store_id}).first()
         if row is None:
             return None
         if row.expiry is None or row.expiry <= utcnow():
@@ -130,3 +131,10 @@ def revoke_user_sessions(user_id: int, keep_sid: str | None = None) -> int:
     if keep_sid:
         statement = statement.where(ServerSession.session_id != keep_sid)
     return db.session.execute(statement).rowcount or 0
+
+
+@cache
+def _row_statement():
+    """The session row's SELECT, built once: a statement object keeps its cache key, so the read that every
+    request makes is not rebuilt and re-keyed each time (~0.1 ms)."""
+    return select(TABLE.c.data, TABLE.c.expiry).where(TABLE.c.session_id == bindparam("store_id"))

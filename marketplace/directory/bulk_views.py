@@ -46,7 +46,7 @@ def _selection(values) -> bulk.Selection:
     ids = None
     if values.get("scope") != "all":
         ids = [int(v) for v in values.getlist("ids") if v.isdigit() and len(v) < 10][:bulk.MAX_IDS + 1]
-    return bulk.Selection(filters=filters_from(form), ids=ids)
+    return bulk.Selection(filters=filters_from(form.data), ids=ids)
 
 
 def _list_url(values) -> str:

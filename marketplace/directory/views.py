@@ -41,22 +41,36 @@ bp = Blueprint("directory", __name__, url_prefix="/directory")
 public_bp = Blueprint("public_directory", __name__, url_prefix="/public")
 
 
-def filters_from(form: FilterForm) -> CounselorFilters:
-    """Filters from the query string; values that do not parse are ignored rather than refused."""
+FILTER_NAMES = ("q", "region_code", "specialty", "industry", "status", "work_mode", "source", "sort")
+
+
+def filter_values(args) -> dict[str, str | None]:
+    """The filter form's data from the query string, as `FilterForm(args)` has it (a field's first value, None
+    when absent), without building the form."""
+    return {name: args.get(name) for name in FILTER_NAMES}
+
+
+def filters_from(values) -> CounselorFilters:
+    """Filters from the filter form's data (`filter_values`, or a form's `data`); values that do not parse are
+    ignored rather than refused."""
     def enum_or_none(enum_class, value):
         try:
             return enum_class(value) if value else None
         except ValueError:
             return None
 
+    def flag_or_none(value):
+        value = value or ""
+        return int(value) if value.isdecimal() and len(value) < 10 else None
+
     from marketplace.directory.models import Source, WorkMode
 
     return CounselorFilters(
-        q=form.q.data or None, region_code=form.region_code.data or None,
-        specialty=int(form.specialty.data) if (form.specialty.data or "").isdigit() else None,
-        industry=int(form.industry.data) if (form.industry.data or "").isdigit() else None,
-        status=enum_or_none(CounselorStatus, form.status.data), work_mode=enum_or_none(WorkMode, form.work_mode.data),
-        source=enum_or_none(Source, form.source.data), sort=form.sort.data or "-updated_at")
+        q=values.get("q") or None, region_code=values.get("region_code") or None,
+        specialty=flag_or_none(values.get("specialty")), industry=flag_or_none(values.get("industry")),
+        status=enum_or_none(CounselorStatus, values.get("status")),
+        work_mode=enum_or_none(WorkMode, values.get("work_mode")),
+        source=enum_or_none(Source, values.get("source")), sort=values.get("sort") or "-updated_at")
 
 
 @bp.get("/")
@@ -66,9 +80,15 @@ def list_counselors():
         return redirect(url_for("directory.own_profile"))
     if not current_user.is_official:
         abort(403)
-    form = FilterForm(request.args)  # not validated: every filter is optional and filters_from ignores garbage
-    form.region_code.root_code = current_user.department.region_code
-    filters = filters_from(form)
+    values = filter_values(request.args)  # not validated: every filter is optional and filters_from ignores garbage
+    root_code = current_user.department.region_code
+
+    def filter_form() -> FilterForm:  # built only when the filter form's markup is not kept (templates/fragments)
+        form = FilterForm(request.args)
+        form.region_code.root_code = root_code
+        return form
+
+    filters = filters_from(values)
     query = list_rows(counselor_query(current_user, filters))
     # counted up to LIST_COUNT_CAP (an exact count of a national list read every row); "all that match" in a
     # bulk action is counted exactly on its confirmation page
@@ -78,7 +98,8 @@ def list_counselors():
         db.session.commit()
     from marketplace.directory.bulk import ACTIONS
 
-    return render_template("directory/list.html", form=form, page=page,
+    return render_template("directory/list.html", filter_form=filter_form, page=page,
+                           filter_key=(root_code, *values.values()),
                            can_appoint=current_user.level in services.APPOINTING_LEVELS, bulk_actions=ACTIONS)
 
 

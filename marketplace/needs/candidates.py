@@ -8,8 +8,9 @@ cold-start scorer, or the learned model once one has been trained and promoted.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from marketplace.extensions import db
 from marketplace.needs.models import Invitation, InvitationStatus, Need, NeedStatus
@@ -44,6 +45,17 @@ class Candidate:
         """The strongest reasons, for the operator: at most four, the rating left to the stars."""
         return [r for r in self.reasons if getattr(r, "code", "") != "satisfaction"][:TOP_REASONS]
 
+    @property
+    def content_key(self) -> tuple:
+        """What the need page shows of the candidate (its fragment's key, templates/needs/show.html): who it is,
+        the verdict, the rating and the top reasons with what renders them in another language."""
+        return (self.kind, self.id, self.name, _reason_key(self.verdict), self.rating,
+                tuple(_reason_key(r) for r in self.top_reasons))
+
+
+def _reason_key(reason) -> tuple:
+    return (str(reason), getattr(reason, "code", None), repr(sorted(getattr(reason, "params", {}).items())))
+
 
 def open_assignments(counselor_ids: list[int]) -> dict[int, int]:
     """Open assignments (assigned or in service) per counselor, in one query."""
@@ -75,17 +87,23 @@ def barred(need: Need) -> set[tuple[str, int]]:
 
 def barred_for(need_ids: list[int]) -> dict[int, set[tuple[str, int]]]:
     """`barred` for many needs in one query (need id → barred providers)."""
-    from marketplace.agreements.models import Agreement, AgreementStatus
-
     if not need_ids:
         return {}
-    rows = db.session.execute(select(Agreement.need_id, Agreement.counselor_id, Agreement.center_id).where(
-        Agreement.need_id.in_(need_ids), Agreement.status == AgreementStatus.TERMINATED)).all()
+    rows = db.session.execute(_barred_statement(), {"need_ids": list(need_ids)}).all()
     barred_by_need: dict[int, set[tuple[str, int]]] = {}
     for need_id, counselor_id, center_id in rows:
         barred_by_need.setdefault(need_id, set()).add(
             ("counselor", counselor_id) if counselor_id else ("center", center_id))
     return barred_by_need
+
+
+@cache
+def _barred_statement():
+    """Built once per process (the need page and the API ask on every view; a statement keeps its cache key)."""
+    from marketplace.agreements.models import Agreement, AgreementStatus
+
+    return select(Agreement.need_id, Agreement.counselor_id, Agreement.center_id).where(
+        Agreement.need_id.in_(bindparam("need_ids", expanding=True)), Agreement.status == AgreementStatus.TERMINATED)
 
 
 def rank_candidates(need: Need, kind: str = "counselor", limit: int = 10, exclude_asked: bool = False,

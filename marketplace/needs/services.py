@@ -11,13 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import abort, current_app
 from flask_babel import gettext as _
 from sqlalchemy import Select, exists, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from marketplace import versioning
 from marketplace.accounts.models import Role, User
@@ -424,18 +425,29 @@ def contact_for(user: User, need: Need) -> Contact | None:
     return entity_contact(need)
 
 
+@cache
+def _statement(name: str):
+    """The need page's per-view reads, built once per process (a statement object keeps its cache key)."""
+    from sqlalchemy import bindparam
+
+    if name == "invitations":
+        return select(Invitation).where(Invitation.need_id == bindparam("need_id")).order_by(Invitation.id)
+    if name == "events":  # with their actors: one statement
+        return select(NeedEvent).where(NeedEvent.need_id == bindparam("need_id")).options(joinedload(NeedEvent.actor))
+    raise KeyError(name)
+
+
 def need_invitations(need: Need) -> list[Invitation]:
     """Every invitation of the need (withdrawn ones too), oldest first, with who sent it: read once for the need
-    page's history, progress line and "已邀请" marks."""
-    return list(db.session.scalars(select(Invitation).where(Invitation.need_id == need.id)
-                                   .options(selectinload(Invitation.invited_by)).order_by(Invitation.id)))
+    page's history, progress line and "已邀请" marks (the history shows whether someone sent it, `invited_by_id`,
+    not who: no user is loaded)."""
+    return list(db.session.scalars(_statement("invitations"), {"need_id": need.id}))
 
 
 def load_history(need: Need, invitations: list[Invitation] | None = None) -> list[tuple[datetime, str, Any]]:
     """The need's events and invitations (`need_invitations`, read here unless given), in time order, for
     the history panel."""
-    events = db.session.scalars(select(NeedEvent).where(NeedEvent.need_id == need.id)
-                                .options(selectinload(NeedEvent.actor))).all()
+    events = db.session.scalars(_statement("events"), {"need_id": need.id}).all()
     if invitations is None:
         invitations = need_invitations(need)
     rows: list[tuple[datetime, str, Any]] = [(e.created_at, "event", e) for e in events]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from flask import abort
@@ -170,23 +171,30 @@ class ThreadCandidate:
 
 def threads_of_need(need: Need) -> list[dict]:
     """The need's threads for its operator and officials: candidate, number of messages, the last side."""
-    threads = (select(NeedMessage.counselor_id, NeedMessage.center_id, func.count().label("n"),
-                      func.max(NeedMessage.id).label("last_id"))
-               .where(NeedMessage.need_id == need.id)
-               .group_by(NeedMessage.counselor_id, NeedMessage.center_id)).subquery()
-    # each thread with the side of its last message and the candidate's name, in one query
-    rows = db.session.execute(
-        select(threads.c.counselor_id, threads.c.center_id, threads.c.n, NeedMessage.side,
-               Counselor.name.label("counselor_name"), ServiceCenter.name.label("center_name"))
-        .join(NeedMessage, NeedMessage.id == threads.c.last_id)
-        .outerjoin(Counselor, Counselor.id == threads.c.counselor_id)
-        .outerjoin(ServiceCenter, ServiceCenter.id == threads.c.center_id)).all()
+    rows = db.session.execute(_threads_statement(), {"need_id": need.id}).all()
     result = []
     for counselor_id, center_id, n, last_side, counselor_name, center_name in rows:
         kind = "counselor" if counselor_id else "center"
         candidate = ThreadCandidate(kind, counselor_id or center_id, counselor_name if counselor_id else center_name)
         result.append({"candidate": candidate, "count": n, "awaiting_answer": last_side is Side.OPERATOR})
     return sorted(result, key=lambda t: t["candidate"].name)
+
+
+@cache
+def _threads_statement():
+    """Each thread of a need with the side of its last message and the candidate's name, in one query; built
+    once per process (the need page asks on every view; a statement object keeps its cache key)."""
+    from sqlalchemy import bindparam
+
+    threads = (select(NeedMessage.counselor_id, NeedMessage.center_id, func.count().label("n"),
+                      func.max(NeedMessage.id).label("last_id"))
+               .where(NeedMessage.need_id == bindparam("need_id"))
+               .group_by(NeedMessage.counselor_id, NeedMessage.center_id)).subquery()
+    return (select(threads.c.counselor_id, threads.c.center_id, threads.c.n, NeedMessage.side,
+                   Counselor.name.label("counselor_name"), ServiceCenter.name.label("center_name"))
+            .join(NeedMessage, NeedMessage.id == threads.c.last_id)
+            .outerjoin(Counselor, Counselor.id == threads.c.counselor_id)
+            .outerjoin(ServiceCenter, ServiceCenter.id == threads.c.center_id))
 
 
 def threads_for_provider(user: User) -> list[NeedMessage]:

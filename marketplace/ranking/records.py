@@ -16,6 +16,7 @@ import threading
 import time
 from collections import defaultdict
 from datetime import timedelta
+from functools import cache
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -385,17 +386,32 @@ def live_filter(pairs: list[tuple[str, int]]) -> set[tuple[str, int]]:
 
 
 def live_loads(pairs: list[tuple[str, int]]) -> dict[tuple[str, int], int]:
-    """`live_filter` with each counselor's open assignments right now (0 for a center), in the same queries."""
-    ok: dict[tuple[str, int], int] = {}
+    """`live_filter` with each counselor's open assignments right now (0 for a center), in one query (a
+    UNION ALL of the two kinds when both are asked)."""
     counselor_ids = [i for k, i in pairs if k == "counselor"]
     center_ids = [i for k, i in pairs if k == "center"]
-    if counselor_ids:
+    if not counselor_ids and not center_ids:
+        return {}
+    params = {"counselor_ids": counselor_ids, "center_ids": center_ids}
+    statement = _live_statement(bool(counselor_ids), bool(center_ids))
+    return {(kind, i): int(n or 0) for kind, i, n in db.session.execute(statement, params)}
+
+
+@cache
+def _live_statement(counselors: bool, centers: bool):
+    """The live check's statement for the kinds asked, built once per process (a statement object keeps its
+    cache key; the ids are expanding parameters)."""
+    from sqlalchemy import bindparam, literal, union_all
+
+    parts = []
+    if counselors:
         open_now = (select(func.count()).where(Need.assigned_counselor_id == Counselor.id, Need.status.in_(ACTIVE))
                     .correlate(Counselor).scalar_subquery())
-        ok |= {("counselor", i): n for i, n in db.session.execute(select(Counselor.id, open_now).where(
-            Counselor.id.in_(counselor_ids), Counselor.status == CounselorStatus.APPOINTED,
-            open_now < Counselor.capacity))}
-    if center_ids:
-        ok |= {("center", i): 0 for (i,) in db.session.execute(select(ServiceCenter.id).where(
-            ServiceCenter.id.in_(center_ids), ServiceCenter.status == CenterStatus.FILED))}
-    return ok
+        parts.append(select(literal("counselor").label("kind"), Counselor.id.label("id"), open_now.label("load"))
+                     .where(Counselor.id.in_(bindparam("counselor_ids", expanding=True)),
+                            Counselor.status == CounselorStatus.APPOINTED, open_now < Counselor.capacity))
+    if centers:
+        parts.append(select(literal("center").label("kind"), ServiceCenter.id.label("id"), literal(0).label("load"))
+                     .where(ServiceCenter.id.in_(bindparam("center_ids", expanding=True)),
+                            ServiceCenter.status == CenterStatus.FILED))
+    return parts[0] if len(parts) == 1 else union_all(*parts)

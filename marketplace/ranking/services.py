@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
+from functools import cache
 
 from flask import current_app
 from sqlalchemy import func, select, update
@@ -41,20 +42,59 @@ _random = random.Random()  # the randomized slot's chance (not security-relevant
 _loaded: dict[str, LearnedScorer] = {}
 
 
+# The serving model's row (which version serves) is read once per process every MATCHING_MODEL_MEMO_SECONDS
+# (a promotion made in another process serves here within that bound; one made in this process at once), and
+# each version's model file is loaded once per process. Never kept under TESTING.
+_serving_memo: dict[str, tuple[float, tuple[str, str] | None]] = {}
+
+
+def _memo_seconds(name: str) -> float:
+    if current_app.testing and not current_app.config.get("MATCHING_STATE_MEMO_IN_TESTS"):
+        return 0.0
+    return float(current_app.config.get(name, 0))
+
+
+@cache
+def _statement(name: str):
+    """The reads a showing makes, built once per process (a statement object keeps its cache key)."""
+    from sqlalchemy import bindparam
+
+    if name == "serving":
+        return select(ModelVersion.version, ModelVersion.path).where(ModelVersion.is_serving.is_(True))
+    if name == "last_log":
+        return (select(MatchLog.model_version, MatchLog.items).where(
+            MatchLog.need_id == bindparam("need_id"), MatchLog.kind == bindparam("kind"))
+            .order_by(MatchLog.id.desc()).limit(1))
+    raise KeyError(name)
+
+
+def _serving_row() -> tuple[str, str] | None:
+    seconds = _memo_seconds("MATCHING_MODEL_MEMO_SECONDS")
+    key = current_app.config.get("SQLALCHEMY_DATABASE_URI", "")
+    now = time.monotonic()
+    hit = _serving_memo.get(key)
+    if hit is not None and now - hit[0] < seconds:
+        return hit[1]
+    row = db.session.execute(_statement("serving")).first()
+    found = (row.version, row.path) if row is not None else None
+    if seconds > 0:
+        _serving_memo[key] = (now, found)
+    return found
+
+
 def serving_model() -> LearnedScorer | None:
     """The learned model in service, or None (cold start)."""
-    row = db.session.execute(select(ModelVersion.version, ModelVersion.path).where(
-        ModelVersion.is_serving.is_(True))).first()
+    row = _serving_row()
     if row is None:
         return None
-    if row.version not in _loaded:
+    version, path = row
+    if version not in _loaded:
         try:
-            _loaded[row.version] = persistence.load(row.path)
+            _loaded[version] = persistence.load(path)
         except (OSError, ValueError, persistence.ModelMismatch):
-            log.warning("cannot load serving model %s from %s; cold start serves", row.version, row.path,
-                        exc_info=True)
+            log.warning("cannot load serving model %s from %s; cold start serves", version, path, exc_info=True)
             return None
-    return _loaded[row.version]
+    return _loaded[version]
 
 
 def ranker() -> Ranker:
@@ -174,20 +214,68 @@ def standings(kind: str, candidate_id: int, needs: list[Need],
     return used, out
 
 
+# The last match log of each (need, kind) as this process last read or committed it, kept
+# MATCHING_LOG_MEMO_SECONDS: a repeated showing of an unchanged list skips both the log and the look-up. A log
+# another process committed meanwhile is seen after that bound at the latest (until then, a showing that
+# equals this process's last one is not logged again). A log is remembered only once its transaction commits.
+_log_memo: dict[tuple, tuple[float, tuple[str, tuple] | None]] = {}
+_PENDING_LOGS = "fudao_pending_match_logs"
+
+
+def _last_log(need: Need, kind: str) -> tuple[str, tuple] | None:
+    """(model version, ((kind, id), …)) of the need's last match log of `kind`, or None."""
+    seconds = _memo_seconds("MATCHING_LOG_MEMO_SECONDS")
+    key = (current_app.config.get("SQLALCHEMY_DATABASE_URI", ""), need.id, kind)
+    now = time.monotonic()
+    hit = _log_memo.get(key)
+    if hit is not None and now - hit[0] < seconds:
+        return hit[1]
+    last = db.session.execute(_statement("last_log"), {"need_id": need.id, "kind": kind}).first()
+    found = (last.model_version, tuple((item[0], item[1]) for item in last.items)) if last is not None else None
+    if seconds > 0 and not db.session.info.get(_PENDING_LOGS, {}).get(key):
+        if len(_log_memo) > 4096:
+            _log_memo.clear()
+        _log_memo[key] = (now, found)
+    return found
+
+
+def _remember_committed(session) -> None:
+    for key, found in session.info.pop(_PENDING_LOGS, {}).items():
+        _log_memo[key] = (time.monotonic(), found)
+
+
+def _forget_pending(session, *args) -> None:
+    for key in session.info.pop(_PENDING_LOGS, {}):
+        _log_memo.pop(key, None)
+
+
+def _track_logs() -> None:
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    if not event.contains(Session, "after_commit", _remember_committed):
+        event.listen(Session, "after_commit", _remember_committed)
+        event.listen(Session, "after_soft_rollback", _forget_pending)
+
+
 def log_shown(need: Need, kind: str, used: Ranker, ranked: list[RankedCandidate]) -> MatchLog | None:
     """Record the candidates shown to the need's operator (skipped when the list is unchanged since the last
     showing). Flushes."""
     if not ranked:
         return None
     items = [[c.kind, c.id, rank, c.score, list(c.features), c.explored] for rank, c in enumerate(ranked, start=1)]
-    last = db.session.execute(select(MatchLog.model_version, MatchLog.items).where(
-        MatchLog.need_id == need.id, MatchLog.kind == kind).order_by(MatchLog.id.desc()).limit(1)).first()
-    if last is not None and last.model_version == used.version and \
-            [item[:2] for item in last.items] == [item[:2] for item in items]:
+    shown = tuple((item[0], item[1]) for item in items)
+    last = _last_log(need, kind)
+    if last is not None and last[0] == used.version and last[1] == shown:
         return None
     entry = MatchLog(need_id=need.id, kind=kind, model_name=used.name, model_version=used.version, items=items)
     db.session.add(entry)
     db.session.flush()
+    if _memo_seconds("MATCHING_LOG_MEMO_SECONDS") > 0:
+        _track_logs()
+        key = (current_app.config.get("SQLALCHEMY_DATABASE_URI", ""), need.id, kind)
+        _log_memo.pop(key, None)  # until the commit, the database says
+        db.session.info.setdefault(_PENDING_LOGS, {})[key] = (used.version, shown)
     return entry
 
 
@@ -227,6 +315,7 @@ def train_model(now: datetime | None = None, random_state: int = 0) -> ModelVers
     if result.promoted:
         db.session.execute(update(ModelVersion).where(ModelVersion.is_serving.is_(True)).values(is_serving=False))
         row.is_serving = True
+        _serving_memo.clear()  # this process serves the new model at once
     db.session.add(row)
     db.session.flush()
     log.info("matching model %s: ndcg@5 %.4f [%.4f, %.4f] vs %.4f, %s (%s)", version, result.metrics["ndcg@5"],
