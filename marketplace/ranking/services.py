@@ -222,10 +222,14 @@ _log_memo: dict[tuple, tuple[float, tuple[str, tuple] | None]] = {}
 _PENDING_LOGS = "fudao_pending_match_logs"
 
 
+def _log_key(need: Need, kind: str) -> tuple:
+    return (current_app.config.get("SQLALCHEMY_DATABASE_URI", ""), need.id, kind)
+
+
 def _last_log(need: Need, kind: str) -> tuple[str, tuple] | None:
     """(model version, ((kind, id), …)) of the need's last match log of `kind`, or None."""
     seconds = _memo_seconds("MATCHING_LOG_MEMO_SECONDS")
-    key = (current_app.config.get("SQLALCHEMY_DATABASE_URI", ""), need.id, kind)
+    key = _log_key(need, kind)
     now = time.monotonic()
     hit = _log_memo.get(key)
     if hit is not None and now - hit[0] < seconds:
@@ -273,7 +277,7 @@ def log_shown(need: Need, kind: str, used: Ranker, ranked: list[RankedCandidate]
     db.session.flush()
     if _memo_seconds("MATCHING_LOG_MEMO_SECONDS") > 0:
         _track_logs()
-        key = (current_app.config.get("SQLALCHEMY_DATABASE_URI", ""), need.id, kind)
+        key = _log_key(need, kind)
         _log_memo.pop(key, None)  # until the commit, the database says
         db.session.info.setdefault(_PENDING_LOGS, {})[key] = (used.version, shown)
     return entry
