@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Flask, current_app, request, url_for
 from flask_babel import format_datetime, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
@@ -14,6 +16,7 @@ from marketplace.directory.labels import flag_labels
 from marketplace.i18n import locale_name
 from marketplace.labels import level_label, role_label
 from marketplace.masking import mask_id_number, mask_phone
+from marketplace.timeutil import format_local
 
 # (endpoint, label, roles allowed, menu); a None roles entry means every signed-in user. Entries that share a
 # menu label fold into one drop-down when a role sees more than one of them, so the bar fits a laptop screen.
@@ -100,6 +103,15 @@ def action_label(action: str) -> str:
     return str(label) if label else action
 
 
+def local_datetime(value) -> str:
+    """`|datetime`: a stored time as people in China read it, "yyyy-MM-dd HH:mm" in every language (a naive
+    time is UTC, as Flask-Babel takes it). A datetime is formatted directly (Babel's pattern formatter cost
+    ~0.06 ms a call, several per page); anything else (a date) still goes through Flask-Babel."""
+    if isinstance(value, datetime):
+        return format_local(value)
+    return format_datetime(value, "yyyy-MM-dd HH:mm") if value else ""
+
+
 def init_templating(app: Flask) -> None:
     @app.context_processor
     def inject() -> dict:
@@ -129,4 +141,4 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["match_path"] = path_label
     app.jinja_env.filters["stars"] = stars
     app.jinja_env.filters["thousands"] = format_decimal
-    app.jinja_env.filters["datetime"] = lambda value: format_datetime(value, "yyyy-MM-dd HH:mm") if value else ""
+    app.jinja_env.filters["datetime"] = local_datetime

@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cache
 
 from flask import abort
 from flask_babel import gettext as _
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.orm import selectinload
 
 from marketplace import crypto, numbering, versioning
@@ -32,7 +33,7 @@ from marketplace.centers.models import CenterStatus, Offering, ServiceCenter
 from marketplace.directory.models import Counselor
 from marketplace.errors import Conflict, NotAllowed, raise_if_errors
 from marketplace.extensions import db
-from marketplace.jurisdiction import in_region, scoped
+from marketplace.jurisdiction import bound_scope_clause, in_region, scope_shape, scoped
 from marketplace.limits import AGREEMENT, ITEM, MONEY_MAX, problems
 from marketplace.needs.models import Invitation, InvitationStatus, Need, NeedStatus
 from marketplace.timeutil import local_today
@@ -414,8 +415,16 @@ def agreements_of_need(need: Need, user: User) -> list:
     """The need page's panel: (id, number, provider_name, status) of the agreements of the need the user may
     see, newest first (rows, not Agreement objects: the panel shows these four, and an object loads every
     column and its region)."""
-    return list(db.session.execute(scoped(Agreement, user).where(Agreement.need_id == need.id).with_only_columns(
-        Agreement.id, Agreement.number, Agreement.provider_name, Agreement.status).order_by(Agreement.id.desc())))
+    shape, values = scope_shape(Agreement, user)
+    return list(db.session.execute(_need_panel_statement(shape), {**values, "need_id": need.id}))
+
+
+@cache
+def _need_panel_statement(shape: str):
+    """`agreements_of_need`'s SELECT, built once per scope shape (the need page reads it on every view)."""
+    return (select(Agreement.id, Agreement.number, Agreement.provider_name, Agreement.status)
+            .where(bound_scope_clause(Agreement, shape), Agreement.need_id == bindparam("need_id"))
+            .order_by(Agreement.id.desc()))
 
 
 def agreement_for_invitation(invitation_id: int) -> Agreement | None:

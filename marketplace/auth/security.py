@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 from flask_talisman import Talisman
 
-from marketplace.auth.sessions import init_sessions
+from marketplace.auth.sessions import SESSION_USER, init_sessions
 from marketplace.extensions import db, login_manager
 
 # Pages a signed-in user may open while the initial password is still unchanged.
@@ -50,13 +50,19 @@ def init_security(app: Flask) -> None:
             key = int(user_id)
         except (TypeError, ValueError):
             return None
-        # the user (with its department) and the navigation's unread count in one query
-        row = db.session.execute(_user_statement(User, unread_subquery), {"user_id": key}).first()
-        if row is None:
-            return None
+        # the user (with its department) and the navigation's unread count: read with the session's row when the
+        # session names this account, else in one query here (a bearer token's user is loaded by the API)
+        read = request.environ.get(SESSION_USER) if has_request_context() else None
+        if read is not None and read[0] == key:
+            user, unread = read[1], read[2]
+        else:
+            row = db.session.execute(_user_statement(User, unread_subquery), {"user_id": key}).first()
+            if row is None:
+                return None
+            user, unread = row
         if has_request_context():
-            request.environ[PRELOADED] = (row[0].id, row[1] or 0)
-        return row[0]
+            request.environ[PRELOADED] = (user.id, unread or 0)
+        return user
 
     # Talisman keeps its settings on the instance, so each app gets its own.
     app.extensions["talisman"] = Talisman(

@@ -17,7 +17,7 @@ from datetime import timedelta
 from functools import cache
 
 import msgspec
-from flask import Flask
+from flask import Flask, has_request_context, request
 from flask_session.base import Serializer, ServerSideSession, ServerSideSessionInterface
 from sqlalchemy import bindparam, delete, select, update
 
@@ -26,6 +26,9 @@ from marketplace.extensions import db
 from marketplace.timeutil import utcnow
 
 TABLE = ServerSession.__table__
+# (user id, user, unread count) read with the session's row, in the request's WSGI environ: the sign-in loader
+# takes the user from here when the session names the same account (marketplace/auth/security.py)
+SESSION_USER = "fudao.session_user"
 
 
 class MsgpackSerializer(Serializer):
@@ -88,13 +91,18 @@ class DatabaseSessionInterface(ServerSideSessionInterface):
         # Read in the request's own transaction (its connection loads the user next): no second connection,
         # ping, BEGIN and COMMIT on every request. The row is still read on every request, so a revoked or
         # expired session ends at once; an expired row is deleted through its own short transaction.
+        # The signed-in user (with its department) and the navigation's unread count come in the same
+        # statement, for the sign-in loader (`SESSION_USER`): one round trip fewer on every signed-in request.
         row = db.session.execute(_row_statement(), {"store_id": store_id}).first()
         if row is None:
             return None
-        if row.expiry is None or row.expiry <= utcnow():
+        data, expiry, user, unread = row
+        if expiry is None or expiry <= utcnow():
             self._delete_session(store_id)
             return None
-        return self.serializer.decode(bytes(row.data))
+        if user is not None and has_request_context():
+            request.environ[SESSION_USER] = (user.id, user, unread or 0)
+        return self.serializer.decode(bytes(data))
 
     def _delete_session(self, store_id: str) -> None:
         with db.engine.begin() as connection:
@@ -135,6 +143,10 @@ def revoke_user_sessions(user_id: int, keep_sid: str | None = None) -> int:
 
 @cache
 def _row_statement():
-    """The session row's SELECT, built once: a statement object keeps its cache key, so the read that every
-    request makes is not rebuilt and re-keyed each time (~0.1 ms)."""
-    return select(TABLE.c.data, TABLE.c.expiry).where(TABLE.c.session_id == bindparam("store_id"))
+    """The session row's SELECT with its user and the user's unread count, built once: a statement object keeps
+    its cache key, so the read that every request makes is not rebuilt and re-keyed each time (~0.1 ms)."""
+    from marketplace.accounts.models import User
+    from marketplace.notifications.services import unread_subquery
+
+    return (select(TABLE.c.data, TABLE.c.expiry, User, unread_subquery(User.id))
+            .outerjoin(User, User.id == TABLE.c.user_id).where(TABLE.c.session_id == bindparam("store_id")))

@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 from flask import abort, current_app
 from flask_babel import gettext as _
 from sqlalchemy import Select, exists, select, update
-from sqlalchemy.orm import joinedload
 
 from marketplace import versioning
 from marketplace.accounts.models import Role, User
@@ -28,7 +27,7 @@ from marketplace.entities.models import Entity
 from marketplace.entities.services import county_officials
 from marketplace.errors import Conflict, DomainError, NotAllowed, raise_if_errors
 from marketplace.extensions import db
-from marketplace.jurisdiction import in_region, scoped
+from marketplace.jurisdiction import get_scoped, in_region, scoped
 from marketplace.limits import NEED, problems
 from marketplace.needs.models import (
     Invitation,
@@ -361,7 +360,7 @@ def counselor_of(user: User) -> Counselor | None:
 def visible_need(need_id: int, user: User) -> Need:
     """The need if the user may see it: in scope (officials, the operator), a counselor or a center it was
     offered to, or a counselor or center staff member it is recommended to while open. 404 otherwise."""
-    need = db.session.scalars(scoped(Need, user).where(Need.id == need_id)).first()
+    need = get_scoped(Need, need_id, user)
     if need is None:
         counselor = counselor_of(user)
         if counselor is not None:
@@ -432,8 +431,13 @@ def _statement(name: str):
 
     if name == "invitations":
         return select(Invitation).where(Invitation.need_id == bindparam("need_id")).order_by(Invitation.id)
-    if name == "events":  # with their actors: one statement
-        return select(NeedEvent).where(NeedEvent.need_id == bindparam("need_id")).options(joinedload(NeedEvent.actor))
+    if name == "events":  # rows with the actor's name (what the history shows): one statement, no User objects
+        from marketplace.accounts.models import User
+
+        return (select(NeedEvent.created_at, NeedEvent.action, NeedEvent.reason, NeedEvent.actor_id,
+                       User.display_name.label("actor_name"))
+                .outerjoin(User, User.id == NeedEvent.actor_id).where(NeedEvent.need_id == bindparam("need_id"))
+                .order_by(NeedEvent.id))
     raise KeyError(name)
 
 
@@ -445,9 +449,9 @@ def need_invitations(need: Need) -> list[Invitation]:
 
 
 def load_history(need: Need, invitations: list[Invitation] | None = None) -> list[tuple[datetime, str, Any]]:
-    """The need's events and invitations (`need_invitations`, read here unless given), in time order, for
-    the history panel."""
-    events = db.session.scalars(_statement("events"), {"need_id": need.id}).all()
+    """The need's events (rows: created_at, action, reason, actor_id, actor_name) and invitations
+    (`need_invitations`, read here unless given), in time order, for the history panel."""
+    events = db.session.execute(_statement("events"), {"need_id": need.id}).all()
     if invitations is None:
         invitations = need_invitations(need)
     rows: list[tuple[datetime, str, Any]] = [(e.created_at, "event", e) for e in events]
