@@ -122,7 +122,9 @@ def main() -> None:
              ("/directory/ county (zhengding)", "zhengding", "/directory/"),
              ("/api/v1/needs/<id>/matches (coop_zhengding)", "coop_zhengding",
               f"/api/v1/needs/{need_id}/matches?kind=all&limit=10"),
-             ("/needs/<id> operator (coop_zhengding)", "coop_zhengding", f"/needs/{need_id}")]
+             ("/needs/<id> operator (coop_zhengding)", "coop_zhengding", f"/needs/{need_id}"),
+             ("/needs/inbox counselor (fdy_liu)", "fdy_liu", "/needs/inbox"),
+             ("/api/v1/needs/recommended (fdy_liu)", "fdy_liu", "/api/v1/needs/recommended")]
     if args.only:
         pages = [p for p in pages if args.only in p[0]]
     bare = bare_cost(args)

@@ -351,10 +351,27 @@ def needs_of_entity(entity: Entity) -> list[Need]:
     return list(db.session.scalars(select(Need).where(Need.entity_id == entity.id).order_by(Need.id.desc())))
 
 
+# the counselor record's id per account, in the request's WSGI environ (per request even when tests share one
+# app context): the inbox and the need page ask `counselor_of` more than once per view
+COUNSELOR_OF = "fudao.counselor_of"
+
+
 def counselor_of(user: User) -> Counselor | None:
+    """The counselor record of a counselor's account (None for anyone else). Looked up once per request; a
+    second call takes the record from the session's identity map (reloaded if a commit expired it)."""
     if user.role is not Role.COUNSELOR:
         return None
-    return db.session.scalar(select(Counselor).where(Counselor.user_id == user.id))
+    from flask import has_request_context, request
+
+    memo = request.environ.setdefault(COUNSELOR_OF, {}) if has_request_context() else None
+    if memo is not None and user.id in memo:
+        counselor = db.session.get(Counselor, memo[user.id])
+        if counselor is not None and counselor.user_id == user.id:
+            return counselor
+    counselor = db.session.scalar(select(Counselor).where(Counselor.user_id == user.id))
+    if counselor is not None and memo is not None:
+        memo[user.id] = counselor.id
+    return counselor
 
 
 def visible_need(need_id: int, user: User) -> Need:

@@ -111,16 +111,14 @@ def post_need():
 def show_inbox():
     counselor = services.counselor_of(current_user)
     items = invitations.inbox(current_user)
-    open_count = 0
-    if counselor is not None:
-        from marketplace.needs.candidates import open_assignments
-
-        open_count = open_assignments([counselor.id]).get(counselor.id, 0)
     from marketplace.agreements.services import agreements_by_invitation
 
     agreements = agreements_by_invitation([i.id for i in items if i.status is InvitationStatus.ACCEPTED],
                                           current_user)
     providers, recommended = recommendations.recommend(current_user)
+    # the counselor's open assignments, as the recommendations counted them (one count per view)
+    open_count = next((p.open_count for p in providers if counselor is not None and p.kind == "counselor"
+                       and p.id == counselor.id), 0)
     return render_template("needs/inbox.html", counselor=counselor, items=items, open_count=open_count,
                            answer_form=AnswerForm(), agreements=agreements, providers=providers,
                            recommended=recommended, shown_limit=recommendations.SHOWN,
