@@ -67,6 +67,20 @@ def test_posting_a_need_through_the_form(pages, client, world, api_token):
     assert past.status_code == 400 and "期望完成日期不能早于今天" in past.get_json()["error"]["message"]
 
 
+def test_the_contact_notice_when_the_entity_has_no_phone(pages, world):
+    """The operator is told that no provider can reach them, with the way to add a phone, not "电话 None"."""
+    need = make_need(world["operator"])
+    need.entity.contact_phone = None
+    db.session.commit()
+    pages.sign_in(world["operator"])
+    page = pages.get(f"/needs/{need.id}")
+    notice = page.html.select_one("[data-testid=contact-notice]")
+    text = notice.get_text(" ", strip=True)
+    assert "主体还没有填写联系电话" in text and "None" not in text and "将看到您的联系人" not in text
+    assert notice.select_one("a")["href"] == f"/entities/{need.entity_id}"
+    assert pages.get(notice.select_one("a")["href"]).status_int == 200
+
+
 def test_editing_a_need_through_the_form(pages, world):
     need = make_need(world["operator"], start_on=local_today() + timedelta(days=2))
     pages.sign_in(world["operator"])
