@@ -60,6 +60,7 @@ class Recommendation:
     rank: int | None  # among all candidates for the need (None: outside a learned model's short list)
     of: int           # candidates ranked for the need
     reasons: list[str]
+    verdict: str = ""  # "很合适" / "合适" / "可以考虑" (matching.features.verdict), for the operator
 
 
 def providers_of(user: User) -> list[Provider]:
@@ -139,7 +140,7 @@ def recommend(user: User, limit: int = SHOWN, need_id: int | None = None) -> tup
         mine = [n for n in needs if n.category & p.specialties and (n.id, p.kind, p.id) not in invited]
         exclude = {nid: pairs for nid, pairs in barred.items() if (p.kind, p.id) in pairs}
         _used, by_need = ranking.standings(p.kind, p.id, mine, exclude=exclude)
-        found += [Recommendation(n, p, s.candidate.score, s.rank, s.of, s.candidate.reasons)
+        found += [Recommendation(n, p, s.candidate.score, s.rank, s.of, s.candidate.reasons, s.candidate.verdict)
                   for n in mine if (s := by_need.get(n.id)) is not None]
     found.sort(key=lambda r: (-r.score, r.rank or 10**9, -r.need.id))
     return providers, found[:limit]
@@ -169,6 +170,7 @@ def express_interest(actor: User, need: Need) -> Recommendation:
     kind = _("辅导员") if rec.provider.kind == "counselor" else _("服务中心")
     notify(need.owner, _("%(kind)s %(name)s 有意承接您的需求“%(title)s”", kind=kind, name=rec.provider.name,
                          title=need.title),
-           _("匹配度 %(score)s：%(reasons)s。如合适，可在需求页邀请。", score=f"{rec.score:.2f}",
-             reasons="、".join(rec.reasons)), link=f"/needs/{need.id}")
+           # what the operator reads: the verdict and the reasons, not the ranker's score
+           _("推荐程度：%(verdict)s。%(reasons)s。如合适，可在需求页邀请。", verdict=rec.verdict or _("可以考虑"),
+             reasons="、".join(str(r) for r in rec.reasons)), link=f"/needs/{need.id}")
     return rec

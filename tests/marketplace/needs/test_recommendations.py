@@ -38,6 +38,7 @@ def test_open_needs_matching_the_counselor_with_reasons(client, login, world, co
     assert "为您推荐的需求" in page and "建立合作社财务账簿" in page and "紧急" in page
     assert "专长匹配：财务会计" in page and "同乡镇" in page
     assert "农民专业合作社" in page and "正定" in page and "在 1 位候选中排第 1" in page
+    assert "匹配度" not in page and any(v in page for v in ("很合适", "合适", "可以考虑"))  # a verdict, no score
     assert "合作社组织建设辅导" not in page and "草稿中的需求" not in page and "已关闭的需求" not in page
 
 
@@ -157,6 +158,7 @@ def test_express_interest_notifies_the_operator_once(client, login, world, couns
     note = db.session.scalars(select(Notification).where(Notification.user_id == world["operator"].id)).one()
     assert note.title == "辅导员 刘桂芳 有意承接您的需求“建立合作社财务账簿”"
     assert "专长匹配：财务会计" in note.body and note.link == f"/needs/{need.id}"
+    assert note.body.startswith("推荐程度：") and "匹配度" not in note.body  # a verdict, not the ranker's score
     page = text_of(client.post(f"/needs/{need.id}/interest", follow_redirects=True))
     assert "您已表达过承接意向，请等待主体邀请" in page
     assert db.session.scalar(select(AuditEntry.action).where(AuditEntry.action == "need.interest")) == \
