@@ -905,3 +905,33 @@ def test_a_large_import_analyses_its_look_up_columns_and_queues_the_rest(county,
     assert db.session.query(OutboxMessage).filter_by(task_name="directory.analyze").count() == 1
     analyze()  # the whole table's statistics, after the commit
     assert "status" in set(db.session.scalars(text("SELECT attname FROM pg_stats WHERE tablename = 'counselors'")))
+
+
+def test_a_reimport_through_the_pool_updates_phones_from_the_ciphers_sent_in_the_copy_text(county, save, small_pool,
+                                                                                           db, monkeypatch):
+    """A helper sends a sealed row's ciphers once, inside its COPY text; an update takes them back from there
+    (a name or employer with tabs and backslashes included)."""
+    import pickle
+
+    from marketplace import crypto
+    from marketplace.directory import yearly
+    from marketplace.directory.imports import RegionIndex, RowChecker
+    from marketplace.imports.reader import iter_raw_rows
+
+    monkeypatch.setattr(yearly, "local_today", lambda: date(2026, 5, 10))  # updates need the yearly window
+    odd = {"姓名": "王\\五\t六", "工作单位": "某\t合作社\\分社"}
+    assert run(county, save(xlsx([row(n, **(odd if n == 3 else {})) for n in range(1, 11)]))).created == 10
+    changed = [row(n, **({**odd, "手机号码": "13700000003"} if n == 3 else {})) for n in range(1, 11)]
+    path = save(xlsx(changed), "again.xlsx")
+    outcome = run(county, path)
+    assert (outcome.created, outcome.updated, outcome.unchanged) == (0, 1, 9)
+    counselor = db.session.scalars(select(Counselor).where(Counselor.name == "王\\五\t六")).one()
+    assert crypto.decrypt(counselor.phone_cipher) == "13700000003"
+    assert counselor.phone_hash == crypto.lookup_hash("13700000003") and counselor.phone_masked == "137****0003"
+
+    department = county.department
+    checker = RowChecker(department, RegionIndex(department))
+    rows = checker.check_chunk(list(iter_raw_rows(path, imports.KIND)))
+    sent = pickle.loads(pickle.dumps(rows))  # noqa: S301 - as a helper sends them back
+    assert [r.sealed for r in sent] == [r.sealed for r in rows] and all(r.sealed for r in sent)
+    assert [r.data for r in sent] == [r.data for r in rows]
