@@ -935,3 +935,22 @@ def test_a_reimport_through_the_pool_updates_phones_from_the_ciphers_sent_in_the
     sent = pickle.loads(pickle.dumps(rows))  # noqa: S301 - as a helper sends them back
     assert [r.sealed for r in sent] == [r.sealed for r in rows] and all(r.sealed for r in sent)
     assert [r.data for r in sent] == [r.data for r in rows]
+
+
+def test_the_copy_of_the_departments_region_cannot_differ_from_it(county, save, db):
+    """counselors (department_id, department_region_code) reference departments (id, region_code) (migration
+    0024): one key, checked by PostgreSQL (SQLite here does not enforce foreign keys)."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("foreign keys are enforced on PostgreSQL")
+    assert run(county, save(xlsx([row(1)]))).created == 1
+    counselor = db.session.scalars(select(Counselor)).one()
+    assert counselor.department_region_code == counselor.department.region_code == "130123"
+    with pytest.raises(IntegrityError), db.session.begin_nested():
+        db.session.execute(text("UPDATE counselors SET department_region_code = '130100' WHERE id = :id"),
+                           {"id": counselor.id})
+    with pytest.raises(IntegrityError), db.session.begin_nested():
+        db.session.execute(text("UPDATE counselors SET department_region_code = '999999' WHERE id = :id"),
+                           {"id": counselor.id})
