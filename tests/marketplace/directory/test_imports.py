@@ -954,3 +954,18 @@ def test_the_copy_of_the_departments_region_cannot_differ_from_it(county, save, 
     with pytest.raises(IntegrityError), db.session.begin_nested():
         db.session.execute(text("UPDATE counselors SET department_region_code = '999999' WHERE id = :id"),
                            {"id": counselor.id})
+
+
+def test_existing_records_are_found_by_hash_and_odd_hashes_still_work(county, save, db):
+    """On PostgreSQL the hashes go as one array's text (hex digits need no quoting); anything else as an array
+    parameter psycopg quotes."""
+    from types import SimpleNamespace
+
+    from marketplace import crypto
+
+    assert run(county, save(xlsx([row(1), row(2)]))).created == 2
+    hashes = [crypto.lookup_hash(row(n)["身份证号码"]) for n in (1, 2)]
+    found = import_writer.existing_records([SimpleNamespace(id_hash=h) for h in [*hashes, "0" * 64]])
+    assert set(found) == set(hashes)
+    odd = import_writer.existing_records([SimpleNamespace(id_hash=h) for h in [hashes[0], "a,b'}\"{"]])
+    assert set(odd) == {hashes[0]}
