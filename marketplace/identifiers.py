@@ -29,7 +29,12 @@ WEIGHTS = [pow(2, 17 - i, 11) for i in range(17)]
 
 
 def id_check_character(first17: str) -> str:
-    """GB 11643: sum of digit × (2^(17−i) mod 11), then "10X98765432"[sum mod 11]."""
+    """GB 11643: sum of digit × (2^(17−i) mod 11), then "10X98765432"[sum mod 11].
+
+    For 17 ASCII digits in one call: read as a base-13 number they are Σ dᵢ·13^(16−i), and 13 ≡ 2 (mod 11),
+    so twice that number is the weighted sum mod 11 (0.3 µs instead of 2.6 µs, once per row of an import)."""
+    if len(first17) == 17 and first17.isascii() and first17.isdigit():
+        return "10X98765432"[2 * int(first17, 13) % 11]
     return "10X98765432"[sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=True)) % 11]
 
 

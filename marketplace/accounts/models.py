@@ -26,6 +26,8 @@ class Department(db.Model):
     """An agriculture department (农业农村部门): one per region; its jurisdiction is the region's subtree."""
 
     __tablename__ = "departments"
+    # the target of counselors' (department_id, department_region_code) key
+    __table_args__ = (UniqueConstraint("id", "region_code"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ARRAY, String, any_, bindparam, insert, literal, select, text, update
+from sqlalchemy import ARRAY, String, any_, bindparam, cast, insert, literal, select, text, update
 
 from marketplace import crypto
 from marketplace.accounts.models import Department, User
@@ -42,6 +43,7 @@ REPLAN_FROM = 1000  # counselors in the table from which stale statistics are re
 EVENT_COLUMNS = ("counselor_id", "action", "from_status", "to_status", "reason", "changes", "actor_id", "created_at")
 APPOINT_CHANGES = {"source": "import"}
 LOOKED_UP = ("id", "id_number_hash", "phone_hash")  # the columns imports and searches look counselors up by
+HEX_ARRAY = re.compile(r"\{[0-9a-f]+(?:,[0-9a-f]+)*\}")  # look-up hashes as a PostgreSQL array's text
 
 
 @dataclass
@@ -71,9 +73,14 @@ def existing_records(rows: list[ParsedRow], connection=None) -> dict[str, Existi
     for start in range(0, len(hashes), CHUNK):
         part = hashes[start:start + CHUNK]
         # On PostgreSQL one array parameter, not 1,000 (whose rendering, casts and parsing cost more than
-        # the look-up itself)
-        matches = table.c.id_number_hash == any_(literal(part, ARRAY(String))) if postgres else \
-            table.c.id_number_hash.in_(part)
+        # the look-up itself), sent as the array's text: the hashes are hex digits, which need no quoting,
+        # so psycopg need not inspect and quote each of them (0.3 s of the job's process per 30,000 rows)
+        if postgres:
+            array = "{" + ",".join(part) + "}"
+            value = literal(array) if HEX_ARRAY.fullmatch(array) else literal(part, ARRAY(String))
+            matches = table.c.id_number_hash == any_(cast(value, ARRAY(String)))
+        else:
+            matches = table.c.id_number_hash.in_(part)
         for record_ in execute(select(*columns).where(matches)).mappings():
             found[record_["id_number_hash"]] = Existing(record_["id"], record_["department_id"],
                                                         {k: record_[k] for k in COMPARED}, record_["phone_cipher"],

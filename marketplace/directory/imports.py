@@ -31,6 +31,7 @@ from marketplace.directory import labels as L
 from marketplace.directory import yearly
 from marketplace.directory.import_writer import (
     PROGRESS_EVERY,
+    ROW_COLUMNS,
     Existing,
     Writer,
     diff,
@@ -200,6 +201,8 @@ class ParsedRow:
                                   None if born is None else date.fromordinal(born),
                                   None if gender is None else Gender(gender))
             self._checked = checked
+            if sealed == _IN_LINE:  # the ciphers, masks and phone hash are columns of the COPY text
+                sealed = self.line.split("\t")[_SEALED_AT:_SEALED_AT + len(SEALED)]
             self._sealed = None if sealed is None else dict(zip(SEALED, sealed, strict=True))
 
     def _pack(self) -> bytes:
@@ -217,7 +220,8 @@ class ParsedRow:
             checked = (checked.errors, checked.warnings, checked.id_number, checked.phone,
                        checked.birth_date.toordinal() if checked.birth_date else None,
                        checked.gender.value if checked.gender else None)
-        sealed = None if self._sealed is None else _SEALED_VALUES(self._sealed)
+        # A sealed row's ciphers are in its COPY text already: not sent twice (a third of the blob)
+        sealed = None if self._sealed is None else _IN_LINE if self.line is not None else _SEALED_VALUES(self._sealed)
         return marshal.dumps((data, checked, sealed))
 
     @property
@@ -261,6 +265,9 @@ DATA_FIELDS = tuple(f.name for f in dataclasses.fields(CounselorInput))
 _ENUMS = {"work_mode": WorkMode, "source": Source, "political_status": PoliticalStatus, "education": Education}
 SEALED = ("id_number_cipher", "id_number_masked", "phone_cipher", "phone_masked", "phone_hash")
 _DATA_VALUES, _SEALED_VALUES = operator.attrgetter(*DATA_FIELDS), operator.itemgetter(*SEALED)
+_IN_LINE = 1  # in a blob: the sealed values are those of ParsedRow.line (tab-separated ROW_COLUMNS)
+_SEALED_AT = ROW_COLUMNS.index(SEALED[0])
+assert ROW_COLUMNS[_SEALED_AT:_SEALED_AT + len(SEALED)] == SEALED
 _ENUM_AT = tuple(n for n, name in enumerate(DATA_FIELDS) if name in _ENUMS)
 _DATES_AT = tuple(n for n, name in enumerate(DATA_FIELDS) if name in ("appointed_on", "term_end"))
 

@@ -103,6 +103,7 @@ def checked_chunks(rows: Iterable[T], check: Callable[[list[T]], R], *, chunk_ro
 
     global _CHECK
     _CHECK = check
+    outer_freeze = gc.get_freeze_count() > 0  # the import is already frozen (jobs.collector_spared)
     gc.freeze()  # the job's objects so far: out of the collector's way, in here and in the forked helpers
     pool = _Pool(workers, stats)
     pending: deque[tuple[list[T], Any]] = deque()
@@ -121,7 +122,8 @@ def checked_chunks(rows: Iterable[T], check: Callable[[list[T]], R], *, chunk_ro
     finally:
         _CHECK = None
         pool.close()
-        gc.unfreeze()
+        if not outer_freeze:  # otherwise the caller unfreezes once the import is done
+            gc.unfreeze()
 
 
 class _Pool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import operator
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -218,9 +219,16 @@ def _rows_after_header(header_at: int, mapping: dict[int, str], rows: Iterable[l
                        uncached: set[tuple[int, int]] = frozenset()) -> Iterator[RawRow]:
     formula = _("公式没有计算结果（文件可能不是由 Excel 保存的）：请在 Excel 中打开并保存，或把公式改为数值后重新上传")
     index = header_at
+    keys, columns = tuple(mapping.values()), tuple(mapping)
+    # A row as long as the header's last mapped column (python-calamine pads every row to the sheet's width):
+    # its cells taken in one call; a shorter one (csv) cell by cell
+    width, take = max(columns) + 1, operator.itemgetter(*columns) if len(columns) > 1 else None
     for index, values in enumerate(rows, start=header_at + 1):  # 0-based; Excel shows index + 1
-        record_ = {key: values[col] if col < len(values) else None for col, key in mapping.items()}
-        problems = {key: formula for col, key in mapping.items() if (index, col) in uncached}
+        if take is not None and len(values) >= width:
+            record_ = dict(zip(keys, take(values), strict=True))
+        else:
+            record_ = {key: values[col] if col < len(values) else None for col, key in mapping.items()}
+        problems = {key: formula for col, key in mapping.items() if (index, col) in uncached} if uncached else {}
         if not problems and all(v is None or (isinstance(v, str) and not v.strip()) for v in record_.values()):
             continue
         if isinstance(record_.get(example_key), str) and norm(record_[example_key]).startswith(EXAMPLE_MARK):

@@ -905,3 +905,67 @@ def test_a_large_import_analyses_its_look_up_columns_and_queues_the_rest(county,
     assert db.session.query(OutboxMessage).filter_by(task_name="directory.analyze").count() == 1
     analyze()  # the whole table's statistics, after the commit
     assert "status" in set(db.session.scalars(text("SELECT attname FROM pg_stats WHERE tablename = 'counselors'")))
+
+
+def test_a_reimport_through_the_pool_updates_phones_from_the_ciphers_sent_in_the_copy_text(county, save, small_pool,
+                                                                                           db, monkeypatch):
+    """A helper sends a sealed row's ciphers once, inside its COPY text; an update takes them back from there
+    (a name or employer with tabs and backslashes included)."""
+    import pickle
+
+    from marketplace import crypto
+    from marketplace.directory import yearly
+    from marketplace.directory.imports import RegionIndex, RowChecker
+    from marketplace.imports.reader import iter_raw_rows
+
+    monkeypatch.setattr(yearly, "local_today", lambda: date(2026, 5, 10))  # updates need the yearly window
+    odd = {"姓名": "王\\五\t六", "工作单位": "某\t合作社\\分社"}
+    assert run(county, save(xlsx([row(n, **(odd if n == 3 else {})) for n in range(1, 11)]))).created == 10
+    changed = [row(n, **({**odd, "手机号码": "13700000003"} if n == 3 else {})) for n in range(1, 11)]
+    path = save(xlsx(changed), "again.xlsx")
+    outcome = run(county, path)
+    assert (outcome.created, outcome.updated, outcome.unchanged) == (0, 1, 9)
+    counselor = db.session.scalars(select(Counselor).where(Counselor.name == "王\\五\t六")).one()
+    assert crypto.decrypt(counselor.phone_cipher) == "13700000003"
+    assert counselor.phone_hash == crypto.lookup_hash("13700000003") and counselor.phone_masked == "137****0003"
+
+    department = county.department
+    checker = RowChecker(department, RegionIndex(department))
+    rows = checker.check_chunk(list(iter_raw_rows(path, imports.KIND)))
+    sent = pickle.loads(pickle.dumps(rows))  # noqa: S301 - as a helper sends them back
+    assert [r.sealed for r in sent] == [r.sealed for r in rows] and all(r.sealed for r in sent)
+    assert [r.data for r in sent] == [r.data for r in rows]
+
+
+def test_the_copy_of_the_departments_region_cannot_differ_from_it(county, save, db):
+    """counselors (department_id, department_region_code) reference departments (id, region_code) (migration
+    0024): one key, checked by PostgreSQL (SQLite here does not enforce foreign keys)."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("foreign keys are enforced on PostgreSQL")
+    assert run(county, save(xlsx([row(1)]))).created == 1
+    counselor = db.session.scalars(select(Counselor)).one()
+    assert counselor.department_region_code == counselor.department.region_code == "130123"
+    with pytest.raises(IntegrityError), db.session.begin_nested():
+        db.session.execute(text("UPDATE counselors SET department_region_code = '130100' WHERE id = :id"),
+                           {"id": counselor.id})
+    with pytest.raises(IntegrityError), db.session.begin_nested():
+        db.session.execute(text("UPDATE counselors SET department_region_code = '999999' WHERE id = :id"),
+                           {"id": counselor.id})
+
+
+def test_existing_records_are_found_by_hash_and_odd_hashes_still_work(county, save, db):
+    """On PostgreSQL the hashes go as one array's text (hex digits need no quoting); anything else as an array
+    parameter psycopg quotes."""
+    from types import SimpleNamespace
+
+    from marketplace import crypto
+
+    assert run(county, save(xlsx([row(1), row(2)]))).created == 2
+    hashes = [crypto.lookup_hash(row(n)["身份证号码"]) for n in (1, 2)]
+    found = import_writer.existing_records([SimpleNamespace(id_hash=h) for h in [*hashes, "0" * 64]])
+    assert set(found) == set(hashes)
+    odd = import_writer.existing_records([SimpleNamespace(id_hash=h) for h in [hashes[0], "a,b'}\"{"]])
+    assert set(odd) == {hashes[0]}

@@ -219,3 +219,16 @@ def test_renewal_keeps_the_old_certificate_number_in_the_history(world, appoint)
     old = counselor.certificate_no
     event = services.transition(counselor, "renew", world["county"])
     assert event.changes["certificate_no"][0] == old
+
+
+def test_the_check_character_in_one_call_equals_the_weighted_sum():
+    import random
+
+    from marketplace.identifiers import WEIGHTS, id_check_character
+
+    generator = random.Random(11643)
+    for _ in range(20_000):
+        first17 = "".join(generator.choice("0123456789") for _ in range(17))
+        assert id_check_character(first17) == "10X98765432"[sum(int(d) * w for d, w in zip(first17, WEIGHTS,
+                                                                                               strict=True)) % 11]
+    assert id_check_character("11010519491231002") == "X"

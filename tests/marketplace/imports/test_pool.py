@@ -103,3 +103,31 @@ def _alive(pid: int) -> bool:
             return stat.read().split(") ")[1][0] != "Z"
     except FileNotFoundError:
         return False
+
+
+def test_collector_spared_freezes_and_restores():
+    import gc
+
+    from marketplace.imports.jobs import YOUNG_THRESHOLD, collector_spared
+
+    before = gc.get_threshold()
+    with collector_spared():
+        assert gc.get_freeze_count() > 0
+        assert gc.get_threshold()[0] >= YOUNG_THRESHOLD
+        assert gc.isenabled()
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
+
+
+def test_the_pool_keeps_an_outer_freeze_until_the_import_ends():
+    import gc
+
+    from marketplace.imports.jobs import collector_spared
+
+    with collector_spared():
+        stats: dict = {}
+        out = [r for _chunk, rows in checked_chunks(range(50), _square, chunk_rows=7, min_rows=10, workers=2,
+                                                     stats=stats) for r in rows]
+        assert stats["workers"] == 2 and [value for value, _pid in out] == [n * n for n in range(50)]
+        assert gc.get_freeze_count() > 0  # still frozen: collector_spared unfreezes
+    assert gc.get_freeze_count() == 0
