@@ -99,6 +99,11 @@ def build_world(count: int, pool_dir: str, reuse: bool) -> int:
         total = db.session.scalar(text("SELECT count(*) FROM counselors"))
         print(f"database {DB_NAME}: {total} counselors ({'reused' if reuse else 'built'} in "
               f"{time.perf_counter() - started:.0f} s); need {need_id}")
+        from marketplace.oversight.services import refresh_rollups
+
+        started = time.perf_counter()  # as the worker's beat keeps them (the national list's count uses them)
+        print("oversight roll-ups:", refresh_rollups(), f"region rows ({time.perf_counter() - started:.1f} s)")
+        db.session.commit()
         started = time.perf_counter()
         print("shared pool:", build_shared_pool(min_interval=0), f"({time.perf_counter() - started:.1f} s)")
     return need_id

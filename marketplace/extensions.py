@@ -34,7 +34,7 @@ MAX_PER_PAGE = 100
 
 class SQLAlchemy(_SQLAlchemy):
     def paginate(self, select, *, page=None, per_page=None, max_per_page=None, error_out=True, count=True,
-                 count_cap=None, rows=False):
+                 count_cap=None, count_floor=None, rows=False):
         """Pages read `page`/`per_page` from the query string: garbage means the first page (as before), a page
         number past MAX_PAGE is a 404 instead of a database overflow.
 
@@ -42,11 +42,17 @@ class SQLAlchemy(_SQLAlchemy):
         at most cap + 1 rows instead of scanning the whole table); past it the page's `total` is the cap and
         `capped` is true, and the templates say "超过 N 条" and invite the reader to narrow the search.
 
+        `count_floor` is a number of rows the select is known to have at least (from elsewhere): when it is past
+        the cap, nothing is counted and the page is capped.
+
         With `rows`, the items are the select's rows (all its columns) instead of its first column's values (the
         ORM objects of `select(Model)`)."""
         if count_cap is not None:
             pagination = self.paginate(select, page=page, per_page=per_page, max_per_page=max_per_page,
                                        error_out=error_out, count=False, rows=rows)
+            if count_floor is not None and count_floor > count_cap:
+                pagination.total, pagination.capped = count_cap, True
+                return pagination
             # one constant per row: the count needs no columns (nor the ORM's eager joins), so PostgreSQL can
             # answer from an index alone
             limited = (select.with_only_columns(literal_column("1"), maintain_column_froms=True).order_by(None)

@@ -36,6 +36,41 @@ class CounselorFilters:
     ids: list[int] | None = None  # rows ticked on the list (bulk actions); None: all that match
 
 
+# (database, (time, floor)): the national roll-up's counselor count as this process last read it
+_floor_memo: dict[str, tuple[float, int]] = {}
+FLOOR_MEMO_SECONDS = 60
+
+
+def national_floor(user: User, filters: CounselorFilters, cap: int) -> int | None:
+    """For the national list with no filter (every counselor, every status), a number of rows it has at least:
+    the oversight roll-up's counselors (在聘、暂停) of the whole country, read at most once a minute per process.
+    The list's count reads up to `cap` + 1 rows; past twice the cap that count is skipped and the page says
+    "超过 N 条" as it would (a roll-up at most a refresh old cannot be wrong by that much). None otherwise: a
+    narrower list is counted as before (a province's or county's count reads its own few thousand rows through
+    the scope's index; a sub-national roll-up counts counselors by where they are, not by who appointed them)."""
+    import time
+
+    from flask import current_app
+
+    from marketplace.extensions import db
+    from marketplace.jurisdiction import scope_shape
+    from marketplace.oversight.models import RegionStat
+    from marketplace.regions.models import ROOT_CODE
+
+    if scope_shape(Counselor, user)[0] != "all" or any(
+            (filters.q, filters.region_code, filters.specialty, filters.industry, filters.status, filters.work_mode,
+             filters.source, filters.department_id, filters.ids)):
+        return None
+    key = current_app.config.get("SQLALCHEMY_DATABASE_URI", "")
+    now = time.monotonic()
+    hit = _floor_memo.get(key)
+    if hit is None or now - hit[0] >= (0 if current_app.testing else FLOOR_MEMO_SECONDS):
+        stat = db.session.get(RegionStat, ROOT_CODE)
+        hit = (now, int((stat.stats or {}).get("counselors", 0)) if stat is not None else 0)
+        _floor_memo[key] = hit
+    return hit[1] if hit[1] > 2 * cap else None
+
+
 def list_rows(query: Select) -> Select:
     """The officials' list page's rows from `query` (`counselor_query`'s): only the columns a row shows, as
     plain rows (`id`, `name`, …, `region_name`, `department_name`) rather than Counselor objects (loading 20

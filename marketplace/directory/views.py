@@ -27,6 +27,7 @@ from marketplace.directory.search import (
     counselor_query,
     identifier_search,
     list_rows,
+    national_floor,
     public_counselor_query,
 )
 from marketplace.errors import DomainError
@@ -92,7 +93,9 @@ def list_counselors():
     query = list_rows(counselor_query(current_user, filters))
     # counted up to LIST_COUNT_CAP (an exact count of a national list read every row); "all that match" in a
     # bulk action is counted exactly on its confirmation page
-    page = db.paginate(query, per_page=20, error_out=False, count_cap=current_app.config["LIST_COUNT_CAP"], rows=True)
+    cap = current_app.config["LIST_COUNT_CAP"]
+    page = db.paginate(query, per_page=20, error_out=False, count_cap=cap, rows=True,
+                       count_floor=national_floor(current_user, filters, cap))
     if identifier_search(filters.q):
         audit_identifier_search(current_user, filters.q, page.total or 0)
         db.session.commit()

@@ -209,3 +209,47 @@ def test_a_capped_list_says_more_than_and_the_confirmation_counts_exactly(pages,
         assert "将对 3 名辅导员执行“暂停聘任”" in form.submit().text
     finally:
         app.config["LIST_COUNT_CAP"] = 10_000
+
+
+def test_the_national_list_takes_its_floor_from_the_rollup(pages, world, app):
+    """The national list with no filter is not counted when the country's roll-up already holds more than twice
+    the cap; a filtered list, and a lower level, are counted as before."""
+    from sqlalchemy import event
+
+    from marketplace.oversight.models import RegionStat
+
+    _three(world)
+    app.config["LIST_COUNT_CAP"] = 2
+    db.session.merge(RegionStat(region_code="000000", parent_code=None, stats={"counselors": 5}))
+    db.session.commit()
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_rest):
+        statements.append(statement)
+
+    def counted() -> bool:  # the list's capped count ran (not the unread count beside the session)
+        return any(s.startswith("SELECT count(*)") and "FROM counselors" in s for s in statements)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        pages.sign_in(world["national"])
+        statements.clear()
+        listing = pages.get("/directory/")
+        assert "超过 2 条，请用筛选缩小范围" in listing.text
+        assert not counted()  # the roll-up said enough
+        statements.clear()
+        pages.get("/directory/?status=appointed")
+        assert counted()  # a filter: counted
+        db.session.merge(RegionStat(region_code="000000", parent_code=None, stats={"counselors": 4}))
+        db.session.commit()
+        statements.clear()
+        pages.get("/directory/")
+        assert counted()  # not past twice the cap: counted
+        pages.sign_out()
+        pages.sign_in(world["county"])
+        statements.clear()
+        pages.get("/directory/")
+        assert counted()  # a county is always counted
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+        app.config["LIST_COUNT_CAP"] = 10_000
