@@ -51,3 +51,17 @@ def test_report_period_header_and_workbook_in_china(pages, world, db):
         workbook = load_workbook(io.BytesIO(pages.get("/oversight/export.xlsx?region=130000").body))
         overview = {row[0]: row[1] for row in workbook["概况"].iter_rows(values_only=True)}
         assert overview["数据更新时间"].startswith("2027-01-01 01:30") and "UTC" not in overview["数据更新时间"]
+
+
+def test_the_datetime_filter_writes_what_flask_babel_wrote(app):
+    """`|datetime` formats a stored time itself (marketplace/templating.py): the same text as Flask-Babel's
+    "yyyy-MM-dd HH:mm" in China's time, for aware and naive (UTC) times, the day's edge and a plain date."""
+    from flask_babel import format_datetime
+
+    values = [NEW_YEAR_IN_CHINA, NEW_YEAR_IN_CHINA.replace(tzinfo=None), datetime(2026, 6, 30, 15, 59, 59, tzinfo=UTC),
+              datetime(2026, 6, 30, 16, 0, tzinfo=UTC), date(2026, 3, 1)]
+    with app.test_request_context():
+        render = app.jinja_env.filters["datetime"]
+        assert [render(v) for v in values] == [format_datetime(v, "yyyy-MM-dd HH:mm") for v in values]
+        assert render(NEW_YEAR_IN_CHINA) == "2027-01-01 01:30"
+        assert render(None) == "" and render("") == ""
