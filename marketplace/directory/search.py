@@ -57,9 +57,9 @@ def national_floor(user: User, filters: CounselorFilters, cap: int) -> int | Non
     from marketplace.oversight.models import RegionStat
     from marketplace.regions.models import ROOT_CODE
 
-    if scope_shape(Counselor, user)[0] != "all" or any(
-            (filters.q, filters.region_code, filters.specialty, filters.industry, filters.status, filters.work_mode,
-             filters.source, filters.department_id, filters.ids)):
+    # no filter: the filters as they are without any (the sort does not change how many), derived from the
+    # dataclass so that a filter added to it is never forgotten here
+    if scope_shape(Counselor, user)[0] != "all" or filters != CounselorFilters(sort=filters.sort):
         return None
     key = current_app.config.get("SQLALCHEMY_DATABASE_URI", "")
     now = time.monotonic()
